@@ -1,0 +1,161 @@
+"""The Trace: everything one recurrent model computed on one sequence, as read-only numpy arrays.
+
+Axis order, everywhere: ``(layers, directions, steps, units)``. The layer and direction axes are
+kept even when they have size 1, so no downstream code branches on them.
+
+Steps are indexed by token position in both directions. For the backward direction (index 1),
+the value at step ``t`` is its state after reading token ``t``, coming from the right.
+
+Gate conventions are PyTorch's, because those are the numbers the model computes:
+
+LSTM (``i, f, g, o`` in PyTorch's packed order)::
+
+    i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)        "input"
+    f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)        "forget"
+    g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)           "candidate"
+    o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)        "output"
+    c_t = f_t * c_{t-1} + i_t * g_t                             cell
+    h_t = o_t * tanh(c_t)                                       hidden
+
+GRU (``r, z, n``)::
+
+    r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)        "reset"
+    z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)        "update"
+    n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))   "candidate"
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}                       hidden
+
+  Two traps. First, in PyTorch ``z_t`` is the share of the *old* state that is kept; many
+  textbooks write ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``, where their ``z`` is our ``1 - z``.
+  The trace stores PyTorch's ``z``. Second, the reset gate multiplies ``(W_hn h_{t-1} + b_hn)``,
+  after the matmul and its bias, not ``h_{t-1}`` before it. That term is kept in
+  ``terms["reset_hidden"]`` so the step equation can be shown with real numbers.
+
+RNN::
+
+    h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)            act = tanh or relu
+
+  The argument of ``act`` is kept in ``terms["preactivation"]``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+CELL_TYPES = ("rnn", "lstm", "gru")
+
+GATE_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "rnn": (),
+        "lstm": ("input", "forget", "candidate", "output"),
+        "gru": ("reset", "update", "candidate"),
+    }
+)
+TERM_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"rnn": ("preactivation",), "lstm": (), "gru": ("reset_hidden",)}
+)
+SIGMOID_GATES = frozenset({"input", "forget", "output", "reset", "update"})
+"""Gates squashed by a sigmoid, so their values lie in [0, 1]."""
+
+
+def _frozen(array: np.ndarray, name: str, ndim: int) -> np.ndarray:
+    """A read-only float32 array: the array itself if it is one already, else a read-only copy."""
+    out = np.asarray(array)
+    if out.dtype != np.float32 or out.flags.writeable:
+        out = np.array(out, dtype=np.float32, copy=True)
+    if out.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got shape {out.shape}")
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One sequence through one recurrent module.
+
+    hidden: (L, D, T, H) hidden state after each step.
+    cell:   (L, D, T, H) LSTM cell state, ``None`` for GRU and RNN.
+    gates:  name -> (L, D, T, H); names from ``GATE_NAMES[cell_type]``.
+    terms:  name -> (L, D, T, H) intermediate terms used by the step equations
+            (``TERM_NAMES[cell_type]``).
+    tokens: T strings; step numbers as strings when no tokens were given.
+    probabilities: (T, C) class probabilities if the model's head were applied after each step,
+            or ``None`` for a bare recurrent module.
+    labels: C class names, matching the last axis of ``probabilities``.
+    """
+
+    cell_type: str
+    tokens: tuple[str, ...]
+    hidden: np.ndarray
+    cell: np.ndarray | None = None
+    gates: Mapping[str, np.ndarray] = field(default_factory=dict)
+    terms: Mapping[str, np.ndarray] = field(default_factory=dict)
+    nonlinearity: str = "tanh"
+    probabilities: np.ndarray | None = None
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.cell_type not in CELL_TYPES:
+            raise ValueError(f"cell_type must be one of {CELL_TYPES}, got {self.cell_type!r}")
+        hidden = _frozen(self.hidden, "hidden", 4)
+        shape = hidden.shape
+        object.__setattr__(self, "hidden", hidden)
+        object.__setattr__(self, "tokens", tuple(str(t) for t in self.tokens))
+        if len(self.tokens) != shape[2]:
+            raise ValueError(f"{len(self.tokens)} tokens for {shape[2]} steps")
+        if (self.cell is None) != (self.cell_type != "lstm"):
+            raise ValueError("cell is required for an LSTM and must be None otherwise")
+        if self.cell is not None:
+            object.__setattr__(self, "cell", _frozen(self.cell, "cell", 4))
+        for attr, names in (("gates", GATE_NAMES), ("terms", TERM_NAMES)):
+            given = dict(getattr(self, attr))
+            if set(given) != set(names[self.cell_type]):
+                raise ValueError(
+                    f"{self.cell_type} {attr} must be {names[self.cell_type]}, got {tuple(given)}"
+                )
+            frozen = {k: _frozen(given[k], f"{attr}[{k!r}]", 4) for k in names[self.cell_type]}
+            if any(a.shape != shape for a in frozen.values()):
+                raise ValueError(f"every array in {attr} must have the shape of hidden, {shape}")
+            object.__setattr__(self, attr, MappingProxyType(frozen))
+        if self.cell is not None and self.cell.shape != shape:
+            raise ValueError(f"cell must have the shape of hidden, {shape}")
+        if self.probabilities is not None:
+            probs = _frozen(self.probabilities, "probabilities", 2)
+            if probs.shape[0] != shape[2] or probs.shape[1] != len(self.labels):
+                raise ValueError(
+                    f"probabilities must be (steps, labels) = ({shape[2]}, {len(self.labels)}),"
+                    f" got {probs.shape}"
+                )
+            object.__setattr__(self, "probabilities", probs)
+        object.__setattr__(self, "labels", tuple(self.labels))
+
+    @property
+    def num_layers(self) -> int:
+        return self.hidden.shape[0]
+
+    @property
+    def num_directions(self) -> int:
+        return self.hidden.shape[1]
+
+    @property
+    def num_steps(self) -> int:
+        return self.hidden.shape[2]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.hidden.shape[3]
+
+    def states(self) -> dict[str, np.ndarray]:
+        """Every recorded vector by name: the gates, then ``cell`` (LSTM) and ``hidden``."""
+        out = dict(self.gates)
+        if self.cell is not None:
+            out["cell"] = self.cell
+        out["hidden"] = self.hidden
+        return out
+
+    def with_probabilities(self, probabilities: np.ndarray, labels: tuple[str, ...]) -> Trace:
+        """A copy carrying per-step class probabilities, (T, C)."""
+        return dataclasses.replace(self, probabilities=probabilities, labels=tuple(labels))

@@ -1,0 +1,31 @@
+"""The classifier seam: its recurrent layer records through record(), with per-step probabilities."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.classifier import ClassifierConfig, RecurrentClassifier
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_last_step_probabilities_match_forward(arch):
+    torch.manual_seed(0)
+    model = RecurrentClassifier(ClassifierConfig(arch=arch, vocab_size=20, embed_dim=8, hidden_size=6)).eval()
+    ids = torch.tensor([[2, 3, 4, 5], [6, 7, 0, 0]])
+    lengths = torch.tensor([4, 2])
+    with torch.inference_mode():
+        expected = torch.softmax(model(ids, lengths), dim=-1).numpy()
+    traces = model.record(ids, lengths, tokens=[list("abcd"), list("ef")])
+    for trace, want, n in zip(traces, expected, [4, 2]):
+        assert trace.probabilities.shape == (n, 2)
+        assert trace.labels == ("negative", "positive")
+        np.testing.assert_allclose(trace.probabilities[-1], want, atol=1e-5, rtol=0)
+        np.testing.assert_allclose(trace.probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_config_roundtrip():
+    config = ClassifierConfig(arch="gru", vocab_size=10)
+    assert ClassifierConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="arch"):
+        ClassifierConfig(arch="transformer", vocab_size=10)
