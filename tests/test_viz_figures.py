@@ -1,0 +1,201 @@
+"""The figure builders of viz: assertions on the figure objects, small traces."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+from torch import nn
+
+from models.record import record
+from models.trace import Trace
+from viz.animation import MAX_FRAMES, step_animation
+from viz.compare import model_comparison
+from viz.difference import sentence_difference
+from viz.equations import step_equation
+from viz.heatmap import gate_heatmap
+from viz.overview import gate_overview
+from viz.prediction import prediction_curve
+from viz.retention import retention_map
+from viz.saturation import gate_saturation
+
+TOKENS = ["张三", "打", "了", "李四", "的", "的", "狗"]  # repeated token on purpose
+MODULES = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+
+
+def _trace(kind: str, steps: int | None = None, seed: int = 0, **kwargs) -> Trace:
+    torch.manual_seed(seed)
+    module = MODULES[kind](4, 6, **kwargs).eval()
+    tokens = TOKENS if steps is None else [f"w{t % 5}" for t in range(steps)]
+    return record(module, torch.randn(len(tokens), 4) * 2.0, tokens=tokens)[0]
+
+
+def _empty(kind: str) -> Trace:
+    z = np.zeros((1, 1, 0, 3), dtype=np.float32)
+    names = {"RNN": ({}, {"preactivation": z}), "LSTM": ({k: z for k in ("input", "forget", "candidate", "output")}, {}),
+             "GRU": ({k: z for k in ("reset", "update", "candidate")}, {"reset_hidden": z})}
+    gates, terms = names[kind]
+    return Trace(kind.lower(), (), hidden=z, cell=z if kind == "LSTM" else None, gates=gates, terms=terms)
+
+
+def _heatmaps(fig: go.Figure) -> list[go.Heatmap]:
+    return [t for t in fig.data if t.type == "heatmap"]
+
+
+@pytest.fixture(scope="module")
+def traces() -> dict[str, Trace]:
+    return {kind: _trace(kind) for kind in MODULES}
+
+
+def test_gate_heatmap_of_a_sigmoid_gate(traces):
+    fig = gate_heatmap(traces["LSTM"], "forget")
+    (heat,) = fig.data
+    assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert heat.z.dtype == np.float32 and heat.z.shape == (6, len(TOKENS))
+    assert json.loads(fig.to_json())["data"][0]["z"]["dtype"] == "f4"
+    assert list(fig.layout.xaxis.tickvals) == list(range(len(TOKENS)))
+    assert list(fig.layout.xaxis.ticktext) == TOKENS  # 的 twice, at two positions
+    assert list(heat.x) == list(range(len(TOKENS)))
+    assert "%{x}" in heat.hovertemplate and "%{z" in heat.hovertemplate and "%{y}" in heat.hovertemplate
+    assert heat.text is None and heat.customdata is None
+    assert fig.layout.uirevision and heat.colorbar.title.text
+
+
+def test_gate_heatmap_scales_by_meaning(traces):
+    candidate = gate_heatmap(traces["LSTM"], "candidate").data[0]
+    assert (candidate.zmin, candidate.zmax, candidate.zmid) == (-1.0, 1.0, 0.0)
+    assert candidate.colorscale[-1][1] == "rgb(103,0,31)"  # positive is red
+    cell = gate_heatmap(traces["LSTM"], "cell").data[0]
+    assert cell.zmin == -cell.zmax and cell.zmax >= 1.0
+    assert cell.zmax == pytest.approx(max(1.0, float(np.abs(traces["LSTM"].cell).max())))
+    unit = gate_heatmap(traces["GRU"], "update", normalize="unit")
+    assert "per-unit" in unit.data[0].colorbar.title.text
+    ordered = gate_heatmap(traces["GRU"], "hidden", order="peak").data[0]
+    assert sorted(ordered.y, key=int) == [str(u) for u in range(6)]
+    assert fig_y_type(gate_heatmap(traces["GRU"], "hidden")) == "category"
+
+
+def fig_y_type(fig: go.Figure) -> str:
+    return fig.layout.yaxis.type
+
+
+def test_labels_override_english_defaults(traces):
+    fig = gate_heatmap(traces["LSTM"], "forget", labels={"token": "词", "forget": "遗忘门"})
+    assert fig.layout.xaxis.title.text == "词"
+    assert fig.layout.title.text.startswith("遗忘门")
+    assert "词" in fig.data[0].hovertemplate
+
+
+def test_long_trace_is_pooled_to_at_most_1000_columns():
+    long = _trace("LSTM", steps=2000)
+    fig = gate_heatmap(long, "hidden")
+    assert fig.data[0].z.shape[1] <= 1000 and "mean of every 2 tokens" in fig.layout.title.text
+    axis = fig.layout.xaxis
+    assert len(axis.tickvals) <= 40 and len(axis.labelalias) + len(axis.tickvals) == fig.data[0].z.shape[1]
+    overview = gate_overview(long)
+    assert all(h.z.shape[1] <= 1000 for h in _heatmaps(overview))
+
+
+@pytest.mark.parametrize("kind,rows", [("LSTM", 6), ("GRU", 4), ("RNN", 1)])
+def test_overview_rows_share_the_token_axis(traces, kind, rows):
+    fig = gate_overview(traces[kind])
+    heats = _heatmaps(fig)
+    assert len(heats) == rows
+    assert len({h.colorbar.y for h in heats}) == rows  # one colour bar beside each row
+    bottom = f"x{rows}" if rows > 1 else "x"
+    assert all(fig.layout[f"xaxis{i if i > 1 else ''}"].matches == bottom for i in range(1, rows))
+    assert all(h.z.dtype == np.float32 for h in heats)
+    assert list(fig.layout[f"xaxis{rows if rows > 1 else ''}"].ticktext) == TOKENS
+
+
+def test_step_animation_frames_buttons_and_slider(traces):
+    fig = step_animation(traces["LSTM"])
+    assert len(fig.frames) == len(TOKENS)
+    play, pause = fig.layout.updatemenus[0].buttons
+    assert play.args[0] is None and play.args[1]["frame"]["redraw"] is True
+    assert list(pause.args[0]) == [None]  # [None], not None: pause, not play
+    assert all(step.args[1]["frame"]["redraw"] is True for step in fig.layout.sliders[0].steps)
+    assert len(fig.frames[0].data) == 7  # token strip + 6 rows
+    strip = fig.frames[3].data[0]
+    assert "<b>李四</b>" in strip.text  # the current token, highlighted
+    heat = fig.frames[3].data[1]
+    np.testing.assert_array_equal(heat.z[0], traces["LSTM"].gates["input"][0, 0, 3])
+
+
+def test_step_animation_is_windowed_on_long_text():
+    fig = step_animation(_trace("GRU", steps=MAX_FRAMES + 120), start=100)
+    assert len(fig.frames) == MAX_FRAMES
+    assert fig.frames[0].name == "100"
+    assert f"steps 100–{100 + MAX_FRAMES - 1} of {MAX_FRAMES + 120}" in fig.layout.title.text
+
+
+def test_prediction_curve(traces):
+    probs = np.linspace([0.8, 0.2], [0.3, 0.7], len(TOKENS))
+    with_probs = {k: t.with_probabilities(probs, ("negative", "positive")) for k, t in traces.items()}
+    fig = prediction_curve(with_probs)
+    assert [t.name for t in fig.data] == list(MODULES)
+    np.testing.assert_allclose(fig.data[0].y, probs[:, 1], rtol=1e-6)
+    assert tuple(fig.layout.yaxis.range) == (0, 1)
+    assert any(s.y0 == 0.5 and s.y1 == 0.5 for s in fig.layout.shapes)
+    assert list(fig.layout.xaxis.ticktext) == TOKENS
+    assert prediction_curve(traces).layout.title.text  # no probabilities: an empty figure with a title
+
+
+def test_model_comparison_stacks_models(traces):
+    fig = model_comparison(traces)
+    assert [h.name for h in _heatmaps(fig)] == ["RNN: hidden state h", "LSTM: hidden state h", "GRU: hidden state h"]
+    cell = model_comparison(traces, state="cell")
+    assert len(_heatmaps(cell)) == 1
+
+
+def test_sentence_difference(traces):
+    torch.manual_seed(0)
+    module = nn.LSTM(4, 6).eval()
+    x = torch.randn(6, 4)
+    a = record(module, x, tokens=list("张三打了李四"))[0]
+    b = record(module, x[[4, 5, 2, 3, 0, 1]], tokens=list("李四打了张三"))[0]
+    fig = sentence_difference(a, b, metric="cosine")
+    assert len(_heatmaps(fig)) == 2
+    line = next(t for t in fig.data if t.type == "scatter")
+    assert len(line.y) == 6 and "cosine" in line.name
+    assert [t.name for t in fig.data if t.type == "bar"] == ["A", "B"]
+
+
+def test_gate_saturation_scatter(traces):
+    fig = gate_saturation([traces["LSTM"], traces["LSTM"]], low=0.2, high=0.8)
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in points] == ["input gate i", "forget gate f", "output gate o"]
+    assert tuple(fig.layout.xaxis.range) == (0, 1) and tuple(fig.layout.yaxis.range) == (0, 1)
+    assert "0.2" in fig.layout.xaxis.title.text and "0.8" in fig.layout.yaxis.title.text
+    assert "vanilla RNN" in gate_saturation(traces["RNN"]).layout.title.text
+
+
+def test_retention_map(traces):
+    fig = retention_map(traces["LSTM"])
+    (heat,) = fig.data
+    z = np.asarray(heat.z)
+    assert z.shape == (len(TOKENS), len(TOKENS))
+    assert np.isnan(z[np.triu_indices(len(TOKENS), k=1)]).all()
+    np.testing.assert_array_equal(np.diag(z), 1.0)
+    assert (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert list(fig.layout.xaxis.ticktext) == TOKENS
+    rnn = retention_map(traces["RNN"])
+    assert not rnn.data and "vanilla RNN has no gate" in rnn.layout.title.text
+
+
+@pytest.mark.parametrize("kind", list(MODULES))
+def test_empty_traces_give_empty_figures_with_titles(kind):
+    trace = _empty(kind)
+    figs = [gate_heatmap(trace, "hidden"), gate_overview(trace), step_animation(trace), model_comparison({kind: trace}),
+            sentence_difference(trace, trace), gate_saturation(trace), retention_map(trace),
+            prediction_curve({kind: trace}), gate_saturation([])]
+    for fig in figs:
+        assert isinstance(fig, go.Figure) and not fig.data and fig.layout.title.text
+
+
+def test_equation_latex_shows_the_numbers(traces):
+    eq = step_equation(traces["LSTM"], step=2, unit=1)
+    assert f"{eq.values['f']:.4f}" in eq.filled[0] and eq.filled[0].startswith("c_{2}")
+    assert eq.filled[0].endswith(f"{eq.recomputed['c']:.4f}")

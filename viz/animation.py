@@ -1,0 +1,182 @@
+"""The step animation: every gate and state vector at each step, with the current token highlighted."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz._common import (
+    FLOAT,
+    OVERVIEW_ROWS,
+    check_position,
+    colour_scale,
+    empty_figure,
+    escape,
+    state_array,
+    state_kind,
+    state_label,
+    text,
+    title_notes,
+    unbounded_limit,
+)
+
+MAX_FRAMES = 200  # frames per figure; longer texts are shown as a window
+CONTEXT = 7  # tokens shown on each side of the current one
+FRAME_MS = 400  # playback speed
+SLIDER_LABEL_MAX = 40  # more steps than this: hide the slider's tick labels, keep the current value
+CURRENT_COLOUR = "crimson"
+OTHER_COLOUR = "gray"
+TOKEN_ROW_SHARE = 0.12  # height share of the token strip
+ROW_PX = 95
+EXTRA_PX = 260
+UIREVISION = "step_animation"
+_KIND_ORDER = {"gate": 0, "tanh": 1, "unbounded": 2}  # rows grouped so rows of one colour scale touch
+
+
+class AnimationData(NamedTuple):
+    """The vectors of every gate and state at each step of a window."""
+
+    names: tuple[str, ...]  # (R,) rows: OVERVIEW_ROWS grouped by colour kind (gates, tanh, unbounded)
+    kinds: tuple[str, ...]  # (R,) colour kind of each row
+    values: np.ndarray  # (F, R, H) float32: frame f shows step steps[f]
+    steps: np.ndarray  # (F,) step of each frame
+    tokens: tuple[str, ...]  # all T tokens
+    limits: tuple[float, ...]  # (R,) colour limit of each row (1 unless unbounded)
+
+    @property
+    def window(self) -> tuple[int, int, int]:
+        """(first step, one past the last, total steps)."""
+        first = int(self.steps[0]) if len(self.steps) else 0
+        return first, first + len(self.steps), len(self.tokens)
+
+
+def animation_data(
+    trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+) -> AnimationData:
+    """Frames for steps ``start .. start + max_frames - 1`` (clipped to the trace)."""
+    check_position(trace, layer, direction)
+    names = tuple(sorted(OVERVIEW_ROWS[trace.cell_type], key=lambda n: _KIND_ORDER[state_kind(trace, n)]))
+    first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
+    stop = min(trace.num_steps, first + max_frames)
+    stacked = np.stack([state_array(trace, n)[layer, direction, first:stop] for n in names], axis=1)  # (F, R, H)
+    kinds = tuple(state_kind(trace, n) for n in names)
+    limits = tuple(
+        unbounded_limit(stacked[:, r]) if kind == "unbounded" else 1.0 for r, kind in enumerate(kinds)
+    )
+    return AnimationData(
+        names=names,
+        kinds=kinds,
+        values=stacked.astype(FLOAT),
+        steps=np.arange(first, stop),
+        tokens=trace.tokens,
+        limits=limits,
+    )
+
+
+def _token_strip(tokens: tuple[str, ...], step: int) -> go.Scatter:
+    """Tokens around ``step`` as text, the current one coloured."""
+    lo, hi = max(0, step - CONTEXT), min(len(tokens), step + CONTEXT + 1)
+    offsets = np.arange(lo, hi) - step
+    colours = [CURRENT_COLOUR if s == step else OTHER_COLOUR for s in range(lo, hi)]
+    shown = [f"<b>{escape(tokens[s])}</b>" if s == step else escape(tokens[s]) for s in range(lo, hi)]
+    return go.Scatter(
+        x=offsets, y=np.zeros(len(offsets), dtype=FLOAT), mode="text", text=shown,
+        textfont=dict(color=colours, size=18), hoverinfo="skip", showlegend=False,
+    )
+
+
+def _row_hover(labels: Mapping[str, str] | None, token: str, step: int, row: str) -> str:
+    return (
+        f"{text(labels, 'token')} {escape(token)}<br>{text(labels, 'step')} {step}<br>"
+        f"{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} %{{z:.4f}}<extra>{row}</extra>"
+    )
+
+
+def _frame_traces(data: AnimationData, f: int, names: list[str], labels) -> list:
+    step = int(data.steps[f])
+    out = [_token_strip(data.tokens, step)]
+    for r, name in enumerate(names):
+        out.append(go.Heatmap(
+            z=data.values[f, r][None, :],
+            hovertemplate=_row_hover(labels, data.tokens[step], step, name),
+        ))
+    return out
+
+
+def step_animation(
+    trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Play through the steps: one heatmap row per gate/state (units on x), a token strip on top."""
+    title = text(labels, "title_animation", model=state_label(labels, trace.cell_type))
+    if trace.num_steps == 0:
+        return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
+    data = animation_data(trace, layer=layer, direction=direction, start=start, max_frames=max_frames)
+    names = [state_label(labels, n) for n in data.names]
+    rows = len(names)
+    fig = make_subplots(
+        rows=rows + 1, cols=1, vertical_spacing=0.04,
+        row_heights=[TOKEN_ROW_SHARE] + [(1 - TOKEN_ROW_SHARE) / rows] * rows,
+    )
+    first = _frame_traces(data, 0, names, labels)
+    fig.add_trace(first[0], row=1, col=1)
+    units = np.arange(data.values.shape[2])
+    for r, (name, kind, limit) in enumerate(zip(names, data.kinds, data.limits), start=2):
+        scale = colour_scale(kind, limit=limit, labels=labels)
+        group = [i + 2 for i, k in enumerate(data.kinds) if k == kind]  # rows sharing this scale
+        heat = first[r - 1]
+        heat.update(
+            x=units, y=[name], colorscale=scale.colorscale, zmin=scale.zmin, zmax=scale.zmax, zmid=scale.zmid,
+            showscale=r == group[0], name=name,
+        )
+        if r == group[0]:
+            top = fig.layout[f"yaxis{group[0]}"].domain[1]
+            bottom = fig.layout[f"yaxis{group[-1]}"].domain[0]
+            heat.update(colorbar=dict(
+                title=dict(text=scale.title, side="top", font=dict(size=10)),
+                y=(top + bottom) / 2, len=top - bottom, thickness=12, nticks=3,
+            ))
+        fig.add_trace(heat, row=r, col=1)
+        fig.update_yaxes(type="category", row=r, col=1)
+        fig.update_xaxes(showticklabels=r == rows + 1, row=r, col=1)
+    fig.update_xaxes(title=dict(text=text(labels, "unit")), row=rows + 1, col=1)
+    fig.update_xaxes(visible=False, range=[-CONTEXT - 0.5, CONTEXT + 0.5], row=1, col=1)
+    fig.update_yaxes(visible=False, row=1, col=1)
+    traces = list(range(rows + 1))
+    fig.frames = [
+        go.Frame(data=_frame_traces(data, f, names, labels), traces=traces, name=str(int(step)))
+        for f, step in enumerate(data.steps)
+    ]
+    redraw = {"duration": 0, "redraw": True}
+    hide_ticks = len(data.steps) > SLIDER_LABEL_MAX
+    fig.update_layout(
+        title=dict(text=title + title_notes(labels, window=data.window)),
+        height=ROW_PX * rows + EXTRA_PX,
+        uirevision=UIREVISION,
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
+            buttons=[
+                dict(label=text(labels, "play"), method="animate", args=[None, {
+                    "frame": {"duration": FRAME_MS, "redraw": True}, "fromcurrent": True,
+                    "transition": {"duration": 0}, "mode": "immediate",
+                }]),
+                dict(label=text(labels, "pause"), method="animate", args=[[None], {
+                    "frame": redraw, "transition": {"duration": 0}, "mode": "immediate",
+                }]),
+            ],
+        )],
+        sliders=[dict(
+            active=0, x=0.18, len=0.82, y=-0.08, yanchor="top",
+            currentvalue=dict(prefix=f"{text(labels, 'step')} ", font=dict(size=13, color=OTHER_COLOUR)),
+            font=dict(color="rgba(0,0,0,0)") if hide_ticks else None,
+            steps=[
+                dict(method="animate", label=f"{int(s)} {escape(data.tokens[int(s)])}",
+                     args=[[str(int(s))], {"frame": redraw, "transition": {"duration": 0}, "mode": "immediate"}])
+                for s in data.steps
+            ],
+        )],
+    )
+    return fig

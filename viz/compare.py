@@ -1,0 +1,55 @@
+"""The model comparison: one state of several models (RNN, LSTM, GRU) stacked on one token axis."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import plotly.graph_objects as go
+
+from viz._common import empty_figure, has_state, state_label, text, title_notes
+from viz.heatmap import HeatmapData, heatmap_data
+from viz.overview import STACKED_MAX_COLUMNS, stacked_heatmaps
+
+UIREVISION = "model_comparison"
+
+
+class ComparisonData(NamedTuple):
+    """One row per model that has the state."""
+
+    state: str
+    names: tuple[str, ...]  # (M,) model names
+    rows: tuple[HeatmapData, ...]  # (M,)
+
+
+def comparison_data(
+    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> ComparisonData:
+    """``state`` of each trace that has it (a GRU has no ``cell``), in the mapping's order."""
+    names, rows = [], []
+    for name, trace in traces.items():
+        if not has_state(trace, state) or trace.num_steps == 0:
+            continue
+        names.append(name)
+        rows.append(heatmap_data(
+            trace, state, layer=layer, direction=direction, order=order, max_columns=max_columns, labels=labels,
+        ))
+    return ComparisonData(state, tuple(names), tuple(rows))
+
+
+def model_comparison(
+    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Stacked heatmaps of ``state``, one row per model, sharing the token axis."""
+    shown = state_label(labels, state)
+    data = comparison_data(
+        traces, state=state, layer=layer, direction=direction, order=order, max_columns=max_columns, labels=labels,
+    )
+    if not data.rows:
+        return empty_figure(text(labels, "no_state", state=shown), uirevision=UIREVISION)
+    title = text(labels, "title_compare", state=shown) + title_notes(labels, width=max(r.axis.width for r in data.rows))
+    return stacked_heatmaps(
+        [(f"{name}: {shown}", row) for name, row in zip(data.names, data.rows)],
+        title=title, labels=labels, uirevision=UIREVISION,
+    )

@@ -1,0 +1,134 @@
+"""The two-sentence difference: one model on two texts, their hidden states and how far apart they are."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz._common import (
+    FLOAT,
+    axis_layout,
+    check_position,
+    empty_figure,
+    escape,
+    heatmap_trace,
+    state_array,
+    step_axis,
+    text,
+    title_notes,
+)
+from viz.heatmap import HeatmapData, heatmap_data, unit_labels
+from viz.overview import STACKED_MAX_COLUMNS
+
+METRICS = ("euclidean", "cosine")
+UIREVISION = "sentence_difference"
+ROW_HEIGHTS = (0.3, 0.3, 0.2, 0.2)  # hidden A, hidden B, distance, final states
+HEIGHT = 900
+VERTICAL_SPACING = 0.08
+
+
+class DifferenceData(NamedTuple):
+    """Hidden states of two sequences through one model, compared step by step."""
+
+    first: HeatmapData  # hidden of sequence A
+    second: HeatmapData  # hidden of sequence B
+    metric: str  # 'euclidean' or 'cosine'
+    distance: np.ndarray  # (N,) float32, N = the shorter length: distance of h_A[t] and h_B[t]
+    pair_tokens: tuple[str, ...]  # (N,) 'token A / token B' at each compared step
+    final_first: np.ndarray  # (H,) float32, last hidden state of A
+    final_second: np.ndarray  # (H,) float32, last hidden state of B
+
+
+def step_distance(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
+    """Row-wise distance of (N, H) arrays: Euclidean norm, or cosine distance 1 - cos."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    if metric == "euclidean":
+        return np.linalg.norm(a - b, axis=1)
+    if metric == "cosine":
+        norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+        dots = np.einsum("nh,nh->n", a, b)
+        cos = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+        both_zero = (np.abs(a).sum(axis=1) == 0) & (np.abs(b).sum(axis=1) == 0)
+        return np.where(both_zero, 0.0, 1.0 - cos)
+    raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+
+
+def difference_data(
+    first, second, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
+    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> DifferenceData:
+    """Compare two traces of one model; the distance covers the first min(T_A, T_B) steps."""
+    check_position(first, layer, direction)
+    check_position(second, layer, direction)
+    if first.hidden_size != second.hidden_size:
+        raise ValueError(f"hidden sizes differ: {first.hidden_size} and {second.hidden_size}")
+    ha = state_array(first, "hidden")[layer, direction]  # (T_A, H)
+    hb = state_array(second, "hidden")[layer, direction]  # (T_B, H)
+    n = min(len(ha), len(hb))
+    empty = np.zeros(first.hidden_size, dtype=FLOAT)
+    return DifferenceData(
+        first=heatmap_data(first, "hidden", layer=layer, direction=direction, max_columns=max_columns, labels=labels),
+        second=heatmap_data(second, "hidden", layer=layer, direction=direction, max_columns=max_columns, labels=labels),
+        metric=metric,
+        distance=step_distance(ha[:n], hb[:n], metric).astype(FLOAT),
+        pair_tokens=tuple(f"{a} / {b}" for a, b in zip(first.tokens[:n], second.tokens[:n])),
+        final_first=np.asarray(ha[-1], dtype=FLOAT) if len(ha) else empty,
+        final_second=np.asarray(hb[-1], dtype=FLOAT) if len(hb) else empty,
+    )
+
+
+def sentence_difference(
+    first, second, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
+    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Both hidden heatmaps, the step-by-step distance, and the two final states side by side."""
+    title = text(labels, "title_difference")
+    if first.num_steps == 0 or second.num_steps == 0:
+        return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
+    data = difference_data(first, second, layer=layer, direction=direction, metric=metric, max_columns=max_columns, labels=labels)
+    name_a, name_b = text(labels, "first"), text(labels, "second")
+    hidden = text(labels, "hidden")
+    dist_name = text(labels, f"distance_{metric}")
+    fig = make_subplots(
+        rows=4, cols=1, row_heights=list(ROW_HEIGHTS), vertical_spacing=VERTICAL_SPACING,
+        subplot_titles=[
+            f"{name_a}: {escape(''.join(first.tokens))[:60]}",
+            f"{name_b}: {escape(''.join(second.tokens))[:60]}",
+            dist_name,
+            text(labels, "final_state"),
+        ],
+    )
+    for row, heat, name in ((1, data.first, name_a), (2, data.second, name_b)):
+        domain = fig.layout["yaxis" if row == 1 else f"yaxis{row}"].domain
+        colorbar = dict(y=sum(domain) / 2, len=domain[1] - domain[0])
+        fig.add_trace(
+            heatmap_trace(heat.values, heat.axis, unit_labels(heat.units), heat.scale, labels=labels,
+                          name=f"{name}: {hidden}", colorbar=colorbar),
+            row=row, col=1,
+        )
+        fig.update_xaxes(axis_layout(heat.axis), row=row, col=1)
+        fig.update_yaxes(type="category", autorange="reversed", title=dict(text=text(labels, "unit")), row=row, col=1)
+
+    pairs = step_axis(data.pair_tokens, np.arange(len(data.distance)), 1)
+    fig.add_trace(go.Scatter(
+        x=np.arange(len(data.distance)), y=data.distance, mode="lines", name=dist_name, showlegend=False,
+        hovertemplate=f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>%{{y:.4f}}<extra></extra>",
+    ), row=3, col=1)
+    fig.update_xaxes(axis_layout(pairs), title=dict(text=text(labels, "token")), row=3, col=1)
+    fig.update_yaxes(title=dict(text=text(labels, "value")), rangemode="tozero", row=3, col=1)
+
+    units = np.arange(len(data.final_first))
+    for name, final in ((name_a, data.final_first), (name_b, data.final_second)):
+        fig.add_trace(go.Bar(
+            x=units, y=final, name=name,
+            hovertemplate=f"{name}<br>{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} %{{y:.4f}}<extra></extra>",
+        ), row=4, col=1)
+    fig.update_xaxes(title=dict(text=text(labels, "unit")), row=4, col=1)
+    fig.update_layout(
+        title=dict(text=title + title_notes(labels, width=max(data.first.axis.width, data.second.axis.width))),
+        height=HEIGHT, barmode="group", uirevision=UIREVISION,
+    )
+    return fig

@@ -1,0 +1,148 @@
+"""The step equations with real numbers: one step and one unit, as values and ready LaTeX (no figure)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from viz._common import check_position, text
+
+CONVENTIONS = ("pytorch", "textbook")
+DECIMALS = 4  # digits shown in the filled-in equations
+
+
+class StepEquation(NamedTuple):
+    """The update of one unit at one step, with every number and a check of both sides.
+
+    ``values``: every named number (floats) used by the equations, e.g. LSTM i, f, g, o,
+    c_prev, c, h. ``recorded``: the left-hand sides as recorded in the trace; ``recomputed``:
+    the same quantities computed from the right-hand sides, so the app can show they agree.
+    """
+
+    cell_type: str
+    step: int
+    unit: int
+    token: str
+    convention: str  # 'pytorch' or 'textbook' (differs only for the GRU)
+    convention_label: str  # which convention is shown, in words; '' when conventions agree
+    values: Mapping[str, float]
+    formulas: tuple[str, ...]  # general LaTeX, one line per equation
+    filled: tuple[str, ...]  # the same equations with the numbers, one line each
+    recorded: Mapping[str, float]
+    recomputed: Mapping[str, float]
+
+    @property
+    def max_error(self) -> float:
+        """Largest |recomputed - recorded| over the checked quantities."""
+        return max(abs(self.recomputed[k] - self.recorded[k]) for k in self.recorded)
+
+
+def _n(x: float) -> str:
+    """A number for LaTeX, in parentheses when negative so products read clearly."""
+    s = f"{x:.{DECIMALS}f}"
+    return f"({s})" if x < 0 else s
+
+
+def _v(x: float) -> str:
+    """A number for LaTeX where no parentheses are needed: results and function arguments."""
+    return f"{x:.{DECIMALS}f}"
+
+
+def step_equation(
+    trace, *, step: int, unit: int, layer: int = 0, direction: int = 0, convention: str = "pytorch",
+    labels: Mapping[str, str] | None = None,
+) -> StepEquation:
+    """The numbers of ``step`` and ``unit``; the previous state is 0 at the first step read.
+
+    The forward direction reads step t-1 before t; the backward direction (1) reads t+1.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    check_position(trace, layer, direction)
+    if not 0 <= step < trace.num_steps:
+        raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
+    if not 0 <= unit < trace.hidden_size:
+        raise IndexError(f"unit {unit} out of range for {trace.hidden_size} units")
+    prev_step = step + 1 if direction == 1 else step - 1
+    has_prev = 0 <= prev_step < trace.num_steps
+    prev_sub = "t+1" if direction == 1 else "t-1"
+
+    def at(array: np.ndarray, t: int) -> float:
+        return float(array[layer, direction, t, unit])
+
+    def prev(array: np.ndarray) -> float:
+        return at(array, prev_step) if has_prev else 0.0
+
+    h, h_prev = at(trace.hidden, step), prev(trace.hidden)
+    t, tp = step, (prev_step if has_prev else "-")
+    common = dict(cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention)
+
+    if trace.cell_type == "lstm":
+        g = {k: at(trace.gates[k], step) for k in ("input", "forget", "candidate", "output")}
+        i, f, c_in, o = g["input"], g["forget"], g["candidate"], g["output"]
+        c, c_prev = at(trace.cell, step), prev(trace.cell)
+        c_new = f * c_prev + i * c_in
+        h_new = o * np.tanh(c)
+        return StepEquation(
+            **common, convention_label="",
+            values=dict(i=i, f=f, g=c_in, o=o, c_prev=c_prev, c=c, h=h, h_prev=h_prev),
+            formulas=(
+                rf"c_t = f_t \, c_{{{prev_sub}}} + i_t \, g_t",
+                r"h_t = o_t \, \tanh(c_t)",
+            ),
+            filled=(
+                rf"c_{{{t}}} = {_n(f)} \cdot {_n(c_prev)} + {_n(i)} \cdot {_n(c_in)} = {_v(c_new)}",
+                rf"h_{{{t}}} = {_n(o)} \cdot \tanh({_v(c)}) = {_v(h_new)}",
+            ),
+            recorded=dict(c=c, h=h),
+            recomputed=dict(c=float(c_new), h=float(h_new)),
+        )
+
+    if trace.cell_type == "gru":
+        r, z, n = (at(trace.gates[k], step) for k in ("reset", "update", "candidate"))
+        hn = at(trace.terms["reset_hidden"], step)
+        # W_in x + b_in is not recorded; it is inferred from n = tanh(a + r * hn), for display only
+        a = float(np.arctanh(np.clip(n, -1 + 1e-7, 1 - 1e-7)) - r * hn)
+        h_new = (1 - z) * n + z * h_prev
+        cand = (
+            rf"n_t = \tanh(W_{{in}} x_t + b_{{in}} + r_t \, (W_{{hn}} h_{{{prev_sub}}} + b_{{hn}}))",
+            rf"n_{{{t}}} = \tanh({_n(a)} + {_n(r)} \cdot {_n(hn)}) = {_v(n)}",
+        )
+        values = dict(r=r, z=z, n=n, reset_hidden=hn, input_part_inferred=a, h_prev=h_prev, h=h)
+        if convention == "pytorch":
+            formula = rf"h_t = (1 - z_t) \, n_t + z_t \, h_{{{prev_sub}}}"
+            filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(n)} + {_n(z)} \cdot {_n(h_prev)} = {_v(h_new)}"
+        else:
+            u = 1.0 - z
+            values["u"] = u
+            h_new = (1 - u) * h_prev + u * n
+            formula = rf"h_t = (1 - u_t) \, h_{{{prev_sub}}} + u_t \, n_t, \quad u_t = 1 - z_t"
+            filled = rf"h_{{{t}}} = (1 - {_n(u)}) \cdot {_n(h_prev)} + {_n(u)} \cdot {_n(n)} = {_v(h_new)}"
+        return StepEquation(
+            **common, convention_label=text(labels, f"convention_{convention}"),
+            values=values,
+            formulas=(cand[0], formula),
+            filled=(cand[1], filled),
+            recorded=dict(h=h),
+            recomputed=dict(h=float(h_new)),
+        )
+
+    a = at(trace.terms["preactivation"], step)
+    relu = trace.nonlinearity == "relu"
+    h_new = max(a, 0.0) if relu else float(np.tanh(a))
+    act = r"\max(0, {})" if relu else r"\tanh({})"
+    return StepEquation(
+        **common, convention_label="",
+        values=dict(a=a, h=h, h_prev=h_prev),
+        formulas=(
+            rf"a_t = W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{{prev_sub}}} + b_{{hh}}",
+            "h_t = " + act.format("a_t"),
+        ),
+        filled=(
+            rf"a_{{{t}}} = {_v(a)} \quad (h_{{{tp}}} = {_v(h_prev)})",
+            rf"h_{{{t}}} = " + act.format(_v(a)) + f" = {_v(h_new)}",
+        ),
+        recorded=dict(h=h),
+        recomputed=dict(h=float(h_new)),
+    )

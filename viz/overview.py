@@ -1,0 +1,103 @@
+"""The overview: every gate and state of one model as aligned rows sharing one token axis."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz._common import (
+    OVERVIEW_ROWS,
+    axis_layout,
+    check_position,
+    empty_figure,
+    heatmap_trace,
+    state_array,
+    state_label,
+    text,
+    title_notes,
+)
+from viz.heatmap import HeatmapData, heatmap_data, unit_labels, unit_order
+
+UIREVISION = "gate_overview"
+STACKED_MAX_COLUMNS = 500  # several rows share the payload, so each row gets half the columns of one heatmap
+ROW_PX = 170  # height of one row
+EXTRA_PX = 140  # title and axis
+VERTICAL_SPACING = 0.03
+COLORBAR_X = 1.02
+
+
+class OverviewData(NamedTuple):
+    """One HeatmapData per row, all with the same unit order and columns."""
+
+    cell_type: str
+    rows: tuple[HeatmapData, ...]
+
+
+def overview_data(
+    trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
+    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> OverviewData:
+    """Rows of ``OVERVIEW_ROWS[cell_type]``; the unit order is taken from the hidden state."""
+    check_position(trace, layer, direction)
+    units = unit_order(state_array(trace, "hidden")[layer, direction], order, "tanh")
+    rows = tuple(
+        heatmap_data(
+            trace, name, layer=layer, direction=direction, normalize=normalize, units=units,
+            max_columns=max_columns, labels=labels,
+        )
+        for name in OVERVIEW_ROWS[trace.cell_type]
+    )
+    return OverviewData(trace.cell_type, rows)
+
+
+def gate_overview(
+    trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
+    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """All gates and states of one model, one heatmap row each with its own colour bar."""
+    title = text(labels, "title_overview", model=state_label(labels, trace.cell_type), layer=layer, direction=direction)
+    if trace.num_steps == 0:
+        return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
+    data = overview_data(
+        trace, layer=layer, direction=direction, order=order, normalize=normalize,
+        max_columns=max_columns, labels=labels,
+    )
+    return stacked_heatmaps(
+        [(state_label(labels, row.name), row) for row in data.rows],
+        title=title + title_notes(labels, width=data.rows[0].axis.width),
+        labels=labels,
+        uirevision=UIREVISION,
+    )
+
+
+def stacked_heatmaps(
+    rows: list[tuple[str, HeatmapData]], *, title: str, labels: Mapping[str, str] | None, uirevision: str,
+    shared_x: bool = True,
+) -> go.Figure:
+    """Heatmap rows (name, data) stacked top to bottom, each with a colour bar beside it."""
+    fig = make_subplots(
+        rows=len(rows), cols=1, shared_xaxes=shared_x, vertical_spacing=VERTICAL_SPACING,
+        subplot_titles=[name for name, _ in rows],
+    )
+    for i, (name, row) in enumerate(rows, start=1):
+        domain = fig.layout[_axis_key("yaxis", i)].domain
+        colorbar = dict(y=(domain[0] + domain[1]) / 2, len=domain[1] - domain[0], x=COLORBAR_X)
+        fig.add_trace(
+            heatmap_trace(row.values, row.axis, unit_labels(row.units), row.scale, labels=labels, name=name, colorbar=colorbar),
+            row=i, col=1,
+        )
+        fig.update_xaxes(axis_layout(row.axis), row=i, col=1)
+        fig.update_yaxes(type="category", autorange="reversed", title=dict(text=text(labels, "unit")), row=i, col=1)
+    fig.update_xaxes(title=dict(text=text(labels, "token")), row=len(rows), col=1)
+    fig.update_layout(
+        title=dict(text=title),
+        height=ROW_PX * len(rows) + EXTRA_PX,
+        uirevision=uirevision,
+    )
+    return fig
+
+
+def _axis_key(axis: str, index: int) -> str:
+    return axis if index == 1 else f"{axis}{index}"

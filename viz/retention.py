@@ -1,0 +1,118 @@
+"""The retention map: how much of what was written at token s survives at a later step t."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from viz._common import (
+    FLOAT,
+    GATE_COLOURS,
+    axis_layout,
+    check_position,
+    empty_figure,
+    state_label,
+    step_axis,
+    text,
+    title_notes,
+)
+
+MAX_RETENTION_STEPS = 300  # the map is W x W cells; longer texts are shown as a window
+RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU keeps z of the old state
+UIREVISION = "retention_map"
+HEIGHT = 620
+
+
+class RetentionData(NamedTuple):
+    """Retention of each written token at each later step, inside one window of steps."""
+
+    gate: str  # 'forget' (LSTM) or 'update' (GRU)
+    matrix: np.ndarray  # (W, W) float32 [t, s]; NaN where t comes before s in reading order
+    steps: np.ndarray  # (W,) step of each row and column
+    tokens: tuple[str, ...]  # (W,) token of each step
+    units: tuple[int, ...] | None  # averaged units, None for all
+    total_steps: int
+
+
+def retention_matrix(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
+    """Mean over units of the product of gate values between s and t. gate (T, H) -> (T, T) [t, s].
+
+    Forward: R[t, s] = mean_j prod_{k=s+1..t} gate[k, j] for t >= s, so R[s, s] = 1. Backward
+    (``reverse``) reads right to left: R[t, s] = mean_j prod_{k=t..s-1} gate[k, j] for t <= s.
+    Direct cumulative products in float64 per start s: no log, so gates of exactly 0 are fine.
+    """
+    g = np.asarray(gate, dtype=np.float64)
+    if reverse:
+        return retention_matrix(g[::-1])[::-1, ::-1]
+    steps = g.shape[0]
+    out = np.full((steps, steps), np.nan)
+    for s in range(steps):
+        out[s, s] = 1.0
+        if s + 1 < steps:
+            out[s + 1 :, s] = np.cumprod(g[s + 1 :], axis=0).mean(axis=1)
+    return out
+
+
+def retention_data(
+    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    max_steps: int = MAX_RETENTION_STEPS,
+) -> RetentionData | None:
+    """The retention map of steps ``start .. start + max_steps - 1``; None for a vanilla RNN."""
+    if trace.cell_type not in RETAIN_GATE:
+        return None
+    check_position(trace, layer, direction)
+    gate = RETAIN_GATE[trace.cell_type]
+    first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
+    stop = min(trace.num_steps, first + max_steps)
+    values = trace.gates[gate][layer, direction, first:stop]  # (W, H)
+    if units is not None:
+        values = values[:, list(units)]
+    return RetentionData(
+        gate=gate,
+        matrix=retention_matrix(values, reverse=direction == 1).astype(FLOAT),
+        steps=np.arange(first, stop),
+        tokens=trace.tokens[first:stop],
+        units=None if units is None else tuple(int(u) for u in units),
+        total_steps=trace.num_steps,
+    )
+
+
+def retention_map(
+    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    max_steps: int = MAX_RETENTION_STEPS, labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Heatmap of retention: token written (s) on x, later step (t) on y, on [0, 1]."""
+    if trace.cell_type not in RETAIN_GATE:
+        return empty_figure(text(labels, "no_gate_rnn"), uirevision=UIREVISION)
+    title = text(labels, "title_retention", gate=state_label(labels, RETAIN_GATE[trace.cell_type]))
+    if trace.num_steps == 0:
+        return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
+    data = retention_data(trace, layer=layer, direction=direction, units=units, start=start, max_steps=max_steps)
+    if data.units is not None:
+        title += f" — {text(labels, 'title_retention_units', units=', '.join(map(str, data.units)))}"
+    title += title_notes(labels, window=(int(data.steps[0]), int(data.steps[-1]) + 1, data.total_steps))
+    # label lookup needs the whole token list indexed by step
+    tokens = ("",) * int(data.steps[0]) + data.tokens
+    axis = step_axis(tokens, data.steps, 1)
+    written, read = text(labels, "written_at"), text(labels, "read_at")
+    fig = go.Figure(go.Heatmap(
+        z=data.matrix, x=data.steps, y=data.steps,
+        colorscale=GATE_COLOURS, zmin=0.0, zmax=1.0,
+        colorbar=dict(title=dict(text=text(labels, "colorbar_retention"), side="right")),
+        hovertemplate=(
+            f"{written}: %{{x}} ({text(labels, 'step')} %{{x:d}})<br>"
+            f"{read}: %{{y}} ({text(labels, 'step')} %{{y:d}})<br>"
+            f"{text(labels, 'retention')} %{{z:.4f}}<extra></extra>"
+        ),
+        hoverongaps=False,
+    ))
+    fig.update_layout(
+        title=dict(text=title),
+        xaxis=dict(title=dict(text=written), **axis_layout(axis)),
+        yaxis=dict(title=dict(text=read), autorange="reversed", **axis_layout(axis)),
+        height=HEIGHT,
+        uirevision=UIREVISION,
+    )
+    return fig

@@ -1,0 +1,113 @@
+"""The gate saturation scatter (Karpathy et al. 2015): how often each unit's gate is near 0 or near 1."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from viz._common import FLOAT, GATE_NAMES, SIGMOID_GATES, check_position, empty_figure, state_label, text
+
+LOW, HIGH = 0.1, 0.9  # the thresholds of Karpathy et al.
+UIREVISION = "gate_saturation"
+HEIGHT = 520
+MARKER_SIZE = 7
+
+
+class SaturationData(NamedTuple):
+    """Per gate, per unit: the fraction of steps below ``low`` and above ``high``."""
+
+    gates: tuple[str, ...]  # sigmoid gates of the cell type
+    left: Mapping[str, np.ndarray]  # gate -> (H,) float32 fraction of steps with value < low
+    right: Mapping[str, np.ndarray]  # gate -> (H,) float32 fraction of steps with value > high
+    steps: int  # steps pooled over all traces
+    low: float
+    high: float
+
+
+def saturation_data(
+    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+) -> SaturationData:
+    """Fractions over the steps of one trace or of many, pooled as if concatenated along steps.
+
+    Counts are summed trace by trace, so a corpus of thousands of traces needs no copy.
+    """
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(f"need 0 <= low <= high <= 1, got low={low}, high={high}")
+    traces = _as_list(traces)
+    if not traces:
+        return SaturationData((), {}, {}, 0, low, high)
+    cell_types = {t.cell_type for t in traces}
+    if len(cell_types) > 1:
+        raise ValueError(f"traces mix cell types {sorted(cell_types)}")
+    gates = tuple(g for g in GATE_NAMES[traces[0].cell_type] if g in SIGMOID_GATES)
+    width = traces[0].hidden_size
+    below = {g: np.zeros(width, dtype=np.int64) for g in gates}
+    above = {g: np.zeros(width, dtype=np.int64) for g in gates}
+    steps = 0
+    for trace in traces:
+        check_position(trace, layer, direction)
+        if trace.hidden_size != width:
+            raise ValueError(f"hidden sizes differ: {width} and {trace.hidden_size}")
+        steps += trace.num_steps
+        for g in gates:
+            values = trace.gates[g][layer, direction]  # (T, H)
+            below[g] += np.count_nonzero(values < low, axis=0)
+            above[g] += np.count_nonzero(values > high, axis=0)
+    total = max(steps, 1)
+    return SaturationData(
+        gates=gates,
+        left={g: (below[g] / total).astype(FLOAT) for g in gates},
+        right={g: (above[g] / total).astype(FLOAT) for g in gates},
+        steps=steps,
+        low=low,
+        high=high,
+    )
+
+
+def gate_saturation(
+    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """One point per unit and gate: x = fraction of steps < low, y = fraction > high."""
+    traces = _as_list(traces)
+    if not traces:
+        return empty_figure(text(labels, "no_steps"), uirevision=UIREVISION)
+    data = saturation_data(traces, low=low, high=high, layer=layer, direction=direction)
+    if not data.gates:
+        return empty_figure(text(labels, "no_sigmoid_gates"), uirevision=UIREVISION)
+    title = text(labels, "title_saturation", steps=data.steps)
+    if data.steps == 0:
+        return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
+    x_title = text(labels, "left_saturated", low=low)
+    y_title = text(labels, "right_saturated", high=high)
+    fig = go.Figure()
+    for gate in data.gates:
+        name = state_label(labels, gate)
+        units = np.arange(len(data.left[gate]))
+        fig.add_trace(go.Scatter(
+            x=data.left[gate], y=data.right[gate], customdata=units, mode="markers", name=name,
+            marker=dict(size=MARKER_SIZE, opacity=0.7),
+            hovertemplate=(
+                f"{text(labels, 'unit')} %{{customdata}}<br>&lt; {low:g}: %{{x:.3f}}<br>"
+                f"&gt; {high:g}: %{{y:.3f}}<extra>{name}</extra>"
+            ),
+        ))
+    fig.add_trace(go.Scatter(  # x + y <= 1: no point can lie beyond this line
+        x=[0, 1], y=[1, 0], mode="lines", line=dict(color="lightgray", dash="dot"), hoverinfo="skip", showlegend=False,
+    ))
+    fig.update_layout(
+        title=dict(text=title),
+        xaxis=dict(title=dict(text=x_title), range=[0, 1], constrain="domain"),
+        yaxis=dict(title=dict(text=y_title), range=[0, 1], scaleanchor="x", scaleratio=1),
+        height=HEIGHT,
+        uirevision=UIREVISION,
+    )
+    return fig
+
+
+
+def _as_list(traces) -> list:
+    """One trace or an iterable of traces, as a list."""
+    return [traces] if hasattr(traces, "cell_type") else list(traces)
