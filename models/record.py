@@ -93,7 +93,7 @@ def _layer_into(
     inp (B, T, F) is the layer input; out (B, T, D*H) the fused kernel's outputs, zero at padded
     steps. ``h_{t-1} @ W_hh`` is one matmul over all steps, then shifted by one step: the forward
     direction reads step t-1, the backward one step t+1, and the first step reads h = 0.
-    For a GRU, ``terms`` (D, B, T, H) receives ``W_hn h_{t-1} + b_hn``.
+    For a GRU, ``terms`` (D, B, T, 2H) receives ``W_hn h_{t-1} + b_hn``, then ``W_in x_t + b_in``.
     """
     batch, steps, _ = inp.shape
     hs = module.hidden_size
@@ -121,7 +121,8 @@ def _layer_into(
             buf[..., 2 * hs : 3 * hs].tanh_()
             buf[..., 3 * hs :].sigmoid_()
         elif cell_type == "gru":
-            hn = terms[d]
+            hn = terms[d][..., :hs]
+            terms[d][..., hs:].copy_(buf[..., 2 * hs :])  # W_in x_t + b_in
             if biases:
                 hn.copy_(b_hh[2 * hs :].expand_as(hn))
             else:
@@ -189,7 +190,7 @@ def record(
         dtype = module.weight_ih_l0.dtype
         inp = inp.to(dtype=dtype).contiguous()
         gates = torch.empty(layers, dirs, batch, steps, _WIDTH[cell_type] * hs, dtype=dtype)
-        terms = torch.empty(layers, dirs, batch, steps, hs, dtype=dtype) if cell_type == "gru" else None
+        terms = torch.empty(layers, dirs, batch, steps, 2 * hs, dtype=dtype) if cell_type == "gru" else None
         hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=dtype)
         valid = None if lens is None else (torch.arange(steps)[None, :, None] < lens[:, None, None]).to(dtype)
         for layer in range(layers):
@@ -208,7 +209,8 @@ def record(
     for k, name in enumerate(GATE_NAMES[cell_type] or TERM_NAMES[cell_type]):
         arrays[name] = raw[..., k * hs : (k + 1) * hs]
     if terms is not None:
-        arrays["reset_hidden"] = roots[2]
+        arrays["reset_hidden"] = roots[2][..., :hs]
+        arrays["input_candidate"] = roots[2][..., hs:]
     if "cell" in arrays:
         arrays["cell"].setflags(write=False)
     return [

@@ -28,7 +28,8 @@ GRU (``r, z, n``)::
   textbooks write ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``, where their ``z`` is our ``1 - z``.
   The trace stores PyTorch's ``z``. Second, the reset gate multiplies ``(W_hn h_{t-1} + b_hn)``,
   after the matmul and its bias, not ``h_{t-1}`` before it. That term is kept in
-  ``terms["reset_hidden"]`` so the step equation can be shown with real numbers.
+  ``terms["reset_hidden"]``, and ``W_in x_t + b_in`` in ``terms["input_candidate"]``, so the
+  step equation can be shown, and checked, with real numbers.
 
 RNN::
 
@@ -55,14 +56,18 @@ GATE_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 TERM_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"rnn": ("preactivation",), "lstm": (), "gru": ("reset_hidden",)}
+    {"rnn": ("preactivation",), "lstm": (), "gru": ("reset_hidden", "input_candidate")}
 )
 SIGMOID_GATES = frozenset({"input", "forget", "output", "reset", "update"})
 """Gates squashed by a sigmoid, so their values lie in [0, 1]."""
 
 
 def _frozen(array: np.ndarray, name: str, ndim: int) -> np.ndarray:
-    """A read-only float32 array: the array itself if it is one already, else a read-only copy."""
+    """A read-only float32 array: the array itself if it is one already, else a read-only copy.
+
+    A read-only view is kept as it is; ``record`` makes its buffers read-only at the root, so
+    their views can never be made writable again.
+    """
     out = np.asarray(array)
     if out.dtype != np.float32 or out.flags.writeable:
         out = np.array(out, dtype=np.float32, copy=True)
@@ -89,17 +94,24 @@ class Trace:
 
     cell_type: str
     tokens: tuple[str, ...]
-    hidden: np.ndarray
-    cell: np.ndarray | None = None
-    gates: Mapping[str, np.ndarray] = field(default_factory=dict)
-    terms: Mapping[str, np.ndarray] = field(default_factory=dict)
-    nonlinearity: str = "tanh"
-    probabilities: np.ndarray | None = None
-    labels: tuple[str, ...] = ()
+    hidden: np.ndarray = field(repr=False)
+    cell: np.ndarray | None = field(default=None, repr=False)
+    gates: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    terms: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    nonlinearity: str = "tanh"  # the RNN's activation, "tanh" or "relu"; "tanh" for LSTM and GRU
+    probabilities: np.ndarray | None = field(default=None, repr=False)
+    labels: tuple[str, ...] = ()  # class names in probability order; for the sentiment models
+    #                               ("negative", "positive")
+
+    def __repr__(self) -> str:
+        return (f"Trace({self.cell_type}, {self.num_steps} steps, layers={self.num_layers},"
+                f" directions={self.num_directions}, units={self.hidden_size}, tokens={self.tokens[:5]!r}...)")
 
     def __post_init__(self) -> None:
         if self.cell_type not in CELL_TYPES:
             raise ValueError(f"cell_type must be one of {CELL_TYPES}, got {self.cell_type!r}")
+        if self.nonlinearity not in ("tanh", "relu") or (self.nonlinearity == "relu" and self.cell_type != "rnn"):
+            raise ValueError(f"nonlinearity must be 'tanh', or 'relu' for an RNN, got {self.nonlinearity!r}")
         hidden = _frozen(self.hidden, "hidden", 4)
         shape = hidden.shape
         object.__setattr__(self, "hidden", hidden)

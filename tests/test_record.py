@@ -85,7 +85,7 @@ def _reference_steps(module: nn.RNNBase, kind: str, x: torch.Tensor) -> dict[str
             r, z = (ar + br).sigmoid(), (az + bz).sigmoid()
             n = (an + r * bn).tanh()
             h = (1 - z) * n + z * h
-            step = {"reset": r, "update": z, "candidate": n, "reset_hidden": bn}
+            step = {"reset": r, "update": z, "candidate": n, "reset_hidden": bn, "input_candidate": an}
         step["hidden"] = h
         for k, v in step.items():
             rows.setdefault(k, []).append(v.numpy())

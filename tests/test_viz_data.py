@@ -36,7 +36,7 @@ def gru_trace(update: np.ndarray) -> Trace:
     update = np.asarray(update, dtype=np.float32)[None, None]
     z = np.zeros_like(update)
     return Trace("gru", [str(t) for t in range(update.shape[2])], hidden=z,
-                 gates={"reset": z, "update": update, "candidate": z}, terms={"reset_hidden": z})
+                 gates={"reset": z, "update": update, "candidate": z}, terms={"reset_hidden": z, "input_candidate": z})
 
 
 def recorded(cls, steps: int = 7, seed: int = 0, **kwargs):

@@ -35,7 +35,7 @@ def _trace(kind: str, steps: int | None = None, seed: int = 0, **kwargs) -> Trac
 def _empty(kind: str) -> Trace:
     z = np.zeros((1, 1, 0, 3), dtype=np.float32)
     names = {"RNN": ({}, {"preactivation": z}), "LSTM": ({k: z for k in ("input", "forget", "candidate", "output")}, {}),
-             "GRU": ({k: z for k in ("reset", "update", "candidate")}, {"reset_hidden": z})}
+             "GRU": ({k: z for k in ("reset", "update", "candidate")}, {"reset_hidden": z, "input_candidate": z})}
     gates, terms = names[kind]
     return Trace(kind.lower(), (), hidden=z, cell=z if kind == "LSTM" else None, gates=gates, terms=terms)
 

@@ -18,10 +18,10 @@ GATE_NAMES: Mapping[str, tuple[str, ...]] = {
 TERM_NAMES: Mapping[str, tuple[str, ...]] = {
     "rnn": ("preactivation",),
     "lstm": (),
-    "gru": ("reset_hidden",),
+    "gru": ("reset_hidden", "input_candidate"),
 }
 SIGMOID_GATES = frozenset({"input", "forget", "output", "reset", "update"})
-UNBOUNDED_STATES = frozenset({"cell", "preactivation", "reset_hidden"})  # not squashed
+UNBOUNDED_STATES = frozenset({"cell", "preactivation", "reset_hidden", "input_candidate"})  # not squashed
 OVERVIEW_ROWS: Mapping[str, tuple[str, ...]] = {  # every gate and state, top to bottom
     "lstm": ("input", "forget", "output", "candidate", "cell", "hidden"),
     "gru": ("update", "reset", "candidate", "hidden"),
@@ -49,6 +49,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "hidden": "hidden state h",
     "preactivation": "pre-activation a",
     "reset_hidden": "W_hn h + b_hn",
+    "input_candidate": "W_in x + b_in",
     "lstm": "LSTM",
     "gru": "GRU",
     "rnn": "RNN",

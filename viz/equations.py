@@ -102,14 +102,14 @@ def step_equation(
     if trace.cell_type == "gru":
         r, z, n = (at(trace.gates[k], step) for k in ("reset", "update", "candidate"))
         hn = at(trace.terms["reset_hidden"], step)
-        # W_in x + b_in is not recorded; it is inferred from n = tanh(a + r * hn), for display only
-        a = float(np.arctanh(np.clip(n, -1 + 1e-7, 1 - 1e-7)) - r * hn)
+        a = at(trace.terms["input_candidate"], step)  # W_in x_t + b_in
+        n_new = float(np.tanh(a + r * hn))
         h_new = (1 - z) * n + z * h_prev
         cand = (
             rf"n_t = \tanh(W_{{in}} x_t + b_{{in}} + r_t \, (W_{{hn}} h_{{{prev_sub}}} + b_{{hn}}))",
-            rf"n_{{{t}}} = \tanh({_n(a)} + {_n(r)} \cdot {_n(hn)}) = {_v(n)}",
+            rf"n_{{{t}}} = \tanh({_n(a)} + {_n(r)} \cdot {_n(hn)}) = {_v(n_new)}",
         )
-        values = dict(r=r, z=z, n=n, reset_hidden=hn, input_part_inferred=a, h_prev=h_prev, h=h)
+        values = dict(r=r, z=z, n=n, reset_hidden=hn, input_candidate=a, h_prev=h_prev, h=h)
         if convention == "pytorch":
             formula = rf"h_t = (1 - z_t) \, n_t + z_t \, h_{{{prev_sub}}}"
             filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(n)} + {_n(z)} \cdot {_n(h_prev)} = {_v(h_new)}"
@@ -124,8 +124,8 @@ def step_equation(
             values=values,
             formulas=(cand[0], formula),
             filled=(cand[1], filled),
-            recorded=dict(h=h),
-            recomputed=dict(h=float(h_new)),
+            recorded=dict(n=n, h=h),
+            recomputed=dict(n=n_new, h=float(h_new)),
         )
 
     a = at(trace.terms["preactivation"], step)
