@@ -1,0 +1,197 @@
+"""The shipped sentiment models: load them from ``pretrained/``, predict, and analyze one text.
+
+    from models.pretrained import load_pretrained
+    model = load_pretrained("lstm")          # also "gru", "rnn"
+    model.predict(["我很喜欢这款手机"])        # [{"label": "positive", "probability": 0.97}]
+    analysis = model.analyze("我爱人工智能")   # tokens, unknown marks, Trace, per-step probabilities
+
+Files, per architecture ``arch``: ``{arch}.safetensors`` (weights), ``{arch}.json`` (the model
+card: config, data, metrics), and the shared ``vocab.json``. Nothing is unpickled. Every file is
+validated, and a bad one raises ``PretrainedError`` naming the file and what is wrong.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.tokenize import MODES, tokenize
+from models.trace import Trace
+from models.vocab import Vocabulary, VocabularyError
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+ARCHS = ("rnn", "lstm", "gru")
+
+
+class PretrainedError(RuntimeError):
+    """A shipped file is missing or unusable; the message names the file."""
+
+
+class EmptyTextError(ValueError):
+    """The text has no tokens to read (empty, whitespace, or only invisible characters)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One text through one model."""
+
+    tokens: tuple[str, ...]  # T tokens the model read
+    unknown: tuple[bool, ...]  # T marks: True where the token is not in the vocabulary (<unk>)
+    trace: Trace  # every gate and state of the recurrent layer, with per-step probabilities
+    label: str  # final prediction
+    probability: float  # probability of ``label`` after the last token
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """(T, C) class probabilities if the text ended after each token."""
+        return self.trace.probabilities
+
+    @property
+    def unknown_share(self) -> float:
+        return sum(self.unknown) / len(self.unknown)
+
+
+def split_unknown_words(tokens: list[str], vocab: Vocabulary) -> list[str]:
+    """Words not in the vocabulary are split into their characters, which usually are."""
+    out: list[str] = []
+    for tok in tokens:
+        if len(tok) > 1 and vocab.id_of(tok) is None and not tok.isascii():
+            out.extend(tok)
+        else:
+            out.append(tok)
+    return out
+
+
+class PretrainedModel:
+    """A loaded classifier, in eval mode, never changed after loading (safe to share across threads)."""
+
+    def __init__(self, model: RecurrentClassifier, vocab: Vocabulary, card: dict) -> None:
+        self.model = model.eval()
+        self.vocab = vocab
+        self.card = card
+        self.arch = model.config.arch
+        self.labels = model.config.labels
+        self.mode = str(vocab.tokenizer.get("mode", "word"))
+        self.char_fallback = bool(vocab.tokenizer.get("char_fallback", False))
+
+    def tokens(self, text: str, mode: str | None = None) -> list[str]:
+        """The tokens this model reads for ``text``: segmentation, then unknown words as characters."""
+        found = tokenize(text, mode or self.mode)
+        return split_unknown_words(found, self.vocab) if self.char_fallback else found
+
+    def _encode(self, token_lists: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, list[tuple[bool, ...]]]:
+        encoded = [self.vocab.encode(tokens) for tokens in token_lists]
+        lengths = torch.tensor([len(e.ids) for e in encoded])
+        ids = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.int64)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = torch.from_numpy(e.ids)
+        return ids, lengths, [e.unknown for e in encoded]
+
+    def predict(self, texts: list[str], mode: str | None = None) -> list[dict]:
+        """One ``{"label", "probability"}`` per text. Raises EmptyTextError if a text has no tokens."""
+        token_lists = [self.tokens(t, mode) for t in texts]
+        empty = [i for i, toks in enumerate(token_lists) if not toks]
+        if empty:
+            raise EmptyTextError(f"texts {empty} have no tokens to read")
+        if not token_lists:
+            return []
+        ids, lengths, _ = self._encode(token_lists)
+        with torch.inference_mode():
+            probs = torch.softmax(self.model(ids, lengths), dim=-1).numpy()
+        return [{"label": self.labels[int(p.argmax())], "probability": float(p.max())} for p in probs]
+
+    def analyze(self, text: str, mode: str | None = None, max_tokens: int | None = None) -> Analysis:
+        """Tokens, unknown marks, the recorded Trace and the prediction for one text.
+
+        ``max_tokens`` keeps only the first that many tokens. Raises EmptyTextError if there are none.
+        """
+        return self.analyze_tokens(self.tokens(text, mode)[:max_tokens])
+
+    def analyze_tokens(self, tokens: list[str]) -> Analysis:
+        """Like ``analyze``, for tokens already made."""
+        if not tokens:
+            raise EmptyTextError("no tokens to read")
+        ids, lengths, unknown = self._encode([tokens])
+        trace = self.model.record(ids, lengths, [tokens])[0]
+        final = trace.probabilities[-1]
+        best = int(final.argmax())
+        return Analysis(tuple(tokens), unknown[0], trace, self.labels[best], float(final[best]))
+
+    def recording_error(self, analysis: Analysis) -> float:
+        """Largest |recorded hidden - torch's own nn module output| on this analysis's tokens."""
+        ids, lengths, _ = self._encode([list(analysis.tokens)])
+        with torch.inference_mode():
+            out = self.model.rnn(self.model.embedding(ids))[0][0].numpy()  # (T, H)
+        return float(np.abs(analysis.trace.hidden[0, 0] - out).max())
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PretrainedError(f"{path}: {what} is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PretrainedError(f"{path}: {what} is not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise PretrainedError(f"{path}: {what} must be a JSON object")
+    return data
+
+
+def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise PretrainedError(f"{path}: weight file is missing")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise PretrainedError(f"{path}: not a readable safetensors file, perhaps truncated ({err})") from None
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise PretrainedError(f"{path}: weights do not match the model card: missing {missing}, unexpected {extra}")
+    for name, want in expected.items():
+        got = tensors[name]
+        if tuple(got.shape) != tuple(want.shape) or got.dtype != want.dtype:
+            raise PretrainedError(
+                f"{path}: {name} is {got.dtype} {tuple(got.shape)}, expected {want.dtype} {tuple(want.shape)}"
+            )
+        if not bool(torch.isfinite(got).all()):
+            raise PretrainedError(f"{path}: {name} holds NaN or infinite values")
+    return tensors
+
+
+def load_pretrained(arch: str, directory: str | Path | None = None) -> PretrainedModel:
+    """The shipped ``arch`` model ("rnn", "lstm" or "gru") from ``directory`` (default ``pretrained/``)."""
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
+    folder = Path(directory) if directory is not None else PRETRAINED_DIR
+    card_path = folder / f"{arch}.json"
+    card = _read_json(card_path, "model card")
+    try:
+        config = ClassifierConfig.from_dict(card["config"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise PretrainedError(f"{card_path}: no usable 'config' ({err})") from None
+    try:
+        vocab = Vocabulary.load(folder / "vocab.json")
+    except VocabularyError as err:
+        raise PretrainedError(str(err)) from None
+    if len(vocab) != config.vocab_size:
+        raise PretrainedError(
+            f"{folder / 'vocab.json'}: {len(vocab)} tokens, but {card_path} expects {config.vocab_size}"
+        )
+    if vocab.tokenizer.get("mode", "word") not in MODES:
+        raise PretrainedError(f"{folder / 'vocab.json'}: unknown tokenizer mode {vocab.tokenizer.get('mode')!r}")
+    model = RecurrentClassifier(config)
+    tensors = _read_weights(folder / f"{arch}.safetensors", model.state_dict())
+    model.load_state_dict(tensors, strict=True)
+    return PretrainedModel(model, vocab, card)
+

@@ -1,0 +1,151 @@
+"""The shipped models through load_pretrained: predictions, analysis, faithfulness, and bad files."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from models.pretrained import ARCHS, PRETRAINED_DIR, EmptyTextError, PretrainedError, load_pretrained
+
+POSITIVE = "我很喜欢这款手机，它的拍照功能很强大。"
+NEGATIVE = "这个热水器太费电了，千万不能买。"
+
+
+@pytest.fixture(scope="module", params=ARCHS)
+def model(request):
+    return load_pretrained(request.param)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_sanity_sentences(arch):
+    found = load_pretrained(arch).predict([POSITIVE, NEGATIVE])
+    assert [f["label"] for f in found] == ["positive", "negative"]
+    assert all(0.5 <= f["probability"] <= 1.0 for f in found)
+
+
+def test_rnn_sanity_sentences():
+    found = load_pretrained("rnn").predict([POSITIVE, NEGATIVE])
+    assert [f["label"] for f in found] == ["positive", "negative"]
+
+
+def test_card_metrics(model):
+    card = json.loads((PRETRAINED_DIR / f"{model.arch}.json").read_text(encoding="utf-8"))
+    test = card["metrics"]["test"]
+    assert 0.5 < test["accuracy"] <= 1.0 and 0.5 < test["macro_f1"] <= 1.0
+    assert card["parameters"] == model.parameter_count
+    assert card["config"]["arch"] == model.arch
+
+
+def test_analyze_is_the_recorded_forward(model):
+    analysis = model.analyze(POSITIVE)
+    trace = analysis.trace
+    assert trace.tokens == analysis.tokens and len(analysis.unknown) == len(analysis.tokens)
+    assert trace.cell_type == model.arch and trace.hidden.shape[:3] == (1, 1, len(analysis.tokens))
+    # The last per-step probability is the model's own prediction through its forward().
+    assert model.predict([POSITIVE])[0]["label"] == analysis.label
+    np.testing.assert_allclose(analysis.probabilities[-1].max(), analysis.probability, atol=1e-6)
+    np.testing.assert_allclose(model.predict([POSITIVE])[0]["probability"], analysis.probability, atol=1e-5)
+    # Each per-step probability equals the model run on that prefix alone.
+    prefix = list(analysis.tokens[:3])
+    np.testing.assert_allclose(model.analyze_tokens(prefix).probabilities[-1], analysis.probabilities[2], atol=1e-5)
+
+
+def test_recorded_hidden_matches_torch(model):
+    analysis = model.analyze(NEGATIVE)
+    ids = torch.from_numpy(model.vocab.encode(list(analysis.tokens)).ids)[None]
+    with torch.inference_mode():
+        out = model.model.rnn(model.model.embedding(ids))[0][0].numpy()
+    np.testing.assert_allclose(analysis.trace.hidden[0, 0], out, atol=1e-5, rtol=0)
+
+
+def test_unknown_words_are_marked_and_english_is_mostly_unknown():
+    model = load_pretrained("lstm")
+    analysis = model.analyze("I love this phone very much")
+    assert analysis.unknown_share > 0.5
+    assert model.analyze("我爱人工智能").unknown_share < 0.5
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b\n"])
+def test_empty_text_is_a_clear_error(model, text):
+    with pytest.raises(EmptyTextError):
+        model.analyze(text)
+    with pytest.raises(EmptyTextError):
+        model.predict([POSITIVE, text])
+
+
+def test_unknown_arch():
+    with pytest.raises(ValueError, match="arch"):
+        load_pretrained("transformer")
+
+
+@pytest.fixture
+def copy_dir(tmp_path):
+    target = tmp_path / "pretrained"
+    shutil.copytree(PRETRAINED_DIR, target)
+    return target
+
+
+def test_missing_weights_names_the_file(copy_dir):
+    (copy_dir / "gru.safetensors").unlink()
+    with pytest.raises(PretrainedError, match="gru.safetensors.*missing"):
+        load_pretrained("gru", copy_dir)
+
+
+def test_truncated_weights_name_the_file(copy_dir):
+    path = copy_dir / "lstm.safetensors"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(PretrainedError, match="lstm.safetensors"):
+        load_pretrained("lstm", copy_dir)
+
+
+def test_wrong_shape_names_the_tensor(copy_dir):
+    path = copy_dir / "rnn.safetensors"
+    tensors = load_file(str(path))
+    tensors["head.weight"] = torch.zeros(3, tensors["head.weight"].shape[1])
+    save_file(tensors, str(path))
+    with pytest.raises(PretrainedError, match="head.weight"):
+        load_pretrained("rnn", copy_dir)
+
+
+def test_missing_tensor_is_reported(copy_dir):
+    path = copy_dir / "rnn.safetensors"
+    tensors = load_file(str(path))
+    del tensors["head.bias"]
+    save_file(tensors, str(path))
+    with pytest.raises(PretrainedError, match="missing.*head.bias"):
+        load_pretrained("rnn", copy_dir)
+
+
+def test_non_finite_weights_are_refused(copy_dir):
+    path = copy_dir / "gru.safetensors"
+    tensors = load_file(str(path))
+    tensors["head.bias"][0] = float("nan")
+    save_file(tensors, str(path))
+    with pytest.raises(PretrainedError, match="NaN"):
+        load_pretrained("gru", copy_dir)
+
+
+def test_corrupt_vocab_names_the_file(copy_dir):
+    (copy_dir / "vocab.json").write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(PretrainedError, match="vocab.json"):
+        load_pretrained("lstm", copy_dir)
+
+
+def test_corrupt_card_names_the_file(copy_dir):
+    (copy_dir / "lstm.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(PretrainedError, match="lstm.json"):
+        load_pretrained("lstm", copy_dir)
+
+
+def test_pretrained_is_small_and_has_no_pickles():
+    files = list(PRETRAINED_DIR.iterdir())
+    assert sum(f.stat().st_size for f in files) < 25 * 2**20
+    assert {f.suffix for f in files} <= {".json", ".safetensors"}
+
+
+def test_recording_error_is_tiny(model):
+    assert model.recording_error(model.analyze(POSITIVE)) < 1e-5
