@@ -1,0 +1,202 @@
+"""Batch recording for researchers: many sentences through the shipped models, without the page.
+
+    python -m models.batch reviews.txt --out results/          # one sentence per line
+    python -m models.batch data.csv --column review --traces   # a CSV column; also save full traces
+    python -m models.batch --corpus --out results/             # the 17,410 unique training reviews
+
+Writes into ``--out``:
+- ``predictions.csv``: one row per sentence: its index, token count, and for each model the
+  label and the probability of "positive" after the last token (empty when a text has no tokens);
+- ``saturation.csv``: one row per model, gate and unit: the share of all steps (over every
+  sentence) at which the gate is below ``--low`` (left-saturated) and above ``--high``
+  (right-saturated), after Karpathy et al. 2015;
+- with ``--traces``, ``traces_{arch}.npz``: every gate and state of every sentence, concatenated
+  along steps, with ``offsets`` (N+1,) so sentence i is rows ``offsets[i]:offsets[i+1]``, and the
+  tokens in ``tokens`` (a flat array of strings, same rows).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from models.pretrained import ARCHS, PretrainedModel, load_pretrained
+from models.trace import GATE_NAMES, SIGMOID_GATES, Trace
+
+LOW, HIGH = 0.1, 0.9
+BATCH_TOKENS = 16384  # padded tokens per recording batch (B * T)
+MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens
+
+
+@dataclass
+class SaturationCounts:
+    """Running per-unit counts of saturated steps for each sigmoid gate of one model."""
+
+    low: float
+    high: float
+    steps: int = 0
+    below: dict[str, np.ndarray] = field(default_factory=dict)  # gate -> (H,) int64
+    above: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, trace: Trace) -> None:
+        for name, values in trace.gates.items():
+            if name not in SIGMOID_GATES:
+                continue
+            flat = values[0, 0]  # (T, H), layer 0, forward
+            below, above = (flat < self.low).sum(axis=0), (flat > self.high).sum(axis=0)
+            if name in self.below:
+                self.below[name] += below
+                self.above[name] += above
+            else:
+                self.below[name], self.above[name] = below.astype(np.int64), above.astype(np.int64)
+        self.steps += trace.num_steps
+
+    def rows(self, arch: str) -> list[dict]:
+        return [
+            {"model": arch, "gate": name, "unit": unit,
+             "left_saturated": round(float(self.below[name][unit] / self.steps), 6),
+             "right_saturated": round(float(self.above[name][unit] / self.steps), 6)}
+            for name in GATE_NAMES[arch] if name in self.below
+            for unit in range(len(self.below[name]))
+        ]
+
+
+def read_texts(path: Path, column: str | None) -> list[str]:
+    """Lines of a text file, or one column of a CSV file (header row required)."""
+    if column is None:
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or column not in reader.fieldnames:
+            raise SystemExit(f"{path}: no column {column!r} (columns: {reader.fieldnames})")
+        return [row[column] or "" for row in reader]
+
+
+def _length_batches(lengths: list[int]) -> list[list[int]]:
+    """Indices grouped by similar length, at most BATCH_TOKENS padded tokens per group."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches, current = [], []
+    for i in order:
+        if current and (len(current) + 1) * lengths[i] > BATCH_TOKENS:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: float = LOW, high: float = HIGH,
+                  keep_traces: bool = False, progress: bool = True):
+    """Record every non-empty token list through ``model`` in padded batches.
+
+    Returns the final "positive" probability per text (NaN for empty ones), the saturation counts,
+    and, if ``keep_traces``, the traces by text index.
+    """
+    positive = model.labels.index("positive")
+    probs = np.full(len(token_lists), np.nan)
+    counts = SaturationCounts(low, high)
+    traces: dict[int, Trace] = {}
+    present = [i for i, toks in enumerate(token_lists) if toks]
+    groups = _length_batches([len(token_lists[i]) for i in present])
+    bar = tqdm(total=len(present), desc=f"record {model.arch}", unit="text", disable=not progress)
+    for group in groups:
+        idx = [present[g] for g in group]
+        ids, lengths, _ = model._encode([token_lists[i] for i in idx])
+        for i, trace in zip(idx, model.model.record(ids, lengths, [token_lists[i] for i in idx])):
+            probs[i] = trace.probabilities[-1, positive]
+            counts.add(trace)
+            if keep_traces:
+                traces[i] = trace
+        bar.update(len(idx))
+    bar.close()
+    return probs, counts, traces
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["index"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _save_traces(path: Path, traces: dict[int, Trace], count: int) -> None:
+    lengths = [traces[i].num_steps if i in traces else 0 for i in range(count)]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    present = [traces[i] for i in range(count) if i in traces]
+    arrays = {name: np.concatenate([t.states()[name][0, 0] for t in present]) for name in present[0].states()}
+    arrays["probabilities"] = np.concatenate([t.probabilities for t in present])
+    tokens = np.array([tok for t in present for tok in t.tokens], dtype=str)
+    np.savez_compressed(path, offsets=offsets, tokens=tokens, **arrays)
+
+
+def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: float = LOW, high: float = HIGH,
+        keep_traces: bool = False, mode: str | None = None, progress: bool = True) -> dict[str, float]:
+    """Write predictions.csv, saturation.csv (and traces_*.npz); return seconds spent per stage."""
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    models = {arch: load_pretrained(arch) for arch in archs}
+    first = models[archs[0]]
+    # The three models share one vocabulary and tokenizer, so the tokens are made once.
+    token_lists = [first.tokens(t, mode)[:MAX_TOKENS]
+                   for t in tqdm(texts, desc="tokenize", unit="text", disable=not progress)]
+    timings["tokenize"] = time.perf_counter() - start
+    rows = [{"index": i, "tokens": len(toks)} for i, toks in enumerate(token_lists)]
+    saturation_rows = []
+    for arch, model in models.items():
+        begin = time.perf_counter()
+        probs, counts, traces = record_corpus(model, token_lists, low=low, high=high,
+                                              keep_traces=keep_traces, progress=progress)
+        for row, p in zip(rows, probs):
+            row[f"{arch}_label"] = "" if np.isnan(p) else ("positive" if p >= 0.5 else "negative")
+            row[f"{arch}_positive"] = "" if np.isnan(p) else round(float(p), 6)
+        saturation_rows += counts.rows(arch)
+        if keep_traces and traces:
+            _save_traces(out / f"traces_{arch}.npz", traces, len(texts))
+        timings[arch] = time.perf_counter() - begin
+    _write_csv(out / "predictions.csv", rows)
+    _write_csv(out / "saturation.csv", saturation_rows)
+    timings["total"] = time.perf_counter() - start
+    return timings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("input", nargs="?", type=Path, help="a text file (one sentence per line) or a CSV file")
+    parser.add_argument("--column", help="the CSV column holding the sentences")
+    parser.add_argument("--corpus", action="store_true", help="use the unique reviews of the training corpus")
+    parser.add_argument("--out", type=Path, default=Path("batch-output"))
+    parser.add_argument("--models", default=",".join(ARCHS), help="comma-separated, from rnn,lstm,gru")
+    parser.add_argument("--mode", choices=["word", "char"], default=None)
+    parser.add_argument("--low", type=float, default=LOW)
+    parser.add_argument("--high", type=float, default=HIGH)
+    parser.add_argument("--traces", action="store_true", help="also save every gate and state as NPZ")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    args = parser.parse_args(argv)
+    archs = tuple(a.strip() for a in args.models.split(",") if a.strip())
+    if not archs or any(a not in ARCHS for a in archs):
+        parser.error(f"--models takes names from {ARCHS}")
+    if args.corpus:
+        from models.corpus import load_corpus
+
+        texts = [e.text for e in load_corpus()[0]]
+    elif args.input is not None:
+        texts = read_texts(args.input, args.column)
+    else:
+        parser.error("give an input file or --corpus")
+    torch.set_num_threads(args.threads)
+    timings = run(texts, args.out, archs, low=args.low, high=args.high, keep_traces=args.traces, mode=args.mode)
+    summary = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+    print(f"{len(texts)} texts through {', '.join(archs)}: {summary}. Wrote {args.out}/", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The batch CLI: predictions agree with the loader, saturation statistics are exact counts."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from models.batch import SaturationCounts, main, read_texts, run
+from models.pretrained import load_pretrained
+
+TEXTS = ["我很喜欢这款手机，它的拍照功能很强大。", "", "这个热水器太费电了，千万不能买。", "   ", "好"]
+
+
+def _rows(path):
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_predictions_match_the_loader(tmp_path):
+    run(TEXTS, tmp_path, ("lstm", "gru"), progress=False)
+    rows = _rows(tmp_path / "predictions.csv")
+    assert len(rows) == len(TEXTS)
+    for arch in ("lstm", "gru"):
+        model = load_pretrained(arch)
+        for row, text in zip(rows, TEXTS):
+            if not text.strip():
+                assert row[f"{arch}_label"] == "" and row["tokens"] == "0"
+                continue
+            analysis = model.analyze(text)
+            assert row[f"{arch}_label"] == analysis.label
+            positive = analysis.probabilities[-1, model.labels.index("positive")]
+            assert abs(float(row[f"{arch}_positive"]) - positive) < 1e-5
+
+
+def test_saturation_counts_are_exact(tmp_path):
+    run(TEXTS, tmp_path, ("gru",), low=0.1, high=0.9, progress=False)
+    rows = [r for r in _rows(tmp_path / "saturation.csv") if r["gate"] == "update"]
+    model = load_pretrained("gru")
+    gates = np.concatenate([model.analyze(t).trace.gates["update"][0, 0] for t in TEXTS if t.strip()])
+    assert len(rows) == gates.shape[1]
+    for row in rows:
+        unit = int(row["unit"])
+        assert float(row["left_saturated"]) == pytest.approx((gates[:, unit] < 0.1).mean(), abs=1e-6)
+        assert float(row["right_saturated"]) == pytest.approx((gates[:, unit] > 0.9).mean(), abs=1e-6)
+
+
+def test_saturation_counter_on_known_values():
+    from models.trace import Trace
+
+    update = np.array([[0.05, 0.5], [0.95, 0.95], [0.5, 0.02], [0.99, 0.5]], np.float32)[None, None]
+    trace = Trace("gru", tuple("abcd"), hidden=np.zeros_like(update),
+                  gates={"reset": np.full_like(update, 0.5), "update": update, "candidate": np.zeros_like(update)},
+                  terms={"reset_hidden": np.zeros_like(update), "input_candidate": np.zeros_like(update)})
+    counts = SaturationCounts(0.1, 0.9)
+    counts.add(trace)
+    rows = {(r["gate"], r["unit"]): r for r in counts.rows("gru")}
+    assert rows[("update", 0)]["left_saturated"] == 0.25 and rows[("update", 0)]["right_saturated"] == 0.5
+    assert rows[("update", 1)]["left_saturated"] == 0.25 and rows[("update", 1)]["right_saturated"] == 0.25
+    assert rows[("reset", 0)]["left_saturated"] == 0.0
+
+
+def test_traces_npz_round_trip(tmp_path):
+    run(TEXTS, tmp_path, ("lstm",), keep_traces=True, progress=False)
+    with np.load(tmp_path / "traces_lstm.npz") as data:  # plain arrays: allow_pickle stays False
+        offsets, tokens = data["offsets"], data["tokens"]
+        assert len(offsets) == len(TEXTS) + 1 and offsets[2] == offsets[1]  # the empty text has no rows
+        analysis = load_pretrained("lstm").analyze(TEXTS[2])
+        rows = slice(offsets[2], offsets[3])
+        np.testing.assert_allclose(data["forget"][rows], analysis.trace.gates["forget"][0, 0], atol=1e-6)
+        np.testing.assert_allclose(data["cell"][rows], analysis.trace.cell[0, 0], atol=1e-6)
+        assert tuple(tokens[rows]) == analysis.tokens
+
+
+def test_cli_reads_a_csv_column(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("id,review\n1,很好\n2,太差了\n", encoding="utf-8")
+    assert read_texts(source, "review") == ["很好", "太差了"]
+    main([str(source), "--column", "review", "--models", "rnn", "--out", str(tmp_path / "out")])
+    assert len(_rows(tmp_path / "out" / "predictions.csv")) == 2
+    assert "2 texts through rnn" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([str(source), "--column", "nope", "--out", str(tmp_path / "x")])
