@@ -1,20 +1,39 @@
-"""The page. Placeholder until the app issue lands: it shows the tokens of a sentence."""
+"""The page: type a text, see how an RNN, an LSTM and a GRU read it, gate by gate. Run: streamlit run app.py"""
 from __future__ import annotations
 
 import streamlit as st
 
-from models.tokenize import tokenize
+from models.pretrained import PretrainedError
+from ui import state
+from ui.i18n import t
+from ui.source import init_state, language_switch, source_section, text_notes, token_chips
+from ui.tabs import tabs_section
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN gates", layout="wide")
-    st.title("RNN · LSTM · GRU gates")
-    text = st.text_area("Text", value="我爱人工智能", key="text")
-    tokens = tokenize(text)
-    if tokens:
-        st.write(" / ".join(tokens))
-    else:
-        st.info("Type a sentence to see its tokens.")
+    st.set_page_config(page_title="RNN · LSTM · GRU", page_icon=":material/neurology:", layout="wide")
+    init_state()
+    head, switch = st.columns([5, 1])
+    with switch:
+        lang = language_switch()
+    head.title(t(lang, "title"))
+    st.caption(t(lang, "intro"))
+    try:
+        state.load_models()
+    except PretrainedError as err:
+        st.error(t(lang, "load_error", error=err), icon=":material/error:")
+        st.caption(t(lang, "load_error_hint"))
+        st.stop()
+
+    source = source_section(lang)
+    try:
+        result = state.analyze("lstm", source.text, source.mode)
+    except state.EmptyTextError:
+        st.info(t(lang, "empty_text"), icon=":material/edit:")
+        return
+    token_chips(result.analysis.tokens, result.analysis.unknown, lang)
+    text_notes(result, lang)
+    tabs_section(lang, source)
 
 
 main()

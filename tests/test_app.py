@@ -1,0 +1,241 @@
+"""The page, run by Streamlit's AppTest (no browser): every example, the language switch, bad input."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ui import state
+from ui.i18n import STRINGS, VIZ_LABELS, t
+from ui.source import EXAMPLES, MOSTLY_UNKNOWN, SOME_UNKNOWN
+from viz._common import DEFAULT_LABELS, escape
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+NUMBER = re.compile(r"-?\d+\.\d{4}")  # a filled-in number in the step equations
+
+
+@pytest.fixture(autouse=True)
+def fresh_data_cache():
+    # Only cached *data* (analyses) is cleared between tests. The cached *resources* are the three
+    # models and jieba's dictionary: they are loaded read-only and never changed after loading, so
+    # sharing them between tests couples nothing, and reloading them for every test would add
+    # seconds each.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def tab(key: str, lang: str = "zh") -> str:
+    """The session value that opens the tab ``key`` (only the open tab runs)."""
+    return t(lang, key)
+
+
+def run_app(**session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def lstm_tokens(text: str, mode: str = "word") -> list[str]:
+    return state.load_models()["lstm"].tokens(text[: state.MAX_CHARS], mode)[: state.MAX_TOKENS]
+
+
+def messages(at: AppTest) -> str:
+    return "\n".join(e.value for kind in (at.info, at.warning, at.error) for e in kind)
+
+
+def test_default_page_draws_the_example():
+    at = run_app()
+    assert not at.exception
+    assert at.text_area(key="text").value == EXAMPLES[0].text
+    figures = chart_specs(at)
+    assert len(figures) >= 8
+    types = {trace["type"] for fig in figures for trace in fig["data"]}
+    assert {"scatter", "heatmap"} <= types
+    curve = figures[0]
+    assert curve["layout"]["xaxis"]["ticktext"] == [escape(tok) for tok in lstm_tokens(EXAMPLES[0].text)]
+    assert len(curve["data"]) == 1  # the Read tab's curve: one model
+    assert any(fig.get("frames") for fig in figures)  # the step animation
+    assert [tab.label for tab in at.tabs] == [t("zh", k) for k in
+                                             ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.key for e in EXAMPLES])
+def test_each_example_button_draws_its_tokens(example):
+    at = run_app(text="")  # start empty: the button must fill the box
+    assert not chart_specs(at)
+    at.button(key=f"example_{example.key}").click().run()
+    assert not at.exception
+    assert at.text_area(key="text").value == example.text
+    assert t("zh", f"{example.key}_desc") in messages(at)
+    figures = chart_specs(at)
+    tokens = [escape(tok) for tok in lstm_tokens(example.text)]
+    curve = figures[0]
+    ticks = curve["layout"]["xaxis"]["ticktext"]
+    assert ticks[0] == tokens[0] and set(ticks) <= set(tokens)
+    heatmaps = [f for f in figures if f["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) == 6  # the LSTM's four gates, cell and hidden
+    assert all(f["layout"]["xaxis"]["ticktext"][0] == tokens[0] for f in heatmaps)
+    if example.pair is not None:
+        assert (at.session_state["pair_a"], at.session_state["pair_b"]) == example.pair
+
+
+def test_compare_tab_draws_all_three_models():
+    at = run_app(tab=tab("tab_compare"))
+    assert not at.exception
+    curve, states = chart_specs(at)
+    assert [d["name"] for d in curve["data"]] == ["RNN", "LSTM", "GRU"]
+    assert len([d for d in states["data"] if d["type"] == "heatmap"]) == 3
+    assert [m.label for m in at.metric] == ["RNN", "LSTM", "GRU"]
+    assert all(t("zh", "test_accuracy") in c.value for c in at.caption if t("zh", "parameters") in c.value)
+
+
+def test_pair_tab_compares_the_two_sentences():
+    at = run_app(tab=tab("tab_pair"))
+    assert not at.exception
+    (figure,) = chart_specs(at)
+    titles = [a["text"] for a in figure["layout"]["annotations"]]
+    assert any("张三非常生气" in title for title in titles) and any("李四非常生气" in title for title in titles)
+    at.text_input(key="pair_b").input("   ").run()
+    assert t("zh", "pair_empty") in messages(at)
+
+
+def test_language_switch_changes_labels_and_figures():
+    at = run_app()
+    zh_title = chart_specs(at)[0]["layout"]["xaxis"]["title"]["text"]
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.tabs[0].label == "Read" and at.tabs[5].label == "About the models"
+    assert at.text_area(key="text").label == "Your text"
+    en_title = chart_specs(at)[0]["layout"]["xaxis"]["title"]["text"]
+    assert (zh_title, en_title) == (VIZ_LABELS["zh"]["token"], DEFAULT_LABELS["token"])
+    assert at.text_area(key="text").value == EXAMPLES[0].text  # the text survives the switch
+
+
+def test_language_switch_keeps_the_open_tab():
+    at = run_app(tab=tab("tab_compare"))
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.subheader[0].value == t("en", "compare_heading")
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "], ids=["empty", "whitespace"])
+def test_text_without_tokens_says_so(text):
+    at = run_app()
+    at.text_area(key="text").input(text).run()
+    assert not at.exception
+    assert t("zh", "empty_text") in messages(at)
+    assert not chart_specs(at)
+    assert at.text_area(key="text").value == text
+
+
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SCRIPT, "😀😂🎉👍", "！！！，。？", "這個熱水器太費電了，千萬不能買。", "The quick brown fox jumps over the lazy dog"],
+    ids=["html", "emoji", "punctuation", "traditional", "english"],
+)
+def test_odd_text_is_analysed_and_explained(text):
+    at = run_app()
+    at.text_area(key="text").input(text).run()
+    assert not at.exception
+    assert at.text_area(key="text").value == text
+    assert chart_specs(at)
+    share = state.analyze("lstm", text, "word").analysis.unknown_share
+    if share > MOSTLY_UNKNOWN:
+        assert t("zh", "mostly_unknown", share=share) in messages(at)
+    elif share > SOME_UNKNOWN:
+        assert t("zh", "some_unknown", share=share) in messages(at)
+    for element in at.markdown:  # nothing the user typed reaches the page as live HTML
+        if element.proto.allow_html:
+            assert "<script" not in element.value and "<img" not in element.value
+
+
+def test_emoji_only_warns_that_the_models_do_not_know_it():
+    at = run_app(text="😀😂🎉👍")
+    assert t("zh", "mostly_unknown", share=1.0) in messages(at)
+
+
+def test_a_pasted_document_is_cut_with_a_note():
+    text = ("我很喜欢这款手机，它的拍照功能很强大。" * 6000)[:100_000]
+    at = run_app(text=text)
+    assert not at.exception
+    assert at.text_area(key="text").value == text
+    notes = messages(at)
+    assert t("zh", "cut_chars", read=state.MAX_CHARS, total=len(text)) in notes
+    assert "2,000" in notes
+    assert chart_specs(at)[0]["layout"]["xaxis"]["ticktext"][0] == "我"
+
+
+def test_inside_one_step_shows_the_equations_with_numbers():
+    at = run_app(tab=tab("tab_step"), step_model="lstm", step_token=2, step_unit=5)
+    assert not at.exception
+    formulas = [latex.value for latex in at.latex]
+    assert any(r"c_t = f_t" in f for f in formulas)
+    filled = [f for f in formulas if NUMBER.search(f)]
+    assert any(f.strip("$\n ").startswith("c_{2}") for f in filled)
+    assert any(f.strip("$\n ").startswith("h_{2}") for f in filled)
+
+
+def test_gru_convention_switch_changes_what_is_shown():
+    at = run_app(tab=tab("tab_step"), step_model="gru")
+    pytorch = VIZ_LABELS["zh"]["convention_pytorch"]
+    textbook = VIZ_LABELS["zh"]["convention_textbook"]
+    assert t("zh", "convention_shown", label=pytorch) in messages(at)
+    before = [latex.value for latex in at.latex]
+    at.radio(key="step_convention").set_value("textbook").run()
+    assert not at.exception
+    assert t("zh", "convention_shown", label=textbook) in messages(at)
+    after = [latex.value for latex in at.latex]
+    assert any("u_t = 1 - z_t" in f for f in after) and not any("u_t" in f for f in before)
+
+
+def test_rnn_memory_tab_explains_there_is_no_gate():
+    at = run_app(tab=tab("tab_memory"), memory_model="rnn")
+    assert not at.exception
+    assert t("zh", "no_retention_rnn") in messages(at)
+
+
+def test_memory_tab_draws_retention_and_saturation():
+    at = run_app(tab=tab("tab_memory"))
+    assert not at.exception
+    retention, saturation = chart_specs(at)
+    assert retention["data"][0]["type"] == "heatmap"
+    assert {d["name"] for d in saturation["data"] if d.get("name")} == {
+        VIZ_LABELS["zh"][g] for g in ("input", "forget", "output")}
+
+
+def test_about_tab_shows_a_faithfulness_badge_per_model():
+    at = run_app(tab=tab("tab_about"))
+    badges = [m.value for m in at.metric if "|Δh|" in m.value]
+    assert len(badges) == 3 and all(b.endswith("✓") for b in badges)
+
+
+def test_a_broken_pretrained_folder_gives_an_error_page(tmp_path, monkeypatch):
+    (tmp_path / "lstm.json").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv(state.DIRECTORY_ENV, str(tmp_path))
+    at = run_app()
+    assert not at.exception
+    assert len(at.error) == 1 and str(tmp_path) in at.error[0].value
+    assert not chart_specs(at)
+
+
+def test_every_string_exists_in_both_languages():
+    assert set(STRINGS["zh"]) == set(STRINGS["en"])
+    for key in STRINGS["zh"]:
+        fields = [set(re.findall(r"{(\w+)", STRINGS[lang][key])) for lang in ("zh", "en")]
+        assert fields[0] == fields[1], key
+    for key, label in VIZ_LABELS["zh"].items():
+        assert key in DEFAULT_LABELS
+        assert set(re.findall(r"{(\w+)", label)) == set(re.findall(r"{(\w+)", DEFAULT_LABELS[key])), key

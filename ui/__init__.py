@@ -1,0 +1,1 @@
+"""The Streamlit page, one module per part: input, tabs, strings, cached loaders. The only streamlit code."""

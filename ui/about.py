@@ -1,0 +1,81 @@
+"""The About tab: the model cards, test metrics against the TF-IDF baseline, and a live faithfulness check."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from models.pretrained import ARCHS
+from ui import state
+from ui.common import MODEL_NAMES
+from ui.i18n import t
+
+FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
+CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout")
+TRAINING_FIELDS = ("epochs", "batch_size", "learning_rate", "max_tokens", "optimizer", "seconds", "torch")
+
+
+def about_tab(lang: str, text: str, mode: str) -> None:
+    models = state.load_models()
+    st.subheader(t(lang, "faithfulness_heading"))
+    st.caption(t(lang, "faithfulness_caption"))
+    for col, arch in zip(st.columns(len(ARCHS)), ARCHS):
+        error = state.recording_error(arch, text, mode)
+        ok = error <= FAITHFUL_TOLERANCE
+        col.metric(MODEL_NAMES[arch], t(lang, "faithful_ok" if ok else "faithful_bad", error=error))
+
+    st.subheader(t(lang, "about_heading"))
+    data = next(iter(models.values())).card.get("data", {})
+    split = data.get("split", {})
+    if data:
+        st.markdown(f"**{t(lang, 'data_heading')}**")
+        st.markdown(t(
+            lang, "data_text", corpus=data.get("corpus", "?"), lines=data.get("lines", 0), unique=data.get("unique", 0),
+            contradictory=data.get("contradictory", 0), train=split.get("train", 0),
+            validation=split.get("validation", 0), test=split.get("test", 0),
+        ))
+
+    st.markdown(f"**{t(lang, 'metrics_heading')}**")
+    rows = []
+    table = state.comparison()
+    if table is None:
+        st.info(t(lang, "no_comparison"))
+    else:
+        base = table.get("baseline", {})
+        rows.append(_row(lang, "TF-IDF", base.get("test", {}), None, base.get("training_seconds")))
+    for arch in ARCHS:
+        card = models[arch].card
+        listed = (table or {}).get("models", {}).get(arch, {})
+        rows.append(_row(
+            lang, MODEL_NAMES[arch], listed.get("test") or card.get("metrics", {}).get("test", {}),
+            models[arch].parameter_count, card.get("training", {}).get("seconds"),
+        ))
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, key="about_metrics",
+        column_config={
+            t(lang, "col_accuracy"): st.column_config.NumberColumn(format="percent"),
+            t(lang, "col_macro_f1"): st.column_config.NumberColumn(format="%.3f"),
+            t(lang, "col_parameters"): st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    if table is not None and "model" in table.get("baseline", {}):
+        st.caption(t(lang, "baseline", model=table["baseline"]["model"]))
+
+    st.markdown(f"**{t(lang, 'config_heading')}**")
+    settings = {
+        MODEL_NAMES[arch]: {
+            **{k: models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
+            **{k: models[arch].card.get("training", {}).get(k) for k in TRAINING_FIELDS},
+        }
+        for arch in ARCHS
+    }
+    st.dataframe(pd.DataFrame(settings).astype(str), key="about_settings")
+
+
+def _row(lang: str, name: str, test: dict, parameters: int | None, seconds: float | None) -> dict:
+    return {
+        t(lang, "col_model"): name,
+        t(lang, "col_accuracy"): test.get("accuracy"),
+        t(lang, "col_macro_f1"): test.get("macro_f1"),
+        t(lang, "col_parameters"): parameters,
+        t(lang, "col_seconds"): seconds,
+    }

@@ -1,0 +1,29 @@
+"""Small pieces every tab uses: drawing a figure, naming a model, choosing a model, saying a prediction."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from models.pretrained import ARCHS
+from ui.i18n import class_name, t
+
+MODEL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
+
+
+def show(fig: go.Figure, key: str) -> None:
+    """Draw ``fig`` across the page's width."""
+    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)
+
+
+def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[str, ...] = ARCHS) -> str:
+    """A horizontal radio over the models; returns the arch."""
+    return st.radio(
+        t(lang, "model"), archs, index=archs.index(default), format_func=MODEL_NAMES.__getitem__,
+        horizontal=True, key=key,
+    )
+
+
+def prediction_text(lang: str, analysis) -> str:
+    """'positive (82.4%)' in ``lang``."""
+    return t(lang, "prediction_value", label=class_name(lang, analysis.label), prob=analysis.probability)

@@ -1,0 +1,45 @@
+"""The Compare tab: RNN, LSTM and GRU on the same tokens — predictions, curves, one state side by side."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from models.pretrained import ARCHS
+from ui import state
+from ui.common import MODEL_NAMES, prediction_text, show
+from ui.i18n import t, viz_labels
+from viz.compare import model_comparison
+from viz.prediction import prediction_curve
+
+STATES = ("hidden", "cell")  # the cell state exists only in the LSTM; the figure says so
+
+
+@dataclass(frozen=True)
+class CompareChoices:
+    state: str
+
+
+def compare_tab(lang: str, text: str, mode: str) -> CompareChoices:
+    models = state.load_models()
+    analyses = {arch: state.analyze(arch, text, mode).analysis for arch in ARCHS}
+    labels = viz_labels(lang)
+    st.subheader(t(lang, "compare_heading"))
+    st.caption(t(lang, "compare_caption"))
+    for col, arch in zip(st.columns(len(ARCHS)), ARCHS):
+        metrics = models[arch].card.get("metrics", {}).get("test", {})
+        with col:
+            st.metric(MODEL_NAMES[arch], prediction_text(lang, analyses[arch]))
+            accuracy = metrics.get("accuracy")
+            st.caption(
+                f"{t(lang, 'parameters')}: {models[arch].parameter_count:,} · "
+                f"{t(lang, 'test_accuracy')}: {'—' if accuracy is None else f'{accuracy:.1%}'}"
+            )
+    traces = {MODEL_NAMES[arch]: analyses[arch].trace for arch in ARCHS}
+    show(prediction_curve(traces, labels=labels), key="compare_curve")
+    st.caption(t(lang, "curve_caption"))
+    chosen = st.radio(
+        t(lang, "state"), STATES, format_func=lambda s: labels.get(s, s), horizontal=True, key="compare_state",
+    )
+    show(model_comparison(traces, state=chosen, labels=labels), key="compare_states")
+    return CompareChoices(chosen)

@@ -1,0 +1,46 @@
+"""The Memory tab: how long a token's content survives (retention map) and how switch-like the gates are."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui import state
+from ui.common import model_selector, show
+from ui.i18n import t, viz_labels
+from viz.retention import RETAIN_GATE, retention_map
+from viz.saturation import HIGH, LOW, gate_saturation
+
+THRESHOLD_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class MemoryChoices:
+    arch: str
+    low: float
+    high: float
+
+
+def memory_tab(lang: str, text: str, mode: str) -> MemoryChoices:
+    st.subheader(t(lang, "memory_heading"))
+    arch = model_selector(lang, "memory_model")
+    trace = state.analyze(arch, text, mode).analysis.trace
+    labels = viz_labels(lang)
+    if arch in RETAIN_GATE:
+        st.caption(t(lang, "retention_caption"))
+        show(retention_map(trace, labels=labels), key="memory_retention")
+    else:
+        st.info(t(lang, "no_retention_rnn"))
+
+    st.subheader(t(lang, "saturation_heading"))
+    low, high = st.slider(
+        t(lang, "thresholds"), min_value=0.0, max_value=1.0, value=(LOW, HIGH), step=THRESHOLD_STEP,
+        key="memory_thresholds",
+    )
+    if trace.gates:
+        st.caption(t(lang, "saturation_caption"))
+        show(gate_saturation(trace, low=low, high=high, labels=labels), key="memory_saturation")
+    else:
+        st.info(t(lang, "no_saturation_rnn"))
+    # Corpus-level saturation (over the test split) belongs here, below this text's own.
+    return MemoryChoices(arch, float(low), float(high))

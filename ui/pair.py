@@ -1,0 +1,43 @@
+"""The Two-sentences tab: one model on two texts, where their hidden states part."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui import state
+from ui.common import model_selector, show
+from ui.i18n import t, viz_labels
+from ui.source import PAIR_KEYS
+from viz.difference import METRICS, sentence_difference
+
+
+@dataclass(frozen=True)
+class PairChoices:
+    first: str
+    second: str
+    arch: str
+    metric: str  # viz.difference.METRICS
+
+
+def pair_tab(lang: str, mode: str) -> PairChoices:
+    st.subheader(t(lang, "pair_heading"))
+    st.caption(t(lang, "pair_caption"))
+    left, right = st.columns(2)
+    first = left.text_input(t(lang, "pair_a"), key=PAIR_KEYS[0])
+    second = right.text_input(t(lang, "pair_b"), key=PAIR_KEYS[1])
+    left, right = st.columns(2)
+    with left:
+        arch = model_selector(lang, "pair_model")
+    metric = right.radio(
+        t(lang, "metric"), METRICS, format_func=lambda m: t(lang, f"metric_{m}"), horizontal=True, key="pair_metric",
+    )
+    choices = PairChoices(first, second, arch, metric)
+    try:
+        a = state.analyze(arch, first, mode).analysis
+        b = state.analyze(arch, second, mode).analysis
+    except state.EmptyTextError:
+        st.info(t(lang, "pair_empty"))
+        return choices
+    show(sentence_difference(a.trace, b.trace, metric=metric, labels=viz_labels(lang)), key="pair_difference")
+    return choices

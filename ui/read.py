@@ -1,0 +1,84 @@
+"""The Read tab: one model on the text — prediction, per-step curve, every gate as a heatmap, the animation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui import state
+from ui.common import MODEL_NAMES, model_selector, prediction_text, show
+from ui.i18n import t, viz_labels
+from viz.animation import MAX_FRAMES, step_animation
+from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
+from viz.prediction import prediction_curve
+
+# Gates and states of each cell type, in reading order, with the string key of their explanation.
+EXPLAINED: dict[str, tuple[tuple[str, str], ...]] = {
+    "lstm": (
+        ("input", "explain_input"), ("forget", "explain_forget"), ("candidate", "explain_candidate_lstm"),
+        ("output", "explain_output"), ("cell", "explain_cell"), ("hidden", "explain_hidden"),
+    ),
+    "gru": (
+        ("update", "explain_update"), ("reset", "explain_reset"), ("candidate", "explain_candidate_gru"),
+        ("hidden", "explain_hidden"),
+    ),
+    "rnn": (("hidden", "explain_hidden_rnn"),),
+}
+GRID_COLUMNS = 2
+
+
+@dataclass(frozen=True)
+class ReadChoices:
+    arch: str
+    order: str  # viz.heatmap.ORDERS
+    normalize: str  # viz.heatmap.NORMALIZATIONS
+
+
+def read_tab(lang: str, text: str, mode: str) -> ReadChoices:
+    arch = model_selector(lang, "read_model")
+    analysis = state.analyze(arch, text, mode).analysis
+    labels = viz_labels(lang)
+    st.subheader(t(lang, "read_heading", model=MODEL_NAMES[arch]))
+    st.metric(t(lang, "prediction"), prediction_text(lang, analysis), help=t(lang, "read_prediction_help"))
+    show(prediction_curve({MODEL_NAMES[arch]: analysis.trace}, labels=labels), key="read_curve")
+    st.caption(t(lang, "curve_caption"))
+
+    st.subheader(t(lang, "gates_heading"))
+    left, right = st.columns(2)
+    order = left.radio(
+        t(lang, "order"), ORDERS, format_func=lambda o: t(lang, f"order_{o}"), horizontal=True, key="read_order",
+    )
+    normalize = right.radio(
+        t(lang, "normalize"), NORMALIZATIONS, format_func=lambda n: t(lang, f"normalize_{n}"), horizontal=True,
+        key="read_normalize",
+    )
+    st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
+    rows = EXPLAINED[arch]
+    for start in range(0, len(rows), GRID_COLUMNS):
+        for col, (name, explain) in zip(st.columns(GRID_COLUMNS), rows[start : start + GRID_COLUMNS]):
+            with col:
+                st.markdown(t(lang, explain))
+                fig = gate_heatmap(analysis.trace, name, order=order, normalize=normalize, labels=labels)
+                show(fig, key=f"read_gate_{name}")
+
+    animation(lang, arch, text, mode)
+    return ReadChoices(arch, order, normalize)
+
+
+@st.fragment
+def animation(lang: str, arch: str, text: str, mode: str) -> None:
+    """The step animation, in a fragment so its own controls rerun only this part."""
+    st.subheader(t(lang, "animation_heading"))
+    if not st.toggle(t(lang, "animation_toggle"), value=True, key="read_animation"):
+        return
+    trace = state.analyze(arch, text, mode).analysis.trace
+    start = 0
+    if trace.num_steps > MAX_FRAMES:
+        if st.session_state.get("read_animation_start", 0) >= trace.num_steps:  # a shorter text came in
+            st.session_state["read_animation_start"] = 0
+        start = st.number_input(
+            t(lang, "animation_start"), min_value=0, max_value=trace.num_steps - 1, value=0, step=MAX_FRAMES,
+            key="read_animation_start",
+        )
+    st.caption(t(lang, "animation_caption", units=trace.hidden_size))
+    show(step_animation(trace, start=int(start), labels=viz_labels(lang)), key="read_animation_chart")

@@ -1,0 +1,101 @@
+"""Cached loaders and the analysis function: the only place the page talks to models/.
+
+Models are loaded once per process (``st.cache_resource``) and shared read-only by every
+session; analyses are cached per (arch, text, mode) with ``st.cache_data``, which copies them
+through pickle, so no session can change another's arrays.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
+from models.runtime import configure_threads
+from models.tokenize import warm_up
+
+MAX_CHARS = 20_000  # text is cut to this many characters before segmenting, so jieba stays fast
+MAX_TOKENS = 2_000  # tokens read by the models; the rest is cut with a note
+THREADS = 1  # torch threads per process: sessions run side by side, the models are small
+MAX_ENTRIES = 64  # cached analyses
+DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
+
+__all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "load_models", "recording_error"]
+
+
+@st.cache_resource(show_spinner=False)
+def _runtime() -> bool:
+    """Process-wide set-up, once: torch threads and jieba's dictionary."""
+    configure_threads(THREADS)
+    warm_up()
+    return True
+
+
+def directory() -> Path:
+    """The folder the models are loaded from: $RNN_GATES_PRETRAINED, else the shipped pretrained/."""
+    return Path(os.environ.get(DIRECTORY_ENV) or PRETRAINED_DIR)
+
+
+def load_models() -> dict[str, PretrainedModel]:
+    """All three models, by arch. Raises PretrainedError naming a bad file."""
+    return _load_models(str(directory()))
+
+
+@st.cache_resource(show_spinner=False)
+def _load_models(folder: str) -> dict[str, PretrainedModel]:
+    _runtime()
+    return {arch: load_pretrained(arch, folder) for arch in ARCHS}
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """One text through one model, with what was cut to keep it fast."""
+
+    analysis: Analysis
+    chars_total: int  # characters in the text as given
+    chars_read: int  # characters segmented (at most MAX_CHARS)
+    tokens_total: int  # tokens of the characters read
+    tokens_read: int  # tokens the model read (at most MAX_TOKENS)
+
+
+def analyze(arch: str, text: str, mode: str) -> TextResult:
+    """``text`` (cut to MAX_CHARS, then MAX_TOKENS) through the ``arch`` model.
+
+    Raises EmptyTextError when there is no token to read.
+    """
+    return _analyze(str(directory()), arch, text, mode)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
+    model = _load_models(folder)[arch]
+    kept = text[:MAX_CHARS]
+    tokens = model.tokens(kept, mode)
+    analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
+    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+
+
+def recording_error(arch: str, text: str, mode: str) -> float:
+    """Largest |recorded hidden - torch's own module output| for ``arch`` on this text."""
+    return _recording_error(str(directory()), arch, text, mode)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _recording_error(folder: str, arch: str, text: str, mode: str) -> float:
+    return _load_models(folder)[arch].recording_error(_analyze(folder, arch, text, mode).analysis)
+
+
+def comparison() -> dict | None:
+    """comparison.json (every model's test metrics next to the baseline's), or None if absent."""
+    return _comparison(str(directory()))
+
+
+@st.cache_data(show_spinner=False)
+def _comparison(folder: str) -> dict | None:
+    try:
+        return json.loads((Path(folder) / "comparison.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,42 @@
+"""The tabs under the text. Only the open tab runs and draws: the others cost nothing until opened."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.about import about_tab
+from ui.compare import compare_tab
+from ui.i18n import t
+from ui.memory import memory_tab
+from ui.pair import pair_tab
+from ui.read import read_tab
+from ui.source import Source
+from ui.step import step_tab
+
+TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")
+TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
+OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
+
+
+def tabs_section(lang: str, source: Source) -> str:
+    """Draw the tabs and the open one's content; returns the open tab's string key."""
+    labels = [t(lang, key) for key in TABS]
+    if st.session_state.get(TAB_KEY) not in labels:  # first run, or the language was switched
+        st.session_state[TAB_KEY] = t(lang, st.session_state.get(OPEN_KEY, TABS[0]))
+    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun")
+    text, mode = source.text, source.mode
+    draw = {
+        "tab_read": lambda: read_tab(lang, text, mode),
+        "tab_compare": lambda: compare_tab(lang, text, mode),
+        "tab_step": lambda: step_tab(lang, text, mode),
+        "tab_pair": lambda: pair_tab(lang, mode),
+        "tab_memory": lambda: memory_tab(lang, text, mode),
+        "tab_about": lambda: about_tab(lang, text, mode),
+    }
+    opened = TABS[0]
+    for key, tab in zip(TABS, tabs):
+        if tab.open:
+            opened = key
+            with tab:
+                draw[key]()
+    st.session_state[OPEN_KEY] = opened
+    return opened
