@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from ui import state
 from ui.common import MODEL_NAMES, model_selector, prediction_text, show
 from ui.i18n import t, viz_labels
-from viz.animation import MAX_FRAMES, step_animation
+from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
 from viz.prediction import prediction_curve
 
@@ -24,7 +25,9 @@ EXPLAINED: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "rnn": (("hidden", "explain_hidden_rnn"),),
 }
-GRID_COLUMNS = 2
+HEATMAP_MAX_COLUMNS = 500  # steps drawn per heatmap; longer texts are pooled (the title says so)
+HEATMAP_HEIGHT = 440  # px per heatmap, about 2 px per unit: six of them still fit a few screens
+ANIMATION_FRAMES = 100  # steps per animation; a longer text is played in windows chosen below
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,13 @@ def read_tab(lang: str, text: str, mode: str) -> ReadChoices:
         key="read_normalize",
     )
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
-    rows = EXPLAINED[arch]
-    for start in range(0, len(rows), GRID_COLUMNS):
-        for col, (name, explain) in zip(st.columns(GRID_COLUMNS), rows[start : start + GRID_COLUMNS]):
-            with col:
-                st.markdown(t(lang, explain))
-                fig = gate_heatmap(analysis.trace, name, order=order, normalize=normalize, labels=labels)
-                show(fig, key=f"read_gate_{name}")
+    for name, explain in EXPLAINED[arch]:
+        st.markdown(t(lang, explain))
+        fig = gate_heatmap(
+            analysis.trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS, labels=labels,
+        )
+        fig.update_layout(height=HEATMAP_HEIGHT)
+        show(fig, key=f"read_gate_{name}")
 
     animation(lang, arch, text, mode)
     return ReadChoices(arch, order, normalize)
@@ -73,12 +76,19 @@ def animation(lang: str, arch: str, text: str, mode: str) -> None:
         return
     trace = state.analyze(arch, text, mode).analysis.trace
     start = 0
-    if trace.num_steps > MAX_FRAMES:
+    if trace.num_steps > ANIMATION_FRAMES:
         if st.session_state.get("read_animation_start", 0) >= trace.num_steps:  # a shorter text came in
             st.session_state["read_animation_start"] = 0
         start = st.number_input(
-            t(lang, "animation_start"), min_value=0, max_value=trace.num_steps - 1, value=0, step=MAX_FRAMES,
+            t(lang, "animation_start"), min_value=0, max_value=trace.num_steps - 1, value=0, step=ANIMATION_FRAMES,
             key="read_animation_start",
         )
     st.caption(t(lang, "animation_caption", units=trace.hidden_size))
-    show(step_animation(trace, start=int(start), labels=viz_labels(lang)), key="read_animation_chart")
+    show(_animation_figure(arch, text, mode, lang, int(start)), key="read_animation_chart")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _animation_figure(arch: str, text: str, mode: str, lang: str, start: int) -> go.Figure:
+    """The animation is the slowest figure to build (one set of traces per frame): built once per text."""
+    trace = state.analyze(arch, text, mode).analysis.trace
+    return step_animation(trace, start=start, max_frames=ANIMATION_FRAMES, labels=viz_labels(lang))
