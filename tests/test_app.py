@@ -139,12 +139,14 @@ def test_text_without_tokens_says_so(text):
 
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+MARKDOWN = "$x^2$ **bold** [link](javascript:alert(1)) `code`"
 
 
 @pytest.mark.parametrize(
     "text",
-    [SCRIPT, "😀😂🎉👍", "！！！，。？", "這個熱水器太費電了，千萬不能買。", "The quick brown fox jumps over the lazy dog"],
-    ids=["html", "emoji", "punctuation", "traditional", "english"],
+    [SCRIPT, MARKDOWN, "😀😂🎉👍", "！！！，。？", "這個熱水器太費電了，千萬不能買。",
+     "The quick brown fox jumps over the lazy dog"],
+    ids=["html", "markdown", "emoji", "punctuation", "traditional", "english"],
 )
 def test_odd_text_is_analysed_and_explained(text):
     at = run_app()
@@ -157,9 +159,10 @@ def test_odd_text_is_analysed_and_explained(text):
         assert t("zh", "mostly_unknown", share=share) in messages(at)
     elif share > SOME_UNKNOWN:
         assert t("zh", "some_unknown", share=share) in messages(at)
-    for element in at.markdown:  # nothing the user typed reaches the page as live HTML
+    for element in at.markdown:  # nothing the user typed reaches the page as live HTML or Markdown
         if element.proto.allow_html:
-            assert "<script" not in element.value and "<img" not in element.value
+            for raw in ("<script", "<img", "$", "**", "[", "`"):
+                assert raw not in element.value
 
 
 def test_emoji_only_warns_that_the_models_do_not_know_it():

@@ -7,8 +7,16 @@ import streamlit as st
 from models.pretrained import ARCHS
 from ui.i18n import class_name, t
 
+# Characters that Markdown (or Streamlit's $...$ maths) would act on, as HTML entities: user text shown
+# through st.markdown stays literal text.
+_MARKDOWN_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]()#+-.!|~$<>&\"'"}
 MODEL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
+
+
+def literal(text: str) -> str:
+    """``text`` for st.markdown (with or without HTML): every HTML and Markdown character as an entity."""
+    return "".join(_MARKDOWN_ENTITIES.get(ch, ch) for ch in text)
 
 
 def show(fig: go.Figure, key: str) -> None:

@@ -24,11 +24,11 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "mode_help": "模型按词训练；按字切分时，词表里没有的字会被标为未知。",
         "examples": "一键示例",
         "tokens_heading": "模型读到的词（{count} 个）",
-        "tokens_legend": "灰色虚框 = 词表里没有的未知词（模型把它当作同一个 <unk>）",
+        "tokens_legend": "灰色虚框 = 词表里没有的未知词（模型把它当作同一个 `<unk>`）",
         "empty_text": "文本里没有可读的词。请输入一句话，或点击上面的示例。",
         "mostly_unknown": "这段文本中 {share:.0%} 的词不在模型的词表里。模型是用简体中文评论训练的，"
-                          "所以对英文、繁体字或表情符号几乎只看到 <unk>，预测和门的变化意义不大。",
-        "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。繁体字请试试改成简体。",
+                          "所以对英文、繁体字或表情符号几乎只看到 `<unk>`，预测和门的变化意义不大。",
+        "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。模型用简体中文评论训练，英文、繁体字和表情符号它多半不认识。",
         "cut_chars": "文本很长：只分析了前 {read:,} 个字符（共 {total:,} 个字符）。",
         "cut_tokens": "只分析了前 {kept:,} 个词（截断后的文本共 {total:,} 个词）。",
         "load_error": "无法加载预训练模型文件：{error}",
@@ -168,13 +168,13 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "mode_help": "The models were trained on words; with characters, those not in the vocabulary are marked unknown.",
         "examples": "Examples",
         "tokens_heading": "Tokens the models read ({count})",
-        "tokens_legend": "dashed grey = not in the vocabulary (the model sees one shared <unk>)",
+        "tokens_legend": "dashed grey = not in the vocabulary (the model sees one shared `<unk>`)",
         "empty_text": "There are no tokens to read. Type a sentence, or pick an example above.",
         "mostly_unknown": "{share:.0%} of the tokens are not in the models' vocabulary. The models were trained on "
                           "simplified-Chinese reviews, so on English, traditional characters or emoji they mostly see "
-                          "<unk>: the predictions and gates mean little here.",
-        "some_unknown": "{share:.0%} of the tokens are not in the vocabulary (dashed). For traditional characters, "
-                        "try the simplified form.",
+                          "`<unk>`: the predictions and gates mean little here.",
+        "some_unknown": "{share:.0%} of the tokens are not in the vocabulary (dashed). The models learnt from "
+                        "simplified-Chinese reviews: English, traditional characters and emoji are mostly unknown to them.",
         "cut_chars": "Long text: only the first {read:,} of {total:,} characters were analysed.",
         "cut_tokens": "Only the first {kept:,} of {total:,} tokens (of the shortened text) were analysed.",
         "load_error": "The pretrained model files could not be loaded: {error}",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from models.tokenize import MODES
+from ui.common import literal
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 
 TEXT_KEY = "text"
@@ -107,7 +108,7 @@ def source_section(lang: str) -> Source:
 def token_chips(tokens: tuple[str, ...], unknown: tuple[bool, ...], lang: str) -> None:
     """The tokens as chips, unknown ones dashed. Every token is HTML-escaped before display."""
     chips = [
-        f'<span style="{UNKNOWN_STYLE if unk else KNOWN_STYLE}">{html.escape(tok)}</span>'
+        f'<span style="{UNKNOWN_STYLE if unk else KNOWN_STYLE}">{literal(tok)}</span>'
         for tok, unk in zip(tokens[:MAX_CHIPS], unknown[:MAX_CHIPS])
     ]
     more = f" … +{len(tokens) - MAX_CHIPS:,}" if len(tokens) > MAX_CHIPS else ""

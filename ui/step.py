@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.common import model_selector
+from ui.common import literal, model_selector
 from ui.i18n import t, viz_labels
 from viz.equations import CONVENTIONS, step_equation
 
@@ -73,7 +73,7 @@ def step_tab(lang: str, text: str, mode: str) -> StepChoices:
     st.markdown(f"**{t(lang, 'general_formulas')}**")
     for formula in GATE_FORMULAS[arch] + eq.formulas:
         st.latex(formula)
-    st.markdown(f"**{t(lang, 'filled_formulas', step=eq.step, token=eq.token, unit=eq.unit)}**")
+    st.markdown(f"**{t(lang, 'filled_formulas', step=eq.step, token=literal(eq.token), unit=eq.unit)}**")
     for line in eq.filled:
         st.latex(line)
 
