@@ -2,7 +2,7 @@
 
     python -m models.batch reviews.txt --out results/          # one sentence per line
     python -m models.batch data.csv --column review --traces   # a CSV column; also save full traces
-    python -m models.batch --corpus all --out results/         # the unique reviews of the corpus
+    python -m models.batch --corpus all --out results/         # the 17,410 unique reviews
     python -m models.batch --corpus test --saturation-json pretrained/saturation_test.json
 
 Writes into ``--out``:
@@ -201,10 +201,12 @@ def main(argv: list[str] | None = None) -> None:
     if not archs or any(a not in ARCHS for a in archs):
         parser.error(f"--models takes names from {ARCHS}")
     if args.corpus:
-        from models.corpus import load_corpus, split_corpus
+        from models.corpus import load_corpus, split_corpus, unique_texts
 
-        examples = load_corpus()[0]
-        texts = [e.text for e in (examples if args.corpus == "all" else split_corpus(examples)[args.corpus])]
+        if args.corpus == "all":
+            texts = unique_texts()
+        else:
+            texts = [e.text for e in split_corpus(load_corpus()[0])[args.corpus]]
     elif args.input is not None:
         texts = read_texts(args.input, args.column)
     else:

