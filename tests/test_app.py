@@ -1,10 +1,12 @@
 """The page, run by Streamlit's AppTest (no browser): every example, the language switch, bad input."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -177,7 +179,7 @@ def test_a_pasted_document_is_cut_with_a_note():
     assert at.text_area(key="text").value == text
     notes = messages(at)
     assert t("zh", "cut_chars", read=state.MAX_CHARS, total=len(text)) in notes
-    assert "2,000" in notes
+    assert f"{state.MAX_TOKENS:,}" in notes
     assert chart_specs(at)[0]["layout"]["xaxis"]["ticktext"][0] == "我"
 
 
@@ -213,10 +215,17 @@ def test_rnn_memory_tab_explains_there_is_no_gate():
 def test_memory_tab_draws_retention_and_saturation():
     at = run_app(tab=tab("tab_memory"))
     assert not at.exception
-    retention, saturation = chart_specs(at)
+    retention, saturation, corpus = chart_specs(at)
     assert retention["data"][0]["type"] == "heatmap"
-    assert {d["name"] for d in saturation["data"] if d.get("name")} == {
-        VIZ_LABELS["zh"][g] for g in ("input", "forget", "output")}
+    gates = {VIZ_LABELS["zh"][g] for g in ("input", "forget", "output")}
+    assert {d["name"] for d in saturation["data"] if d.get("name")} == gates
+    # The corpus scatter is the precomputed test split: one point per unit and gate.
+    assert {d["name"] for d in corpus["data"] if d.get("name")} == gates
+    summary = json.loads((state.directory() / "saturation_test.json").read_text(encoding="utf-8"))
+    assert str(summary["texts"]) in corpus["layout"]["title"]["text"]
+    points = [d for d in corpus["data"] if d.get("name") == VIZ_LABELS["zh"]["forget"]][0]
+    left = np.frombuffer(base64.b64decode(points["x"]["bdata"]), dtype=points["x"]["dtype"])
+    np.testing.assert_allclose(left, summary["models"]["lstm"]["gates"]["forget"]["left"], atol=1e-6)
 
 
 def test_about_tab_shows_a_faithfulness_badge_per_model():

@@ -129,6 +129,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                              "LSTM 用遗忘门 f，GRU 用更新门 z（PyTorch 写法中 z 是保留旧状态的比例）。",
         "no_retention_rnn": "普通 RNN 没有门，无法直接读出“保留了多少”：它每一步都把整个状态重新混合一遍。请选择 LSTM 或 GRU。",
         "saturation_heading": "门的饱和程度（本段文本）",
+        "corpus_saturation_heading": "门的饱和程度（整个测试集）",
+        "corpus_saturation_caption": "同一张图，统计测试集全部 {texts} 条评论、共 {steps} 步（阈值固定为 {low} 与 {high}，"
+                                     "由 python -m models.batch 预先算好）。本段文本中的特例，在这里看是不是常态。",
+        "corpus_saturation_title": "测试集 {texts} 条评论、{steps} 步中的门饱和",
         "saturation_caption": "每个点是一个单元的一个门：横轴是门几乎关闭（< 下限）的步数比例，纵轴是几乎全开（> 上限）的比例。"
                               "靠近坐标轴的点像开关一样工作。",
         "thresholds": "饱和阈值（下限，上限）",
@@ -281,6 +285,11 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "no_retention_rnn": "A vanilla RNN has no gate to read retention from: it remixes its whole state at every "
                             "step. Pick the LSTM or the GRU.",
         "saturation_heading": "Gate saturation (this text)",
+        "corpus_saturation_heading": "Gate saturation (the whole test split)",
+        "corpus_saturation_caption": "The same plot over all {texts} reviews of the test split, {steps} steps in all "
+                                     "(thresholds fixed at {low} and {high}; precomputed by python -m models.batch). "
+                                     "It shows whether what this text does is the rule.",
+        "corpus_saturation_title": "Gate saturation over {texts} test reviews, {steps} steps",
         "saturation_caption": "One point per unit and gate: across, the share of steps with the gate nearly shut "
                               "(< low); up, nearly open (> high). Points near the axes work like switches.",
         "thresholds": "Saturation thresholds (low, high)",

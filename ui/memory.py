@@ -9,7 +9,7 @@ from ui import state
 from ui.common import model_selector, show
 from ui.i18n import t, viz_labels
 from viz.retention import RETAIN_GATE, retention_map
-from viz.saturation import HIGH, LOW, gate_saturation
+from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, saturation_from_fractions
 
 THRESHOLD_STEP = 0.05
 
@@ -42,5 +42,19 @@ def memory_tab(lang: str, text: str, mode: str) -> MemoryChoices:
         show(gate_saturation(trace, low=low, high=high, labels=labels), key="memory_saturation")
     else:
         st.info(t(lang, "no_saturation_rnn"))
-    # Corpus-level saturation (over the test split) belongs here, below this text's own.
+    _corpus_saturation(lang, arch, labels)
     return MemoryChoices(arch, float(low), float(high))
+
+
+def _corpus_saturation(lang: str, arch: str, labels: dict) -> None:
+    """The same scatter over every review of the test split, precomputed by models.batch."""
+    found = state.corpus_saturation()
+    model = (found or {}).get("models", {}).get(arch)
+    if not model or not model.get("gates"):
+        return
+    st.subheader(t(lang, "corpus_saturation_heading"))
+    st.caption(t(lang, "corpus_saturation_caption", texts=found["texts"], steps=model["steps"],
+                 low=found["low"], high=found["high"]))
+    data = saturation_from_fractions(model["gates"], steps=model["steps"], low=found["low"], high=found["high"])
+    title = t(lang, "corpus_saturation_title", texts=found["texts"], steps=model["steps"])
+    show(saturation_figure(data, title=title, labels=labels), key="memory_corpus_saturation")

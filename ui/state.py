@@ -17,13 +17,14 @@ from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, P
 from models.runtime import configure_threads
 from models.tokenize import warm_up
 
-MAX_CHARS = 20_000  # text is cut to this many characters before segmenting, so jieba stays fast
-MAX_TOKENS = 2_000  # tokens read by the models; the rest is cut with a note
+MAX_CHARS = 40_000  # text is cut to this many characters before segmenting, so jieba stays fast
+MAX_TOKENS = 10_000  # tokens read by the models; the rest is cut with a note
 THREADS = 1  # torch threads per process: sessions run side by side, the models are small
 MAX_ENTRIES = 64  # cached analyses
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
 
-__all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "load_models", "recording_error"]
+__all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "corpus_saturation", "load_models",
+           "recording_error"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -91,6 +92,19 @@ def _recording_error(folder: str, arch: str, text: str, mode: str) -> float:
 def comparison() -> dict | None:
     """comparison.json (every model's test metrics next to the baseline's), or None if absent."""
     return _comparison(str(directory()))
+
+
+def corpus_saturation() -> dict | None:
+    """saturation_test.json (per-unit gate saturation over the test split, from models.batch), or None."""
+    return _json_file(str(directory()), "saturation_test.json")
+
+
+@st.cache_data(show_spinner=False)
+def _json_file(folder: str, name: str) -> dict | None:
+    try:
+        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 @st.cache_data(show_spinner=False)
