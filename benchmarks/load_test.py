@@ -34,7 +34,8 @@ MOODS = ["很好用，我非常满意，推荐购买。", "太差了，完全不
 
 
 def sentence(index: int) -> str:
-    return f"这家店的{SUBJECTS[index % len(SUBJECTS)]}{MOODS[index % 2]}第{index}位同学说的。"
+    """A different review per session, with a marker token (user{index}) to find on the page."""
+    return f"这家店的{SUBJECTS[index % len(SUBJECTS)]}{MOODS[index % 2]}user{index}同学说的。"
 
 
 def free_port() -> int:
@@ -113,11 +114,8 @@ async def one_session(browser, url: str, index: int, timeout: float) -> dict:
         await box.fill(text)
         start = time.monotonic()
         await box.press("Control+Enter")
-        token = SUBJECTS[index % len(SUBJECTS)]
-        await _wait(page, "() => document.querySelector('[data-testid=stApp]')"
-                          ".getAttribute('data-test-script-state') === 'running'"
-                          f" || document.body.innerText.includes('{token}')", 10)
-        await _wait(page, IDLE, timeout)
+        marker = f"user{index}"  # shown among the tokens once this session's own run has finished
+        await _wait(page, f"() => ({IDLE})() && document.body.innerText.includes('{marker}')", timeout)
         elapsed = time.monotonic() - start
         if await page.evaluate(ERRORS):
             problems.append("an exception box is shown")
