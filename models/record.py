@@ -72,16 +72,16 @@ def _run_layer(
 def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> None:
     """c_t = f_t * c_{t-1} + w_t over time, from c = 0, in place: ``cell`` holds w_t on entry.
 
-    forget, cell (B, T, H). ``w_t`` must be zero at padded steps; the cell then stays zero there
-    in both directions.
+    forget, cell (T, B, H), time-major so that each step is one contiguous block. ``w_t`` must be
+    zero at padded steps; the cell then stays zero there in both directions.
     """
-    steps = cell.shape[1]
+    steps = cell.shape[0]
     order = range(steps - 1, 0, -1) if reverse else range(steps - 1)
-    scratch = np.empty_like(cell[:, 0])
+    scratch = np.empty_like(cell[0])
     for t in order:
         nxt = t - 1 if reverse else t + 1
-        np.multiply(forget[:, nxt], cell[:, t], out=scratch)
-        cell[:, nxt] += scratch
+        np.multiply(forget[nxt], cell[t], out=scratch)
+        cell[nxt] += scratch
 
 
 def _layer_into(
@@ -132,14 +132,15 @@ def _layer_into(
             buf[..., 2 * hs :].addcmul_(buf[..., :hs], hn).tanh_()
 
 
-def _lstm_cells(gates: np.ndarray, hs: int, valid: np.ndarray | None) -> np.ndarray:
-    """Cell states (D, B, T, H) from the LSTM gates (D, B, T, 4H) of one layer."""
-    cell = gates[..., :hs] * gates[..., 2 * hs : 3 * hs]  # i * g, what each step writes
-    if valid is not None:
-        cell *= valid
-    for d in range(cell.shape[0]):
-        _cell_recurrence(gates[d, ..., hs : 2 * hs], cell[d], reverse=d == 1)
-    return cell
+def _lstm_cells(gates: np.ndarray, hs: int, valid: np.ndarray | None, out: np.ndarray) -> None:
+    """Cell states of one layer into ``out`` (D, T, B, H), from its LSTM gates (D, B, T, 4H)."""
+    for d in range(gates.shape[0]):
+        by_time = gates[d].transpose(1, 0, 2)  # (T, B, 4H), a view
+        np.multiply(by_time[..., :hs], by_time[..., 2 * hs : 3 * hs], out=out[d])  # i * g, what each step writes
+        if valid is not None:
+            out[d] *= valid.transpose(1, 0, 2)
+        forget = np.ascontiguousarray(by_time[..., hs : 2 * hs])
+        _cell_recurrence(forget, out[d], reverse=d == 1)
 
 
 def _as_lengths(lengths: Sequence[int] | torch.Tensor | None, batch: int, steps: int) -> torch.Tensor | None:
@@ -205,14 +206,16 @@ def record(
     raw = roots[1]
     if cell_type == "lstm":
         mask = None if valid is None else valid.numpy()
-        arrays["cell"] = np.stack([_lstm_cells(raw[layer], hs, mask) for layer in range(layers)])
+        cell = np.empty((layers, dirs, steps, batch, hs), dtype=raw.dtype)  # time-major for the recurrence
+        for layer in range(layers):
+            _lstm_cells(raw[layer], hs, mask, cell[layer])
+        cell.setflags(write=False)
+        arrays["cell"] = cell.transpose(0, 1, 3, 2, 4)  # (L, D, B, T, H)
     for k, name in enumerate(GATE_NAMES[cell_type] or TERM_NAMES[cell_type]):
         arrays[name] = raw[..., k * hs : (k + 1) * hs]
     if terms is not None:
         arrays["reset_hidden"] = roots[2][..., :hs]
         arrays["input_candidate"] = roots[2][..., hs:]
-    if "cell" in arrays:
-        arrays["cell"].setflags(write=False)
     return [
         _trace_for(cell_type, module, arrays, b, steps if lens is None else int(lens[b]), _tokens_for(tokens, b, batch))
         for b in range(batch)
