@@ -72,7 +72,11 @@ class MemoryWatch:
 def start_server(port: int) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.disconnectedSessionTTL=5"]
-    server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as the README runs it
+    log = ROOT / "artifacts" / "load_test_server.log"  # a file, not a pipe nobody reads (which could fill and block)
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as handle:
+        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
