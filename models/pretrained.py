@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.tokenize import MODES, tokenize
-from models.trace import Trace
+from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
@@ -124,11 +124,15 @@ class PretrainedModel:
         return Analysis(tuple(tokens), unknown[0], trace, self.labels[best], float(final[best]))
 
     def recording_error(self, analysis: Analysis) -> float:
-        """Largest |recorded hidden - torch's own nn module output| on this analysis's tokens."""
+        """Largest |h rebuilt from the recorded gates - torch's own nn module output| on these tokens.
+
+        The gates are what the page shows; rebuilding every hidden state from them alone
+        (``hidden_from_gates``) and comparing with ``module(x)`` checks them against torch.
+        """
         ids, lengths, _ = self._encode([list(analysis.tokens)])
         with torch.inference_mode():
             out = self.model.rnn(self.model.embedding(ids))[0][0].numpy()  # (T, H)
-        return float(np.abs(analysis.trace.hidden[0, 0] - out).max())
+        return float(np.abs(hidden_from_gates(analysis.trace)[0, 0] - out).max())
 
     @property
     def parameter_count(self) -> int:

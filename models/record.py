@@ -73,7 +73,8 @@ def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> Non
     """c_t = f_t * c_{t-1} + w_t over time, from c = 0, in place: ``cell`` holds w_t on entry.
 
     forget, cell (T, B, H), time-major so that each step is one contiguous block. ``w_t`` must be
-    zero at padded steps; the cell then stays zero there in both directions.
+    zero at padded steps: the backward direction then starts each sequence from c = 0 at its own
+    last token. (Forward, the padded steps carry a decaying cell; traces never include them.)
     """
     steps = cell.shape[0]
     order = range(steps - 1, 0, -1) if reverse else range(steps - 1)

@@ -181,3 +181,31 @@ class Trace:
 
 def _rebuild(fields: dict) -> Trace:
     return Trace(**fields)
+
+
+def _previous(states: np.ndarray) -> np.ndarray:
+    """The state each step starts from, (L, D, T, H): step t-1 forward, t+1 backward, 0 at the ends."""
+    prev = np.zeros_like(states, dtype=np.float64)
+    prev[:, 0, 1:] = states[:, 0, :-1]
+    if states.shape[1] == 2:
+        prev[:, 1, :-1] = states[:, 1, 1:]
+    return prev
+
+
+def hidden_from_gates(trace: Trace) -> np.ndarray:
+    """Every hidden state recomputed from the recorded gates alone, (L, D, T, H) float64.
+
+    LSTM: c_t = f_t c_{t-1} + i_t g_t (from the recorded f, i, g and the previous recorded cell),
+    then h_t = o_t tanh(c_t). GRU: n_t = tanh(input_candidate + r_t * reset_hidden), then
+    h_t = (1 - z_t) n_t + z_t h_{t-1}. RNN: act(preactivation). Comparing this with the module's
+    own output checks the gates, not only the hidden states copied from the fused kernel.
+    """
+    g = {k: v.astype(np.float64) for k, v in {**trace.gates, **trace.terms}.items()}
+    if trace.cell_type == "lstm":
+        cell = g["forget"] * _previous(trace.cell) + g["input"] * g["candidate"]
+        return g["output"] * np.tanh(cell)
+    if trace.cell_type == "gru":
+        candidate = np.tanh(g["input_candidate"] + g["reset"] * g["reset_hidden"])
+        return (1 - g["update"]) * candidate + g["update"] * _previous(trace.hidden)
+    pre = g["preactivation"]
+    return np.maximum(pre, 0.0) if trace.nonlinearity == "relu" else np.tanh(pre)

@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 # The browser test drives Debian's Chromium; without a CJK font, Chinese renders as boxes.
 if [ ! -x /usr/bin/chromium ] || ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then
     SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "need root or sudo to apt-get install chromium fonts-noto-cjk" >&2; exit 1; }
+        SUDO="sudo"
+    fi
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk
 fi
 
-python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-exec python -m pytest "$@"
+exec python3 -m pytest "$@"

@@ -10,7 +10,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models.record import record
-from models.trace import GATE_NAMES, SIGMOID_GATES
+from models.trace import GATE_NAMES, SIGMOID_GATES, hidden_from_gates
 
 TOL = 1e-5
 IN, HID = 5, 6
@@ -56,6 +56,9 @@ def test_parity_with_torch(kind, layers, bidirectional, batch_first, padded):
         assert trace.hidden.shape == (layers, dirs, n, HID)
         expected = out[b, :n].view(n, dirs, HID).permute(1, 0, 2).numpy()
         np.testing.assert_allclose(trace.hidden[-1], expected, atol=TOL, rtol=0)
+        # Every layer's and direction's gates rebuild torch's hidden states on their own.
+        np.testing.assert_allclose(hidden_from_gates(trace)[-1], expected, atol=TOL, rtol=0)
+        np.testing.assert_allclose(hidden_from_gates(trace), trace.hidden, atol=TOL, rtol=0)
         # Final state: forward after the last token, backward after the first.
         final = np.stack([trace.hidden[:, 0, n - 1]] + ([trace.hidden[:, 1, 0]] if bidirectional else []), axis=1)
         np.testing.assert_allclose(final, h_n[:, :, b].numpy(), atol=TOL, rtol=0)
@@ -187,3 +190,19 @@ def test_trace_survives_pickling_read_only():
         np.testing.assert_array_equal(copy.states()[name], values)
         assert not copy.states()[name].flags.writeable
     assert copy.tokens == trace.tokens and set(copy.terms) == set(trace.terms)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+def test_a_wrong_gate_is_caught_by_the_rebuild(kind):
+    """hidden_from_gates really depends on the gates: shifting one step breaks it."""
+    import dataclasses
+
+    trace = record(_module(kind, 1, True, True, seed=7), _batch(True) * 2)[0]
+    assert np.abs(hidden_from_gates(trace) - trace.hidden).max() < TOL
+    name = {"lstm": "forget", "gru": "update"}.get(kind)
+    if name is None:
+        terms = {"preactivation": np.roll(trace.terms["preactivation"], 1, axis=2)}
+        broken = dataclasses.replace(trace, terms=terms)
+    else:
+        broken = dataclasses.replace(trace, gates={**trace.gates, name: np.roll(trace.gates[name], 1, axis=2)})
+    assert np.abs(hidden_from_gates(broken) - trace.hidden).max() > 1e-3

@@ -151,7 +151,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "baseline": "基线：{model}",
         "no_comparison": "没有找到 pretrained/comparison.json，无法显示与基线的对比。",
         "faithfulness_heading": "忠实度检查（当前文本）",
-        "faithfulness_caption": "把页面上显示的隐藏状态与 PyTorch 自己的 nn 模块输出逐一比较，这是最大的差异。",
+        "faithfulness_caption": "只用页面上显示的门（遗忘门、输入门、更新门……）按公式重新算出每一步的隐藏状态，"
+                                "再与 PyTorch 自己的 nn 模块输出逐一比较，这是最大的差异。",
         "faithful_ok": "max |Δh| = {error:.1e} ✓",
         "faithful_bad": "max |Δh| = {error:.1e} ✗",
         "config_heading": "结构与训练设置",
@@ -307,8 +308,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "baseline": "Baseline: {model}",
         "no_comparison": "pretrained/comparison.json was not found, so the baseline cannot be shown.",
         "faithfulness_heading": "Faithfulness (current text)",
-        "faithfulness_caption": "The largest difference between the hidden states shown on this page and PyTorch's own "
-                                "nn module output on the same tokens.",
+        "faithfulness_caption": "Every hidden state recomputed from the gates shown on this page alone, by the "
+                                "formulas, against PyTorch's own nn module output: the largest difference.",
         "faithful_ok": "max |Δh| = {error:.1e} ✓",
         "faithful_bad": "max |Δh| = {error:.1e} ✗",
         "config_heading": "Architecture and training settings",
