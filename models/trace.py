@@ -144,12 +144,6 @@ class Trace:
             object.__setattr__(self, "probabilities", probs)
         object.__setattr__(self, "labels", tuple(self.labels))
 
-    def __reduce__(self):
-        # Streamlit's st.cache_data copies values through pickle; mapping proxies cannot be pickled.
-        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        fields["gates"], fields["terms"] = dict(self.gates), dict(self.terms)
-        return (_rebuild, (fields,))
-
     @property
     def num_layers(self) -> int:
         return self.hidden.shape[0]
@@ -177,10 +171,6 @@ class Trace:
     def with_probabilities(self, probabilities: np.ndarray, labels: tuple[str, ...]) -> Trace:
         """A copy carrying per-step class probabilities, (T, C)."""
         return dataclasses.replace(self, probabilities=probabilities, labels=tuple(labels))
-
-
-def _rebuild(fields: dict) -> Trace:
-    return Trace(**fields)
 
 
 def _previous(states: np.ndarray) -> np.ndarray:

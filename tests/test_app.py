@@ -22,10 +22,10 @@ NUMBER = re.compile(r"-?\d+\.\d{4}")  # a filled-in number in the step equations
 
 @pytest.fixture(autouse=True)
 def fresh_data_cache():
-    # Only cached *data* (analyses) is cleared between tests. The cached *resources* are the three
-    # models and jieba's dictionary: they are loaded read-only and never changed after loading, so
-    # sharing them between tests couples nothing, and reloading them for every test would add
-    # seconds each.
+    # Only cached *data* (figures, badges) is cleared between tests. The cached *resources* are the
+    # three models, jieba's dictionary and the analyses: all read-only and never changed after they
+    # are made, so sharing them between tests couples nothing, and reloading the models for every
+    # test would add seconds each.
     st.cache_data.clear()
     yield
     st.cache_data.clear()

@@ -180,18 +180,6 @@ def test_bad_arguments_are_clear():
         record(module, torch.zeros(1, 0, IN))
 
 
-def test_trace_survives_pickling_read_only():
-    """Streamlit's cache_data copies values through pickle (in memory only)."""
-    import pickle
-
-    trace = record(_module("gru", 1, True, True), _batch(True), lengths=LENGTHS)[0]
-    copy = pickle.loads(pickle.dumps(trace))
-    for name, values in trace.states().items():
-        np.testing.assert_array_equal(copy.states()[name], values)
-        assert not copy.states()[name].flags.writeable
-    assert copy.tokens == trace.tokens and set(copy.terms) == set(trace.terms)
-
-
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
 def test_a_wrong_gate_is_caught_by_the_rebuild(kind):
     """hidden_from_gates really depends on the gates: shifting one step breaks it."""

@@ -1,8 +1,9 @@
 """Cached loaders and the analysis function: the only place the page talks to models/.
 
 Models are loaded once per process (``st.cache_resource``) and shared read-only by every
-session; analyses are cached per (arch, text, mode) with ``st.cache_data``, which copies them
-through pickle, so no session can change another's arrays.
+session. Analyses are cached per (arch, text, mode) with ``st.cache_resource`` too: an Analysis is
+a frozen dataclass whose arrays are read-only, so sessions can share one object safely, and no
+copy (no pickling) is made on each rerun.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from models.tokenize import warm_up
 MAX_CHARS = 40_000  # text is cut to this many characters before segmenting, so jieba stays fast
 MAX_TOKENS = 10_000  # tokens read by the models; the rest is cut with a note
 THREADS = 1  # torch threads per process: sessions run side by side, the models are small
-MAX_ENTRIES = 64  # cached analyses
+MAX_ENTRIES = 32  # cached analyses; a 10,000-token LSTM analysis holds about 30 MB
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "corpus_saturation", "load_models",
@@ -70,7 +71,7 @@ def analyze(arch: str, text: str, mode: str) -> TextResult:
     return _analyze(str(directory()), arch, text, mode)
 
 
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
 def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
     model = _load_models(folder)[arch]
     kept = text[:MAX_CHARS]
