@@ -118,7 +118,7 @@ def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: 
     bar = tqdm(total=len(present), desc=f"record {model.arch}", unit="text", disable=not progress)
     for group in groups:
         idx = [present[g] for g in group]
-        ids, lengths, _ = model._encode([token_lists[i] for i in idx])
+        ids, lengths, _ = model.encode([token_lists[i] for i in idx])
         for i, trace in zip(idx, model.model.record(ids, lengths, [token_lists[i] for i in idx])):
             probs[i] = trace.probabilities[-1, positive]
             counts.add(trace)

