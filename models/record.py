@@ -1,17 +1,27 @@
 """The recorder: every gate and state of a torch ``nn.RNN``/``nn.LSTM``/``nn.GRU``, step by step.
 
-How it stays faithful and fast: each layer runs once through torch's own fused kernel (the
-same ``torch.lstm``/``torch.gru``/``torch.rnn_*`` call the module makes, with the module's own
-parameters), which gives every hidden state. Every gate at every step is then rebuilt in two
-batched matmuls from ``x_t`` and ``h_{t-1}``. The GRU and RNN need no loop over time; the LSTM
-cell state is the elementwise linear recurrence ``c_t = f_t * c_{t-1} + i_t * g_t``, run in
-numpy. The recorded ``hidden`` is the fused kernel's own output.
+Two ways, chosen by cell type and batch size because each is the faster one there (measured in
+``benchmarks/recording.py``); both use the module's own parameters and both are held to torch's
+outputs by the tests.
+
+- **Fused** (RNN; LSTM with a small batch): each layer runs once through torch's own fused kernel,
+  the same ``torch.lstm``/``torch.rnn_*`` call the module makes, which gives every hidden state.
+  Every gate at every step is then rebuilt in one matmul over all steps from ``x_t`` plus one from
+  ``h_{t-1}``. The LSTM cell state is the elementwise linear recurrence
+  ``c_t = f_t * c_{t-1} + i_t * g_t``, run in numpy in blocks. The recorded ``hidden`` is the
+  kernel's own output.
+- **Stepwise** (GRU; LSTM with a large batch): the input projection of all steps is one matmul,
+  then a loop over time applies the cell exactly as torch's CPU kernel writes it (the same
+  operations in the same order), writing every gate and state straight into the trace buffers.
+  For a GRU this is faster than ``torch.gru`` itself; for a large LSTM batch it avoids computing
+  the matmuls twice. It matches torch to about 1e-7.
 
 Dropout between layers is off (inference semantics), whatever ``module.training`` says.
 The initial state is zero, as in ``module(x)``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,10 +33,17 @@ from models.trace import GATE_NAMES, TERM_NAMES, Trace
 
 _FUSED = {
     "lstm": torch.lstm,
-    "gru": torch.gru,
     ("rnn", "tanh"): torch.rnn_tanh,
     ("rnn", "relu"): torch.rnn_relu,
 }
+COLUMNS = {
+    "lstm": ("input", "forget", "candidate", "output"),
+    "gru": ("reset", "update", "candidate"),
+    "rnn": ("preactivation",),
+}
+"""The recorder's gate buffer, column block by column block (each block H wide)."""
+LSTM_STEPWISE_BATCH = 24
+"""From this many sequences on, an LSTM is recorded stepwise (below, the fused kernel is faster)."""
 
 
 def cell_type_of(module: nn.Module) -> str:
@@ -40,13 +57,33 @@ def cell_type_of(module: nn.Module) -> str:
     raise TypeError(f"record() takes nn.RNN, nn.LSTM or nn.GRU, got {type(module).__name__}")
 
 
+def records_stepwise(cell_type: str, batch: int) -> bool:
+    """Whether ``record`` steps through the cell itself (True) or rebuilds around the fused kernel."""
+    return cell_type == "gru" or (cell_type == "lstm" and batch >= LSTM_STEPWISE_BATCH)
+
+
 def _layer_params(module: nn.RNNBase, layer: int) -> list[torch.Tensor]:
     suffixes = ("", "_reverse") if module.bidirectional else ("",)
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if module.bias else ("weight_ih", "weight_hh")
     return [getattr(module, f"{n}_l{layer}{s}") for s in suffixes for n in names]
 
 
-def _run_layer(
+def _direction_params(cell_type: str, params: list[torch.Tensor], dirs: int, d: int, hs: int):
+    """(w_ih, w_hh, input bias, b_hh or None) of direction d; rows are torch's, as in ``COLUMNS``.
+
+    The input bias folds in ``b_hh`` wherever torch adds the two (all but the GRU's candidate).
+    """
+    per = len(params) // dirs
+    w_ih, w_hh, *biases = params[d * per : (d + 1) * per]
+    b_ih, b_hh = biases if biases else (torch.zeros_like(w_ih[:, 0]), None)
+    bias = b_ih.clone()
+    if b_hh is not None:
+        summed = slice(None, 2 * hs) if cell_type == "gru" else slice(None)
+        bias[summed] += b_hh[summed]
+    return w_ih, w_hh, bias, b_hh
+
+
+def _run_fused(
     module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, lengths: torch.Tensor | None
 ) -> torch.Tensor:
     """One layer through torch's fused kernel. inp (B, T, F) -> outputs (B, T, D*H), zero-padded."""
@@ -71,64 +108,70 @@ def _run_layer(
 def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> None:
     """c_t = f_t * c_{t-1} + w_t over time, from c = 0, in place: ``cell`` holds w_t on entry.
 
-    forget, cell (T, B, H), time-major so that each step is one contiguous block. ``w_t`` must be
-    zero at padded steps: the backward direction then starts each sequence from c = 0 at its own
-    last token. (Forward, the padded steps carry a decaying cell; traces never include them.)
+    forget, cell (T, B, H), time-major; ``cell`` contiguous in (B, H). ``w_t`` must be zero at
+    padded steps: the backward direction then starts each sequence from c = 0 at its own last token.
+    Long sequences run in blocks of about sqrt(T) steps, all blocks at once: first each block from
+    c = 0, keeping the product of its forget gates; then the carry from block to block; then each
+    block again adding ``carry * f_1 ... f_k``. About 7 sqrt(T) numpy calls instead of 2 T, with no
+    temporary larger than one step per block. Only the order of the products changes (the result
+    differs by float rounding, about 1e-7).
     """
+    if reverse:
+        forget, cell = forget[::-1], cell[::-1]
     steps = cell.shape[0]
-    order = range(steps - 1, 0, -1) if reverse else range(steps - 1)
-    scratch = np.empty_like(cell[0])
-    for t in order:
-        nxt = t - 1 if reverse else t + 1
-        np.multiply(forget[nxt], cell[t], out=scratch)
-        cell[nxt] += scratch
+    flat = cell.reshape(steps, -1, copy=False)  # (T, B*H), a view: written in place
+    size = steps if steps <= 64 else math.isqrt(steps)
+    blocks = steps // size
+    w = flat[: blocks * size].reshape(blocks, size, -1, copy=False)  # (block, position, B*H)
+    f = forget[: blocks * size].reshape(blocks, size, -1)
+    scratch = np.empty_like(w[:, 0])
+    ends = f[:, 0].copy()  # product of each block's forget gates
+    for k in range(1, size):
+        np.multiply(f[:, k], w[:, k - 1], out=scratch)
+        w[:, k] += scratch
+        if blocks > 1:
+            ends *= f[:, k]
+    if blocks > 1:
+        carry = np.zeros_like(scratch)  # the cell just before each block
+        for j in range(1, blocks):
+            np.multiply(ends[j - 1], carry[j - 1], out=carry[j])
+            carry[j] += w[j - 1, -1]
+        for k in range(size):
+            carry *= f[:, k]
+            w[:, k] += carry
+    tail = forget.reshape(steps, -1)
+    for t in range(blocks * size, steps):  # the last, incomplete block, step by step
+        flat[t] += tail[t] * flat[t - 1]
 
 
-def _layer_into(
+def _fused_layer_into(
     module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, out: torch.Tensor,
-    gates: torch.Tensor, terms: torch.Tensor | None, valid: torch.Tensor | None,
+    gates: torch.Tensor,
 ) -> None:
     """Rebuild every gate of one layer from x_t and h_{t-1}, written into ``gates`` (D, B, T, G*H).
 
     inp (B, T, F) is the layer input; out (B, T, D*H) the fused kernel's outputs, zero at padded
-    steps. ``h_{t-1} @ W_hh`` is one matmul over all steps, then shifted by one step: the forward
-    direction reads step t-1, the backward one step t+1, and the first step reads h = 0.
-    For a GRU, ``terms`` (D, B, T, 2H) receives ``W_hn h_{t-1} + b_hn``, then ``W_in x_t + b_in``.
+    steps. ``h_{t-1} @ W_hh`` is added shifted by one step: the forward direction reads step t-1,
+    the backward one step t+1, and the first step reads h = 0.
     """
     batch, steps, _ = inp.shape
     hs = module.hidden_size
     dirs = 2 if module.bidirectional else 1
-    per = len(params) // dirs
     flat = inp.reshape(batch * steps, -1)
     for d in range(dirs):
-        w_ih, w_hh, *biases = params[d * per : (d + 1) * per]
+        w_ih, w_hh, bias, _ = _direction_params(cell_type, params, dirs, d, hs)
         buf = gates[d]  # (B, T, G*H)
-        from_prev = torch.mm(out[..., d * hs : (d + 1) * hs].reshape(batch * steps, hs), w_hh.t())
-        from_prev = from_prev.view(batch, steps, -1)
-        src, dst = (slice(1, None), slice(None, -1)) if d == 1 else (slice(None, -1), slice(1, None))
-        summed = slice(None, 2 * hs) if cell_type == "gru" else slice(None)  # the n part stays apart
-        if biases:
-            b_ih, b_hh = biases
-            bias = b_ih.clone()
-            bias[summed] += b_hh[summed]
-            torch.addmm(bias, flat, w_ih.t(), out=buf.view(batch * steps, -1))
+        torch.addmm(bias, flat, w_ih.t(), out=buf.view(batch * steps, -1))
+        prev = out[..., d * hs : (d + 1) * hs]
+        w_t = w_hh.t().expand(batch, *w_hh.t().shape)
+        if d == 0:
+            buf[:, 1:].baddbmm_(prev[:, :-1], w_t)
         else:
-            torch.mm(flat, w_ih.t(), out=buf.view(batch * steps, -1))
-        buf[:, dst, summed] += from_prev[:, src, summed]
+            buf[:, :-1].baddbmm_(prev[:, 1:], w_t)
         if cell_type == "lstm":
             buf[..., : 2 * hs].sigmoid_()
             buf[..., 2 * hs : 3 * hs].tanh_()
             buf[..., 3 * hs :].sigmoid_()
-        elif cell_type == "gru":
-            hn = terms[d][..., :hs]
-            terms[d][..., hs:].copy_(buf[..., 2 * hs :])  # W_in x_t + b_in
-            if biases:
-                hn.copy_(b_hh[2 * hs :].expand_as(hn))
-            else:
-                hn.zero_()
-            hn[:, dst] += from_prev[:, src, 2 * hs :]
-            buf[..., : 2 * hs].sigmoid_()
-            buf[..., 2 * hs :].addcmul_(buf[..., :hs], hn).tanh_()
 
 
 def _lstm_cells(gates: np.ndarray, hs: int, valid: np.ndarray | None, out: np.ndarray) -> None:
@@ -138,8 +181,153 @@ def _lstm_cells(gates: np.ndarray, hs: int, valid: np.ndarray | None, out: np.nd
         np.multiply(by_time[..., :hs], by_time[..., 2 * hs : 3 * hs], out=out[d])  # i * g, what each step writes
         if valid is not None:
             out[d] *= valid.transpose(1, 0, 2)
-        forget = np.ascontiguousarray(by_time[..., hs : 2 * hs])
-        _cell_recurrence(forget, out[d], reverse=d == 1)
+        _cell_recurrence(by_time[..., hs : 2 * hs], out[d], reverse=d == 1)
+
+
+def _record_fused(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None) -> dict:
+    """Every array of the trace, (L, D, B, T, ...), by the fused kernel plus a rebuild."""
+    batch, steps, _ = inp.shape
+    layers, dirs, hs = module.num_layers, 2 if module.bidirectional else 1, module.hidden_size
+    gates = torch.empty(layers, dirs, batch, steps, len(COLUMNS[cell_type]) * hs, dtype=inp.dtype)
+    hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=inp.dtype)
+    valid = None if lens is None else (torch.arange(steps)[None, :, None] < lens[:, None, None]).to(inp.dtype)
+    for layer in range(layers):
+        params = _layer_params(module, layer)
+        out = _run_fused(module, cell_type, params, inp, lens)  # (B, T, D*H)
+        hidden[layer].view(batch, steps, dirs * hs).copy_(out)
+        _fused_layer_into(module, cell_type, params, inp, out, gates[layer])
+        inp = out
+    hidden, gates = _read_only(hidden), _read_only(gates)
+    arrays = {"hidden": hidden.transpose(0, 3, 1, 2, 4)}
+    if cell_type == "lstm":
+        cell = np.empty((layers, dirs, steps, batch, hs), dtype=gates.dtype)  # time-major for the recurrence
+        mask = None if valid is None else valid.numpy()
+        for layer in range(layers):
+            _lstm_cells(gates[layer], hs, mask, cell[layer])
+        arrays["cell"] = _read_only(cell).transpose(0, 1, 3, 2, 4)
+    arrays.update(_columns(cell_type, gates, hs))
+    return arrays
+
+
+def _lstm_steps(gates: torch.Tensor, cell: torch.Tensor, hidden: torch.Tensor, w_hh: torch.Tensor,
+                valid: torch.Tensor | None, reverse: bool) -> None:
+    """One LSTM direction, step by step. gates (4, T, B, H) hold the input projections on entry.
+
+    hidden is (T, B, H), possibly a strided view. Each step is torch's CPU LSTM cell:
+    gates += h W_hh; i, f = sigmoid; g = tanh; o = sigmoid; c = f c + i g; h = o tanh(c).
+    Each gate is its own contiguous (B, H) block at every step, so every elementwise kernel runs
+    on contiguous memory. The per-step views are made up front (``unbind``): in the loop, Python
+    only calls kernels.
+    """
+    hs = w_hh.shape[1]
+    w = w_hh.view(4, hs, hs).transpose(1, 2)  # gate k's W_hk^T
+    every, i_f = gates.unbind(1), gates[:2].unbind(1)
+    i, f, g, o = (gates[k].unbind(0) for k in range(4))
+    cells, states = cell.unbind(0), hidden.unbind(0)
+    masks = valid.unbind(0) if valid is not None and reverse else None  # each sequence starts at its own end
+    h = hidden.new_zeros(hidden.shape[1:])
+    c = torch.zeros_like(h)
+    for t in (reversed(range(len(every))) if reverse else range(len(every))):
+        every[t].baddbmm_(h.expand(4, *h.shape), w)
+        i_f[t].sigmoid_()
+        g[t].tanh_()
+        o[t].sigmoid_()
+        c_t, h_t = cells[t], states[t]
+        torch.mul(f[t], c, out=c_t)
+        c_t.addcmul_(i[t], g[t])
+        torch.tanh(c_t, out=h_t)
+        h_t.mul_(o[t])
+        if masks is not None:
+            c_t.mul_(masks[t])
+            h_t.mul_(masks[t])
+        c, h = c_t, h_t
+
+
+def _gru_steps(gates: torch.Tensor, reset_hidden: torch.Tensor, hidden: torch.Tensor, w_hh: torch.Tensor,
+               b_hn: torch.Tensor | None, valid: torch.Tensor | None, reverse: bool) -> None:
+    """One GRU direction, step by step. gates (T, B, 3H) hold the input projections on entry.
+
+    Each step is torch's CPU GRU cell: r, z = sigmoid(x-part + h W_hr, h W_hz);
+    reset_hidden = h W_hn + b_hn; n = tanh(x-part + r * reset_hidden); h = n + z (h_prev - n).
+    (Unlike the LSTM, the gates stay side by side in one row per step: one matmul for r and z
+    is cheaper than separate gate blocks at small batches, measured.)
+    """
+    hs = w_hh.shape[1]
+    w_rz, w_n = w_hh[: 2 * hs].t(), w_hh[2 * hs :].t()
+    b_hn = torch.zeros(hs, dtype=w_hh.dtype) if b_hn is None else b_hn
+    rz = gates[..., : 2 * hs].unbind(0)
+    r, z, n = (gates[..., k * hs : (k + 1) * hs].unbind(0) for k in range(3))
+    terms, states = reset_hidden.unbind(0), hidden.unbind(0)
+    masks = valid.unbind(0) if valid is not None and reverse else None
+    h = hidden.new_zeros(hidden.shape[1:])
+    for t in (reversed(range(len(rz))) if reverse else range(len(rz))):
+        rz[t].addmm_(h, w_rz).sigmoid_()
+        torch.addmm(b_hn, h, w_n, out=terms[t])
+        n[t].addcmul_(r[t], terms[t]).tanh_()
+        h_t = states[t]
+        torch.lerp(n[t], h, z[t], out=h_t)
+        if masks is not None:
+            h_t.mul_(masks[t])
+        h = h_t
+
+
+def _record_stepwise(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None) -> dict:
+    """Every array of the trace, (L, D, B, T, ...), stepping through the cell.
+
+    Buffers are time-major. LSTM gates have a gate axis before time, (L, D, 4, T, B, H), so that
+    each gate of each step is contiguous; GRU gates sit side by side, (L, D, T, B, 3H).
+    """
+    batch, steps, _ = inp.shape
+    layers, dirs, hs = module.num_layers, 2 if module.bidirectional else 1, module.hidden_size
+    dtype = inp.dtype
+    lstm = cell_type == "lstm"
+    width = len(COLUMNS[cell_type])
+    if lstm:
+        gates = torch.empty(layers, dirs, width, steps, batch, hs, dtype=dtype)
+    else:
+        gates = torch.empty(layers, dirs, steps, batch, width * hs, dtype=dtype)
+    hidden = torch.empty(layers, steps, batch, dirs, hs, dtype=dtype)
+    extra = torch.empty(layers, dirs, steps, batch, hs, dtype=dtype)  # LSTM cell, or GRU W_hn h + b_hn
+    candidate_x = None if lstm else torch.empty(layers, dirs, steps, batch, hs, dtype=dtype)
+    valid = None if lens is None else (torch.arange(steps)[:, None, None] < lens[None, :, None]).to(dtype)
+    flat = inp.transpose(0, 1).reshape(steps * batch, -1)  # time-major
+    for layer in range(layers):
+        params = _layer_params(module, layer)
+        for d in range(dirs):
+            w_ih, w_hh, bias, b_hh = _direction_params(cell_type, params, dirs, d, hs)
+            buf, states = gates[layer, d], hidden[layer, :, :, d]
+            if lstm:
+                for k in range(width):  # x_t W_k + b_k for every step, gate by gate
+                    rows = slice(k * hs, (k + 1) * hs)
+                    torch.addmm(bias[rows], flat, w_ih[rows].t(), out=buf[k].view(steps * batch, hs))
+                _lstm_steps(buf, extra[layer, d], states, w_hh, valid, reverse=d == 1)
+            else:
+                torch.addmm(bias, flat, w_ih.t(), out=buf.view(steps * batch, -1))
+                candidate_x[layer, d].copy_(buf[..., 2 * hs :])
+                _gru_steps(buf, extra[layer, d], states, w_hh, None if b_hh is None else b_hh[2 * hs :],
+                           valid, reverse=d == 1)
+        flat = hidden[layer].view(steps * batch, dirs * hs)
+    hidden, gates, extra = _read_only(hidden), _read_only(gates), _read_only(extra)
+    arrays = {"hidden": hidden.transpose(0, 3, 2, 1, 4)}  # (L, D, B, T, H)
+    if lstm:
+        arrays.update({name: gates[:, :, k].transpose(0, 1, 3, 2, 4) for k, name in enumerate(COLUMNS[cell_type])})
+        arrays["cell"] = extra.transpose(0, 1, 3, 2, 4)
+    else:
+        arrays.update(_columns(cell_type, gates.transpose(0, 1, 3, 2, 4), hs))
+        arrays["reset_hidden"] = extra.transpose(0, 1, 3, 2, 4)
+        arrays["input_candidate"] = _read_only(candidate_x).transpose(0, 1, 3, 2, 4)
+    return arrays
+
+
+def _read_only(buffer: torch.Tensor | np.ndarray) -> np.ndarray:
+    """The buffer as a numpy array, read-only at the root: views into it can never be made writable."""
+    out = buffer.numpy() if isinstance(buffer, torch.Tensor) else buffer
+    out.setflags(write=False)
+    return out
+
+
+def _columns(cell_type: str, gates: np.ndarray, hs: int) -> dict[str, np.ndarray]:
+    return {name: gates[..., k * hs : (k + 1) * hs] for k, name in enumerate(COLUMNS[cell_type])}
 
 
 def _as_lengths(lengths: Sequence[int] | torch.Tensor | None, batch: int, steps: int) -> torch.Tensor | None:
@@ -151,9 +339,6 @@ def _as_lengths(lengths: Sequence[int] | torch.Tensor | None, batch: int, steps:
     if bool((out < 1).any()) or bool((out > steps).any()):
         raise ValueError(f"lengths must lie in [1, {steps}], got {out.tolist()}")
     return out
-
-
-_WIDTH = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
 def record(
@@ -184,41 +369,15 @@ def record(
     if batch == 0 or steps == 0:
         raise ValueError(f"nothing to record: x has shape {tuple(x.shape)}")
     lens = _as_lengths(lengths, batch, steps)
-    layers, dirs, hs = module.num_layers, 2 if module.bidirectional else 1, module.hidden_size
-
     with torch.inference_mode():
-        dtype = module.weight_ih_l0.dtype
-        inp = inp.to(dtype=dtype).contiguous()
-        gates = torch.empty(layers, dirs, batch, steps, _WIDTH[cell_type] * hs, dtype=dtype)
-        terms = torch.empty(layers, dirs, batch, steps, 2 * hs, dtype=dtype) if cell_type == "gru" else None
-        hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=dtype)
-        valid = None if lens is None else (torch.arange(steps)[None, :, None] < lens[:, None, None]).to(dtype)
-        for layer in range(layers):
-            params = _layer_params(module, layer)
-            out = _run_layer(module, cell_type, params, inp, lens)  # (B, T, D*H)
-            hidden[layer].view(batch, steps, dirs * hs).copy_(out)
-            _layer_into(module, cell_type, params, inp, out, gates[layer], None if terms is None else terms[layer], valid)
-            inp = out
-    roots = [t.numpy() for t in (hidden, gates, terms) if t is not None]
-    for root in roots:
-        root.setflags(write=False)  # traces hold read-only views into these buffers
-    arrays = {"hidden": roots[0].transpose(0, 3, 1, 2, 4)}  # (L, D, B, T, H)
-    raw = roots[1]
-    if cell_type == "lstm":
-        mask = None if valid is None else valid.numpy()
-        cell = np.empty((layers, dirs, steps, batch, hs), dtype=raw.dtype)  # time-major for the recurrence
-        for layer in range(layers):
-            _lstm_cells(raw[layer], hs, mask, cell[layer])
-        cell.setflags(write=False)
-        arrays["cell"] = cell.transpose(0, 1, 3, 2, 4)  # (L, D, B, T, H)
-    for k, name in enumerate(GATE_NAMES[cell_type] or TERM_NAMES[cell_type]):
-        arrays[name] = raw[..., k * hs : (k + 1) * hs]
-    if terms is not None:
-        arrays["reset_hidden"] = roots[2][..., :hs]
-        arrays["input_candidate"] = roots[2][..., hs:]
+        inp = inp.to(dtype=module.weight_ih_l0.dtype).contiguous()
+        strategy = _record_stepwise if records_stepwise(cell_type, batch) else _record_fused
+        arrays = strategy(module, cell_type, inp, lens)
+    sizes = [steps] * batch if lens is None else lens.tolist()
+    step_names = tuple(map(str, range(steps)))  # the tokens when none are given
     return [
-        _trace_for(cell_type, module, arrays, b, steps if lens is None else int(lens[b]), _tokens_for(tokens, b, batch))
-        for b in range(batch)
+        _trace_for(cell_type, module, arrays, b, n, step_names[:n] if tokens is None else _tokens_for(tokens, b, batch))
+        for b, n in enumerate(sizes)
     ]
 
 
@@ -235,9 +394,8 @@ def _tokens_for(tokens, index: int, batch: int) -> Sequence[str] | None:
 
 
 def _trace_for(cell_type: str, module: nn.RNNBase, stacked: dict, b: int, length: int, tokens) -> Trace:
-    if tokens is None:
-        tokens = tuple(str(t) for t in range(length))
-    elif len(tokens) != length:
+    """Trace b: views of its first ``length`` steps."""
+    if len(tokens) != length:
         raise ValueError(f"sequence {b} has {length} steps but {len(tokens)} tokens")
     take = {name: arr[:, :, b, :length] for name, arr in stacked.items()}
     return Trace(

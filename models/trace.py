@@ -115,7 +115,7 @@ class Trace:
         hidden = _frozen(self.hidden, "hidden", 4)
         shape = hidden.shape
         object.__setattr__(self, "hidden", hidden)
-        object.__setattr__(self, "tokens", tuple(str(t) for t in self.tokens))
+        object.__setattr__(self, "tokens", tuple(map(str, self.tokens)))
         if len(self.tokens) != shape[2]:
             raise ValueError(f"{len(self.tokens)} tokens for {shape[2]} steps")
         if (self.cell is None) != (self.cell_type != "lstm"):

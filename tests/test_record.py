@@ -9,7 +9,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from models.record import record
+import models.record
+from models.record import record, records_stepwise
 from models.trace import GATE_NAMES, SIGMOID_GATES, hidden_from_gates
 
 TOL = 1e-5
@@ -17,8 +18,17 @@ IN, HID = 5, 6
 LENGTHS = [7, 4, 1]
 
 
+@pytest.fixture(autouse=True)
+def _lstm_strategy(request, monkeypatch):
+    """Kind "lstm_stepwise" records an LSTM stepwise whatever the batch; plain "lstm" always fused."""
+    kind = request.node.callspec.params.get("kind", "") if hasattr(request.node, "callspec") else ""
+    threshold = 1 if kind == "lstm_stepwise" else 10**9
+    monkeypatch.setattr(models.record, "LSTM_STEPWISE_BATCH", threshold)
+
+
 def _module(kind: str, layers: int, bidirectional: bool, batch_first: bool, seed: int = 0) -> nn.RNNBase:
     torch.manual_seed(seed)
+    kind = kind.removesuffix("_stepwise")
     if kind.startswith("rnn"):
         nonlin = kind.split("_")[1]
         return nn.RNN(IN, HID, layers, nonlinearity=nonlin, bidirectional=bidirectional, batch_first=batch_first).eval()
@@ -32,7 +42,18 @@ def _batch(batch_first: bool) -> torch.Tensor:
     return x if batch_first else x.transpose(0, 1).contiguous()
 
 
-CASES = list(itertools.product(["rnn_tanh", "rnn_relu", "lstm", "gru"], [1, 2], [False, True], [False, True]))
+KINDS = ["rnn_tanh", "rnn_relu", "lstm", "lstm_stepwise", "gru"]
+CASES = list(itertools.product(KINDS, [1, 2], [False, True], [False, True]))
+
+
+def test_strategy_is_what_the_kind_says():
+    assert records_stepwise("gru", 1) and not records_stepwise("rnn", 10**6)
+    assert not records_stepwise("lstm", 10**6)  # the fixture keeps plain "lstm" fused
+
+
+@pytest.mark.parametrize("kind", ["lstm_stepwise"])
+def test_lstm_stepwise_fixture(kind):
+    assert records_stepwise("lstm", 1)
 
 
 @pytest.mark.parametrize("kind,layers,bidirectional,batch_first", CASES)
@@ -45,7 +66,7 @@ def test_parity_with_torch(kind, layers, bidirectional, batch_first, padded):
         packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
         out, state = module(packed)
         out = pad_packed_sequence(out, batch_first=True)[0]  # (B, T, D*H)
-    h_n, c_n = state if kind == "lstm" else (state, None)
+    h_n, c_n = state if kind.startswith("lstm") else (state, None)
     dirs = 2 if bidirectional else 1
     h_n = h_n.view(layers, dirs, len(lengths), HID)
     c_n = None if c_n is None else c_n.view(layers, dirs, len(lengths), HID)
@@ -95,19 +116,19 @@ def _reference_steps(module: nn.RNNBase, kind: str, x: torch.Tensor) -> dict[str
     return {k: np.stack(v) for k, v in rows.items()}
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru"])
 def test_gates_match_a_plain_step_loop(kind):
     module = _module(kind, 1, False, True, seed=3)
     x = _batch(True)[0]  # (T, F)
     trace = record(module, x.unsqueeze(0))[0]
-    ref = _reference_steps(module, kind, x)
+    ref = _reference_steps(module, kind.removesuffix("_stepwise"), x)
     for name, values in trace.states().items():
         np.testing.assert_allclose(values[0, 0], ref[name], atol=TOL, rtol=0, err_msg=name)
     for name, values in trace.terms.items():
         np.testing.assert_allclose(values[0, 0], ref[name], atol=TOL, rtol=0, err_msg=name)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru", "rnn_tanh"])
 def test_invariants(kind):
     module = _module(kind, 2, True, True, seed=4)
     for trace in record(module, _batch(True) * 3, lengths=LENGTHS):
@@ -146,9 +167,10 @@ def test_gru_convention_is_pytorchs():
     assert np.abs(h - (z * n + (1 - z) * prev)).max() > 1e-3
 
 
-def test_padding_never_leaks():
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru"])
+def test_padding_never_leaks(kind):
     """A sequence recorded alone equals the same sequence recorded inside a padded batch."""
-    module = _module("lstm", 2, True, True, seed=6)
+    module = _module(kind, 2, True, True, seed=6)
     x = _batch(True)
     x_noisy = x.clone()
     x_noisy[1, LENGTHS[1]:] = 1e3  # garbage in the padding
@@ -180,17 +202,37 @@ def test_bad_arguments_are_clear():
         record(module, torch.zeros(1, 0, IN))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru", "rnn_tanh", "rnn_relu"])
 def test_a_wrong_gate_is_caught_by_the_rebuild(kind):
     """hidden_from_gates really depends on the gates: shifting one step breaks it."""
     import dataclasses
 
     trace = record(_module(kind, 1, True, True, seed=7), _batch(True) * 2)[0]
     assert np.abs(hidden_from_gates(trace) - trace.hidden).max() < TOL
-    name = {"lstm": "forget", "gru": "update"}.get(kind)
+    name = {"lstm": "forget", "lstm_stepwise": "forget", "gru": "update"}.get(kind)
     if name is None:
         terms = {"preactivation": np.roll(trace.terms["preactivation"], 1, axis=2)}
         broken = dataclasses.replace(trace, terms=terms)
     else:
         broken = dataclasses.replace(trace, gates={**trace.gates, name: np.roll(trace.gates[name], 1, axis=2)})
     assert np.abs(hidden_from_gates(broken) - trace.hidden).max() > 1e-3
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru"])
+def test_parity_on_long_padded_sequences(kind):
+    """Hundreds of steps (the cell recurrence runs in blocks), saturating inputs, both directions."""
+    module = _module(kind, 1, True, True, seed=8)
+    torch.manual_seed(9)
+    lengths = [503, 361, 2]
+    x = torch.randn(len(lengths), max(lengths), IN) * 4.0
+    with torch.no_grad():
+        packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+        out, state = module(packed)
+        out = pad_packed_sequence(out, batch_first=True)[0]
+    for b, (trace, n) in enumerate(zip(record(module, x, lengths=lengths), lengths)):
+        expected = out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy()
+        np.testing.assert_allclose(trace.hidden[0], expected, atol=TOL, rtol=0)
+        np.testing.assert_allclose(hidden_from_gates(trace)[0], expected, atol=TOL, rtol=0)
+        if trace.cell is not None:
+            c_n = state[1][:, b].numpy()
+            np.testing.assert_allclose(np.stack([trace.cell[0, 0, n - 1], trace.cell[0, 1, 0]]), c_n, atol=TOL, rtol=0)
