@@ -14,7 +14,7 @@ import time
 import torch
 from torch import nn
 
-from models.record import record
+from models.record import cell_type_of, record, records_stepwise
 
 HIDDEN = 128
 SHAPES = {"sentence": (1, 32), "corpus batch": (256, 64), "long document": (1, 2000)}
@@ -38,7 +38,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, H={HIDDEN}, median of {args.repeats}")
-    print(f"{'cell':5} {'input':14} {'B':>4} {'T':>5} {'forward ms':>11} {'record ms':>10} {'ratio':>6}")
+    print(f"{'cell':5} {'input':14} {'B':>4} {'T':>5} {'way':>9} {'forward ms':>11} {'record ms':>10} {'ratio':>6}")
     for cls in (nn.LSTM, nn.GRU):
         module = cls(HIDDEN, HIDDEN, batch_first=True).eval()
         for name, (batch, steps) in SHAPES.items():
@@ -50,7 +50,8 @@ def main() -> None:
 
             plain = _median_seconds(forward, args.repeats)
             recorded = _median_seconds(lambda: record(module, x), args.repeats)
-            print(f"{cls.__name__:5} {name:14} {batch:4d} {steps:5d} {plain * 1e3:11.3f} {recorded * 1e3:10.3f}"
+            way = "stepwise" if records_stepwise(cell_type_of(module), batch) else "fused"
+            print(f"{cls.__name__:5} {name:14} {batch:4d} {steps:5d} {way:>9} {plain * 1e3:11.3f} {recorded * 1e3:10.3f}"
                   f" {recorded / plain:6.2f}")
 
 
