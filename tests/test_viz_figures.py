@@ -122,6 +122,11 @@ def test_step_animation_frames_buttons_and_slider(traces):
     assert "<b>李四</b>" in strip.text  # the current token, highlighted
     heat = fig.frames[3].data[1]
     np.testing.assert_array_equal(heat.z[0], traces["LSTM"].gates["input"][0, 0, 3])
+    # Frames skip plotly's validation while they are built; the whole figure still passes it.
+    checked = go.Figure(fig.to_dict())
+    assert len(checked.frames) == len(fig.frames) and checked.frames[3].data[1].type == "heatmap"
+    with pytest.raises(ValueError):
+        go.Figure({**fig.to_dict(), "frames": [{"data": [{"type": "heatmap", "zz": [[1]]}]}]})  # the check bites
 
 
 def test_step_animation_is_windowed_on_long_text():
@@ -199,3 +204,18 @@ def test_equation_latex_shows_the_numbers(traces):
     eq = step_equation(traces["LSTM"], step=2, unit=1)
     assert f"{eq.values['f']:.4f}" in eq.filled[0] and eq.filled[0].startswith("c_{2}")
     assert eq.filled[0].endswith(f"{eq.recomputed['c']:.4f}")
+
+
+def test_titles_name_the_layer_and_direction_only_when_there_are_several(traces):
+    assert "layer" not in gate_heatmap(traces["LSTM"], "forget").layout.title.text
+    deep = _trace("GRU", num_layers=2, bidirectional=True)
+    assert gate_heatmap(deep, "update", layer=1, direction=1).layout.title.text.endswith(", layer 1, backward")
+    zh = {"title_overview": "{model}：所有门和状态{position}", "position": "，第 {layer} 层，{direction}", "forward": "正向"}
+    assert gate_overview(deep, labels=zh).layout.title.text == "GRU：所有门和状态，第 0 层，正向"
+
+
+def test_prediction_curve_translates_the_class_name():
+    probs = np.linspace([0.8, 0.2], [0.3, 0.7], len(TOKENS))
+    trace = _trace("GRU").with_probabilities(probs, ("negative", "positive"))
+    fig = prediction_curve({"GRU": trace}, labels={"positive": "正面"})
+    assert fig.layout.yaxis.title.text == "P(正面)" and "P(正面)" in fig.data[0].hovertemplate

@@ -71,8 +71,13 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "windowed": "steps {start}–{stop} of {total}",
     "no_steps": "No steps to show",
     # figure titles
-    "title_heatmap": "{state}, layer {layer}, direction {direction}",
-    "title_overview": "{model}: every gate and state, layer {layer}, direction {direction}",
+    "title_heatmap": "{state}{position}",
+    "title_overview": "{model}: every gate and state{position}",
+    "position": ", layer {layer}, {direction}",  # only for modules with several layers or directions
+    "forward": "forward",
+    "backward": "backward",
+    "positive": "positive",
+    "negative": "negative",
     "title_animation": "{model}: gates and states at each step",
     "title_prediction": "P({label}) after each token",
     "no_probabilities": "No class probabilities in these traces",
@@ -113,6 +118,13 @@ def state_label(labels: Mapping[str, str] | None, name: str) -> str:
     if name in (labels or {}) or name in DEFAULT_LABELS:
         return text(labels, name)
     return name
+
+
+def position_note(labels: Mapping[str, str] | None, trace, layer: int, direction: int) -> str:
+    """", layer 1, backward" for a module with several layers or directions; "" for a single one."""
+    if trace.num_layers == 1 and trace.num_directions == 1:
+        return ""
+    return text(labels, "position", layer=layer, direction=text(labels, "backward" if direction else "forward"))
 
 
 def escape(token: str) -> str:

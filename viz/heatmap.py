@@ -17,6 +17,7 @@ from viz._common import (
     empty_figure,
     heatmap_trace,
     pool_steps,
+    position_note,
     state_array,
     state_kind,
     state_label,
@@ -115,7 +116,7 @@ def gate_heatmap(
 ) -> go.Figure:
     """Heatmap of one gate or state: units on y, steps on x with token tick labels."""
     state = state_label(labels, name)
-    title = text(labels, "title_heatmap", state=state, layer=layer, direction=direction)
+    title = text(labels, "title_heatmap", state=state, position=position_note(labels, trace, layer, direction))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = heatmap_data(

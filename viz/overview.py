@@ -13,6 +13,7 @@ from viz._common import (
     check_position,
     empty_figure,
     heatmap_trace,
+    position_note,
     state_array,
     state_label,
     text,
@@ -57,7 +58,8 @@ def gate_overview(
     max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """All gates and states of one model, one heatmap row each with its own colour bar."""
-    title = text(labels, "title_overview", model=state_label(labels, trace.cell_type), layer=layer, direction=direction)
+    title = text(labels, "title_overview", model=state_label(labels, trace.cell_type),
+                 position=position_note(labels, trace, layer, direction))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = overview_data(

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import FLOAT, axis_layout, empty_figure, escape, step_axis, text
+from viz._common import FLOAT, axis_layout, empty_figure, escape, state_label, step_axis, text
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
 UIREVISION = "prediction_curve"
@@ -51,7 +51,7 @@ def prediction_curve(
     if not data.curves or not data.tokens:
         return empty_figure(text(labels, "no_probabilities"), uirevision=UIREVISION)
     axis = step_axis(data.tokens, np.arange(len(data.tokens)), 1)
-    shown = escape(data.label)
+    shown = escape(state_label(labels, data.label))
     fig = go.Figure()
     for name, curve in zip(data.names, data.curves):
         fig.add_trace(go.Scatter(
