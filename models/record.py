@@ -11,8 +11,9 @@ outputs by the tests.
   ``c_t = f_t * c_{t-1} + i_t * g_t``, run in numpy in blocks. The recorded ``hidden`` is the
   kernel's own output.
 - **Stepwise** (GRU; LSTM with a large batch): the input projection of all steps is one matmul,
-  then a loop over time applies the cell exactly as torch's CPU kernel writes it (the same
-  operations in the same order), writing every gate and state straight into the trace buffers.
+  then a loop over time applies the cell as torch's own CPU cell code writes it (ATen's
+  ``LSTMCell``/``GRUCell``: the same operations in the same order), writing every gate and state
+  straight into the trace buffers.
   For a GRU this is faster than ``torch.gru`` itself; for a large LSTM batch it avoids computing
   the matmuls twice. It matches torch to about 1e-7.
 
@@ -41,7 +42,7 @@ COLUMNS = {
     "gru": ("reset", "update", "candidate"),
     "rnn": ("preactivation",),
 }
-"""The recorder's gate buffer, column block by column block (each block H wide)."""
+"""Gate order in torch's weight rows (blocks of H rows), and so in the recorder's gate buffers."""
 LSTM_STEPWISE_BATCH = 24
 """From this many sequences on, an LSTM is recorded stepwise (below, the fused kernel is faster)."""
 
