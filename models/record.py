@@ -140,9 +140,11 @@ def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> Non
         for k in range(size):
             carry *= f[:, k]
             w[:, k] += carry
-    tail = forget.reshape(steps, -1)
-    for t in range(blocks * size, steps):  # the last, incomplete block, step by step
-        flat[t] += tail[t] * flat[t - 1]
+    full = blocks * size
+    if full < steps:  # the last, incomplete block, step by step
+        tail = forget[full:].reshape(steps - full, -1)
+        for t in range(full, steps):
+            flat[t] += tail[t - full] * flat[t - 1]
 
 
 def _fused_layer_into(
