@@ -18,6 +18,9 @@ IN, HID = 5, 6
 LENGTHS = [7, 4, 1]
 
 
+SHIPPED_THRESHOLD = models.record.LSTM_STEPWISE_BATCH  # read before any fixture changes it
+
+
 @pytest.fixture(autouse=True)
 def _lstm_strategy(request, monkeypatch):
     """Kind "lstm_stepwise" records an LSTM stepwise whatever the batch; plain "lstm" always fused."""
@@ -46,9 +49,17 @@ KINDS = ["rnn_tanh", "rnn_relu", "lstm", "lstm_stepwise", "gru"]
 CASES = list(itertools.product(KINDS, [1, 2], [False, True], [False, True]))
 
 
-def test_strategy_is_what_the_kind_says():
+def test_shipped_strategy_choice(monkeypatch):
+    monkeypatch.setattr(models.record, "LSTM_STEPWISE_BATCH", SHIPPED_THRESHOLD)
     assert records_stepwise("gru", 1) and not records_stepwise("rnn", 10**6)
-    assert not records_stepwise("lstm", 10**6)  # the fixture keeps plain "lstm" fused
+    assert not records_stepwise("lstm", SHIPPED_THRESHOLD - 1) and records_stepwise("lstm", SHIPPED_THRESHOLD)
+    module = _module("lstm", 1, True, True)
+    torch.manual_seed(2)
+    x = torch.randn(SHIPPED_THRESHOLD, 5, IN)
+    with torch.no_grad():
+        expected = module(x)[0].view(SHIPPED_THRESHOLD, 5, 2, HID)
+    traces = record(module, x)
+    np.testing.assert_allclose(traces[-1].hidden[0], expected[-1].permute(1, 0, 2).numpy(), atol=TOL, rtol=0)
 
 
 @pytest.mark.parametrize("kind", ["lstm_stepwise"])
@@ -236,3 +247,34 @@ def test_parity_on_long_padded_sequences(kind):
         if trace.cell is not None:
             c_n = state[1][:, b].numpy()
             np.testing.assert_allclose(np.stack([trace.cell[0, 0, n - 1], trace.cell[0, 1, 0]]), c_n, atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru", "rnn_tanh"])
+def test_nan_in_the_padding_never_reaches_a_real_step(kind):
+    module = _module(kind, 2, True, True, seed=10)
+    x = _batch(True)
+    for b, n in enumerate(LENGTHS):
+        x[b, n:] = float("nan")
+    with torch.no_grad():
+        packed = pack_padded_sequence(x, torch.tensor(LENGTHS), batch_first=True, enforce_sorted=False)
+        out = pad_packed_sequence(module(packed)[0], batch_first=True)[0]
+    for b, (trace, n) in enumerate(zip(record(module, x, lengths=LENGTHS), LENGTHS)):
+        for name, values in {**trace.states(), **trace.terms}.items():
+            assert np.isfinite(values).all(), name
+        np.testing.assert_allclose(trace.hidden[-1], out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy(), atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise"])
+def test_large_cell_states_match_torch(kind):
+    """A forget gate near 1 lets |c| grow to hundreds; the cell still matches torch's to float32 rounding."""
+    module = _module(kind, 1, False, True, seed=11)
+    with torch.no_grad():
+        module.bias_ih_l0[HID : 2 * HID] = 7.0  # forget bias: f close to 1
+    torch.manual_seed(12)
+    x = torch.randn(1, 1500, IN)
+    with torch.no_grad():
+        out, (_, c_n) = module(x)
+    trace = record(module, x)[0]
+    assert np.abs(trace.cell).max() > 100
+    np.testing.assert_allclose(trace.cell[0, 0, -1], c_n[0, 0].numpy(), rtol=1e-5, atol=TOL)
+    np.testing.assert_allclose(trace.hidden[0, 0], out[0].numpy(), atol=TOL, rtol=0)
