@@ -199,11 +199,23 @@ def test_gru_convention_switch_changes_what_is_shown():
     textbook = VIZ_LABELS["zh"]["convention_textbook"]
     assert t("zh", "convention_shown", label=pytorch) in messages(at)
     before = [latex.value for latex in at.latex]
-    at.radio(key="step_convention").set_value("textbook").run()
+    at.radio(key="step_convention_zh").set_value("textbook").run()
     assert not at.exception
     assert t("zh", "convention_shown", label=textbook) in messages(at)
     after = [latex.value for latex in at.latex]
     assert any("u_t = 1 - z_t" in f for f in after) and not any("u_t" in f for f in before)
+
+
+def test_translated_choices_survive_a_language_switch():
+    at = run_app(tab=tab("tab_step"), step_model="gru")
+    at.radio(key="step_convention_zh").set_value("textbook").run()
+    at.radio(key="mode_zh").set_value("char").run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.radio(key="step_convention_en").value == "textbook" and at.radio(key="mode_en").value == "char"
+    assert any("u_t = 1 - z_t" in latex.value for latex in at.latex)
+    at.radio(key="lang").set_value("zh").run()
+    assert at.radio(key="step_convention_zh").value == "textbook" and at.radio(key="mode_zh").value == "char"
 
 
 def test_rnn_memory_tab_explains_there_is_no_gate():

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ui.i18n import t
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -46,6 +48,7 @@ STATE = f"""() => {{
         marked: charts.filter(c => c.textContent.includes('{MARKER}')).length,
     }};
 }}"""
+FORMULAS = "() => Array.from(document.querySelectorAll('.katex-mathml annotation')).map(e => e.textContent)"
 SLIDER_VALUE = """() => {
     const value = document.querySelector("[data-testid=stPlotlyChart] .slider-group > .slider-label");
     return value ? value.textContent : null;
@@ -67,6 +70,17 @@ def _open_tab(page, label: str, heading: str) -> None:
     page.get_by_role("tab", name=label).click()
     page.get_by_text(heading, exact=True).wait_for(timeout=TIMEOUT * 1000)
     _poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], f"the {label} tab")
+
+
+def _wait_formulas(page, condition, what: str) -> list[str]:
+    """The page's LaTeX sources once ``condition(sources)`` holds and the script is idle."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        found = page.evaluate(FORMULAS)
+        if condition(found) and page.evaluate(STATE)["idle"]:
+            return found
+        time.sleep(POLL)
+    raise AssertionError(f"timed out waiting for the {what} formulas")
 
 
 def _free_port() -> int:
@@ -183,6 +197,19 @@ def test_page_draws_updates_and_plays(server_url):
             page.get_by_text("Model cards", exact=True).wait_for(timeout=TIMEOUT * 1000)  # the open tab stays open
             _open_tab(page, "Inside one step", "What happens inside one step")
             _screenshot(page, "09_step_en.png")
+
+            # A teacher's GRU convention choice survives switching the language there and back.
+            page.get_by_text("GRU", exact=True).last.click()
+            _poll(page, lambda s: s["idle"], "the GRU step")
+            page.get_by_text(t("en", "convention_textbook"), exact=True).click()
+            textbook = _wait_formulas(page, lambda found: any("u_t = 1 - z_t" in f for f in found), "textbook")[-1]
+            for lang, heading in (("zh", "一步之内发生了什么"), ("en", "What happens inside one step")):
+                page.get_by_text("中文" if lang == "zh" else "English", exact=True).click()
+                page.get_by_text(heading, exact=True).wait_for(timeout=TIMEOUT * 1000)
+                _poll(page, lambda s: s["idle"], f"the step tab in {lang}")
+                assert page.evaluate(FORMULAS)[-1] == textbook, lang
+                checked = page.get_by_role("radio", name=t(lang, "convention_textbook"), exact=True)
+                assert checked.is_checked(), lang  # and the page shows which form is chosen
 
             _open_tab(page, "Read", "LSTM reads the text")
             document = (LONG_SENTENCE * (LONG_CHARS // len(LONG_SENTENCE) + 1))[:LONG_CHARS]

@@ -19,6 +19,24 @@ def literal(text: str) -> str:
     return "".join(_MARKDOWN_ENTITIES.get(ch, ch) for ch in text)
 
 
+def translated_radio(lang: str, label: str, options, key: str, names, *, where=st, **kwargs):
+    """A radio whose option names change with the language, keeping its choice across a switch.
+
+    Streamlit takes a radio whose option names changed for a new widget: after a language switch it
+    showed no option selected, and could fall back to the first one (a GRU convention a teacher
+    had picked, say). So each language has its own widget, ``{key}_{lang}``, and the choice itself
+    is kept in ``st.session_state[key]``. ``names`` maps an option to its name in ``lang``.
+    """
+    options = tuple(options)
+    kept = st.session_state.get(key, options[0])
+    choice = where.radio(
+        label, options, index=options.index(kept) if kept in options else 0, format_func=names,
+        key=f"{key}_{lang}", **kwargs,
+    )
+    st.session_state[key] = choice
+    return choice
+
+
 def show(fig: go.Figure, key: str) -> None:
     """Draw ``fig`` across the page's width."""
     st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)

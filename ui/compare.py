@@ -7,7 +7,7 @@ import streamlit as st
 
 from models.pretrained import ARCHS
 from ui import state
-from ui.common import MODEL_NAMES, prediction_text, show
+from ui.common import MODEL_NAMES, prediction_text, show, translated_radio
 from ui.i18n import t, viz_labels
 from viz.compare import model_comparison
 from viz.prediction import prediction_curve
@@ -38,8 +38,8 @@ def compare_tab(lang: str, text: str, mode: str) -> CompareChoices:
     traces = {MODEL_NAMES[arch]: analyses[arch].trace for arch in ARCHS}
     show(prediction_curve(traces, labels=labels), key="compare_curve")
     st.caption(t(lang, "curve_caption"))
-    chosen = st.radio(
-        t(lang, "state"), STATES, format_func=lambda s: labels.get(s, s), horizontal=True, key="compare_state",
+    chosen = translated_radio(
+        lang, t(lang, "state"), STATES, "compare_state", lambda s: labels.get(s, s), horizontal=True,
     )
     show(model_comparison(traces, state=chosen, labels=labels), key="compare_states")
     return CompareChoices(chosen)

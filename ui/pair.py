@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui import state
-from ui.common import model_selector, show
+from ui.common import model_selector, show, translated_radio
 from ui.i18n import t, viz_labels
 from ui.source import PAIR_KEYS
 from viz.difference import METRICS, sentence_difference
@@ -29,8 +29,9 @@ def pair_tab(lang: str, mode: str) -> PairChoices:
     left, right = st.columns(2)
     with left:
         arch = model_selector(lang, "pair_model")
-    metric = right.radio(
-        t(lang, "metric"), METRICS, format_func=lambda m: t(lang, f"metric_{m}"), horizontal=True, key="pair_metric",
+    metric = translated_radio(
+        lang, t(lang, "metric"), METRICS, "pair_metric", lambda m: t(lang, f"metric_{m}"), where=right,
+        horizontal=True,
     )
     choices = PairChoices(first, second, arch, metric)
     try:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import state
-from ui.common import MODEL_NAMES, model_selector, prediction_text, show
+from ui.common import MODEL_NAMES, model_selector, prediction_text, show, translated_radio
 from ui.i18n import t, viz_labels
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
@@ -48,12 +48,12 @@ def read_tab(lang: str, text: str, mode: str) -> ReadChoices:
 
     st.subheader(t(lang, "gates_heading"))
     left, right = st.columns(2)
-    order = left.radio(
-        t(lang, "order"), ORDERS, format_func=lambda o: t(lang, f"order_{o}"), horizontal=True, key="read_order",
+    order = translated_radio(
+        lang, t(lang, "order"), ORDERS, "read_order", lambda o: t(lang, f"order_{o}"), where=left, horizontal=True,
     )
-    normalize = right.radio(
-        t(lang, "normalize"), NORMALIZATIONS, format_func=lambda n: t(lang, f"normalize_{n}"), horizontal=True,
-        key="read_normalize",
+    normalize = translated_radio(
+        lang, t(lang, "normalize"), NORMALIZATIONS, "read_normalize", lambda n: t(lang, f"normalize_{n}"),
+        where=right, horizontal=True,
     )
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
     for name, explain in EXPLAINED[arch]:

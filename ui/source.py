@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from models.tokenize import MODES
-from ui.common import literal
+from ui.common import literal, translated_radio
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 
 TEXT_KEY = "text"
@@ -86,9 +86,8 @@ def source_section(lang: str) -> Source:
     with left:
         text = st.text_area(t(lang, "text_label"), key=TEXT_KEY, height=TEXT_HEIGHT, help=t(lang, "text_help"))
     with right:
-        mode = st.radio(
-            t(lang, "mode_label"), MODES, format_func=lambda m: t(lang, f"mode_{m}"), key="mode",
-            help=t(lang, "mode_help"),
+        mode = translated_radio(
+            lang, t(lang, "mode_label"), MODES, "mode", lambda m: t(lang, f"mode_{m}"), help=t(lang, "mode_help"),
         )
         st.button(t(lang, "analyze"), key="analyze", type="primary")
     st.caption(t(lang, "examples"))

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.common import literal, model_selector
+from ui.common import literal, model_selector, translated_radio
 from ui.i18n import t, viz_labels
 from viz.equations import CONVENTIONS, step_equation
 
@@ -60,9 +60,9 @@ def step_tab(lang: str, text: str, mode: str) -> StepChoices:
     )
     convention = CONVENTIONS[0]
     if arch == "gru":
-        convention = st.radio(
-            t(lang, "convention"), CONVENTIONS, format_func=lambda c: t(lang, f"convention_{c}"), horizontal=True,
-            key="step_convention",
+        convention = translated_radio(
+            lang, t(lang, "convention"), CONVENTIONS, "step_convention", lambda c: t(lang, f"convention_{c}"),
+            horizontal=True,
         )
     eq = step_equation(trace, step=int(step), unit=int(unit), convention=convention, labels=viz_labels(lang))
     if eq.convention_label:
