@@ -1,6 +1,8 @@
 """The page: type a text, see how an RNN, an LSTM and a GRU read it, gate by gate. Run: streamlit run app.py"""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from models.pretrained import PretrainedError
@@ -10,8 +12,11 @@ from ui.source import init_state, language_switch, source_section, text_notes, t
 from ui.tabs import tabs_section
 
 
+ICON = Path(__file__).resolve().parent / "ui" / "icon.png"  # a local file: Material icons load from Google
+
+
 def main() -> None:
-    st.set_page_config(page_title="RNN · LSTM · GRU", page_icon=":material/neurology:", layout="wide")
+    st.set_page_config(page_title="RNN · LSTM · GRU", page_icon=str(ICON), layout="wide")
     init_state()
     head, switch = st.columns([5, 1])
     with switch:

@@ -204,6 +204,8 @@ def test_gru_convention_switch_changes_what_is_shown():
     assert t("zh", "convention_shown", label=textbook) in messages(at)
     after = [latex.value for latex in at.latex]
     assert any("u_t = 1 - z_t" in f for f in after) and not any("u_t" in f for f in before)
+    quantities = list(at.dataframe[0].value.iloc[:, 0])  # named as the formulas write them
+    assert "W_hn h_{t-1} + b_hn" in quantities and "h_{t-1}" in quantities and "reset_hidden" not in quantities
 
 
 def test_translated_choices_survive_a_language_switch():

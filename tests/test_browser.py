@@ -152,6 +152,9 @@ def test_page_draws_updates_and_plays(server_url):
             print(f"\nfirst visitor after server start -> charts drawn: {time.perf_counter() - start:.2f} s")
 
             page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
+            elsewhere = []  # the page must work offline: every request goes to the app's own server
+            page2.on("request", lambda r: None if r.url.startswith((server_url, "data:", "blob:"))
+                     else elsewhere.append(r.url))
             start = time.perf_counter()
             page2.goto(server_url)
             first = _poll(page2, lambda s: s["connected"] and s["idle"] and s["drawn"] >= READ_CHARTS,
@@ -220,6 +223,7 @@ def test_page_draws_updates_and_plays(server_url):
             _poll(page, lambda s: s["idle"] and s["drawn"] >= READ_CHARTS, "the long document's charts")
             print(f"submit a {LONG_CHARS:,}-character document -> charts drawn: {time.perf_counter() - start:.2f} s")
             assert len(box.input_value()) == LONG_CHARS
+            assert not elsewhere, elsewhere
             _screenshot(page, "10_long_document_en.png")
         finally:
             browser.close()

@@ -166,6 +166,11 @@ def test_sentence_difference(traces):
     line = next(t for t in fig.data if t.type == "scatter")
     assert len(line.y) == 6 and "cosine" in line.name
     assert [t.name for t in fig.data if t.type == "bar"] == ["A", "B"]
+    assert fig.layout.legend.y >= fig.layout.yaxis4.domain[1] - 1e-9  # names the bars, above them
+    short = sentence_difference(a, record(module, x[:1], tokens=["李四"])[0])
+    line = next(t for t in short.data if t.type == "scatter")
+    assert len(line.y) == 1 and "markers" in line.mode  # one compared step is still drawn
+    assert "only the steps both sentences have: 1" in short.layout.annotations[2].text
 
 
 def test_gate_saturation_scatter(traces):

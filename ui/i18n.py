@@ -355,6 +355,7 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "backward": "反向",
         "positive": "正面",
         "negative": "负面",
+        "compared_steps": "（只比较两句的前 {steps} 步）",
         "title_animation": "{model}：每一步的门和状态",
         "title_prediction": "读到每个词时的概率 P({label})",
         "no_probabilities": "这些记录里没有类别概率",

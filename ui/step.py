@@ -25,6 +25,12 @@ GATE_FORMULAS: dict[str, tuple[str, ...]] = {
     ),
     "rnn": (),
 }
+# The value tables name each quantity as the formulas above write it.
+QUANTITY_NAMES = {
+    "c_prev": "c_{t-1}", "h_prev": "h_{t-1}", "c": "c_t", "h": "h_t", "n": "n_t", "a": "a_t",
+    "i": "i_t", "f": "f_t", "g": "g_t", "o": "o_t", "r": "r_t", "z": "z_t", "u": "u_t = 1 − z_t",
+    "reset_hidden": "W_hn h_{t-1} + b_hn", "input_candidate": "W_in x_t + b_in",
+}
 DEFAULT_UNIT = 0
 DEFAULT_STEP = 1  # the second token: the first one starts from zero states, which shows less
 
@@ -81,14 +87,15 @@ def step_tab(lang: str, text: str, mode: str) -> StepChoices:
     with left:
         st.markdown(f"**{t(lang, 'values_heading')}**")
         st.dataframe(
-            pd.DataFrame({t(lang, "quantity"): list(eq.values), t(lang, "value"): list(eq.values.values())}),
+            pd.DataFrame({t(lang, "quantity"): [QUANTITY_NAMES.get(k, k) for k in eq.values],
+                          t(lang, "value"): list(eq.values.values())}),
             hide_index=True, key="step_values",
         )
     with right:
         st.markdown(f"**{t(lang, 'check_heading')}**")
         st.dataframe(
             pd.DataFrame({
-                t(lang, "quantity"): list(eq.recorded),
+                t(lang, "quantity"): [QUANTITY_NAMES.get(k, k) for k in eq.recorded],
                 t(lang, "recorded"): list(eq.recorded.values()),
                 t(lang, "recomputed"): [eq.recomputed[k] for k in eq.recorded],
             }),

@@ -76,6 +76,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "position": ", layer {layer}, {direction}",  # only for modules with several layers or directions
     "forward": "forward",
     "backward": "backward",
+    "compared_steps": " (only the steps both sentences have: {steps})",
     "positive": "positive",
     "negative": "negative",
     "title_animation": "{model}: gates and states at each step",

@@ -28,6 +28,7 @@ UIREVISION = "sentence_difference"
 ROW_HEIGHTS = (0.3, 0.3, 0.2, 0.2)  # hidden A, hidden B, distance, final states
 HEIGHT = 900
 VERTICAL_SPACING = 0.08
+MARKERS_MAX = 60  # up to this many compared steps, each is marked (a single step is then still visible)
 
 
 class DifferenceData(NamedTuple):
@@ -92,6 +93,9 @@ def sentence_difference(
     name_a, name_b = text(labels, "first"), text(labels, "second")
     hidden = text(labels, "hidden")
     dist_name = text(labels, f"distance_{metric}")
+    compared = len(data.distance)
+    if compared < max(first.num_steps, second.num_steps):  # the longer sentence's extra steps have no partner
+        dist_name += text(labels, "compared_steps", steps=compared)
     fig = make_subplots(
         rows=4, cols=1, row_heights=list(ROW_HEIGHTS), vertical_spacing=VERTICAL_SPACING,
         subplot_titles=[
@@ -114,10 +118,11 @@ def sentence_difference(
 
     pairs = step_axis(data.pair_tokens, np.arange(len(data.distance)), 1)
     fig.add_trace(go.Scatter(
-        x=np.arange(len(data.distance)), y=data.distance, mode="lines", name=dist_name, showlegend=False,
+        x=np.arange(len(data.distance)), y=data.distance, mode="lines+markers" if compared <= MARKERS_MAX else "lines",
+        name=dist_name, showlegend=False,
         hovertemplate=f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>%{{y:.4f}}<extra></extra>",
     ), row=3, col=1)
-    fig.update_xaxes(axis_layout(pairs), title=dict(text=text(labels, "token")), row=3, col=1)
+    fig.update_xaxes(axis_layout(pairs), row=3, col=1)  # no axis title: it would sit on the next row's title
     fig.update_yaxes(title=dict(text=text(labels, "value")), rangemode="tozero", row=3, col=1)
 
     units = np.arange(len(data.final_first))
@@ -127,8 +132,10 @@ def sentence_difference(
             hovertemplate=f"{name}<br>{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} %{{y:.4f}}<extra></extra>",
         ), row=4, col=1)
     fig.update_xaxes(title=dict(text=text(labels, "unit")), row=4, col=1)
+    bars = fig.layout.yaxis4.domain  # the legend names the bars: at their top right, not by a colour bar
     fig.update_layout(
         title=dict(text=title + title_notes(labels, width=max(data.first.axis.width, data.second.axis.width))),
         height=HEIGHT, barmode="group", uirevision=UIREVISION,
+        legend=dict(orientation="h", x=1.0, xanchor="right", y=bars[1], yanchor="bottom"),
     )
     return fig
