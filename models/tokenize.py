@@ -1,9 +1,11 @@
 """Text to tokens: jieba precise mode (words) or characters, identical at training and inference.
 
 Normalisation, before segmenting: Unicode NFKC (full-width letters, digits and punctuation
-become their ASCII forms), and every control, format, surrogate, private-use or unassigned
-character becomes a space. Whitespace is then dropped. English words come out as whole words
-in both modes.
+become their ASCII forms), every control, format, surrogate, private-use or unassigned
+character becomes a space, and traditional Chinese characters become simplified ones (OpenCC's
+``t2s`` conversion, phrase-aware): the training corpus is simplified Chinese, with a few
+traditional reviews that are converted the same way. Whitespace is then dropped. English words
+come out as whole words in both modes.
 
 jieba runs on a private ``jieba.Tokenizer`` built once per process (the global dictionary is
 never touched), with the HMM new-word finder off, so that unknown runs fall back to dictionary
@@ -18,6 +20,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import jieba
+import opencc
 
 MODES = ("word", "char")
 HMM = False
@@ -27,12 +30,22 @@ _BLANKED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
 _CHAR_TOKENS = re.compile(r"[A-Za-z0-9]+(?:['.][A-Za-z0-9]+)*|\S")
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_converter: opencc.OpenCC | None = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones (OpenCC t2s); everything else unchanged."""
+    global _converter
+    with _lock:
+        if _converter is None:
+            _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
 
 
 def normalize(text: str) -> str:
-    """NFKC, with control/format/invisible characters and lone surrogates turned into spaces."""
+    """NFKC, control/format/invisible characters and lone surrogates as spaces, traditional as simplified."""
     cleaned = "".join(" " if unicodedata.category(ch) in _BLANKED_CATEGORIES else ch for ch in text)
-    return unicodedata.normalize("NFKC", cleaned)
+    return to_simplified(unicodedata.normalize("NFKC", cleaned))
 
 
 def _jieba() -> jieba.Tokenizer:

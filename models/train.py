@@ -67,7 +67,7 @@ def build_vocab(train_tokens: list[list[str]], settings: TrainSettings) -> Vocab
              for tokens in train_tokens]
     return Vocabulary.build(
         split, min_count=settings.min_token_count,
-        tokenizer={"mode": "word", "hmm": HMM, "char_fallback": True, "normalize": "NFKC"},
+        tokenizer={"mode": "word", "hmm": HMM, "char_fallback": True, "normalize": "NFKC, OpenCC t2s"},
     )
 
 

@@ -167,6 +167,18 @@ def test_odd_text_is_analysed_and_explained(text):
                 assert raw not in element.value
 
 
+def test_traditional_characters_are_read_as_simplified_with_a_note():
+    text = "這個熱水器太費電了，千萬不能買。"
+    at = run_app()
+    at.text_area(key="text").input(text).run()
+    assert not at.exception and at.text_area(key="text").value == text  # the box keeps what was typed
+    assert t("zh", "traditional_note") in messages(at)
+    read = state.analyze("lstm", text, "word").analysis
+    assert "热水器" in read.tokens and read.label == "negative"  # read like the simplified sentence
+    at.text_area(key="text").input("这个热水器太费电了").run()
+    assert t("zh", "traditional_note") not in messages(at)
+
+
 def test_emoji_only_warns_that_the_models_do_not_know_it():
     at = run_app(text="😀😂🎉👍")
     assert t("zh", "mostly_unknown", share=1.0) in messages(at)

@@ -7,7 +7,7 @@ import jieba
 import numpy as np
 import pytest
 
-from models.tokenize import tokenize
+from models.tokenize import normalize, tokenize
 from models.vocab import PAD, UNK, Vocabulary, VocabularyError
 
 
@@ -21,6 +21,13 @@ def test_char_mode_keeps_english_words():
 
 def test_english_words_and_whitespace():
     assert tokenize("  I   love\tthis\nphone ") == ["I", "love", "this", "phone"]
+
+
+def test_traditional_characters_become_simplified():
+    assert normalize("這個手機很好用") == "这个手机很好用"
+    assert tokenize("這個熱水器太費電了") == tokenize("这个热水器太费电了")
+    assert tokenize("乾隆皇帝") == ["乾隆皇帝"]  # phrase-aware: a name keeps its 乾
+    assert normalize("我很喜欢这款手机") == "我很喜欢这款手机"
 
 
 def test_deterministic():

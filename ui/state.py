@@ -16,7 +16,7 @@ import streamlit as st
 
 from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
 from models.runtime import configure_threads
-from models.tokenize import warm_up
+from models.tokenize import to_simplified, warm_up
 
 MAX_CHARS = 40_000  # text is cut to this many characters before segmenting, so jieba stays fast
 MAX_TOKENS = 10_000  # tokens read by the models; the rest is cut with a note
@@ -61,6 +61,7 @@ class TextResult:
     chars_read: int  # characters segmented (at most MAX_CHARS)
     tokens_total: int  # tokens of the characters read
     tokens_read: int  # tokens the model read (at most MAX_TOKENS)
+    simplified: bool  # traditional characters were read as simplified ones
 
 
 def analyze(arch: str, text: str, mode: str) -> TextResult:
@@ -77,7 +78,7 @@ def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
     kept = text[:MAX_CHARS]
     tokens = model.tokens(kept, mode)
     analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
-    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens), to_simplified(kept) != kept)
 
 
 def recording_error(arch: str, text: str, mode: str) -> float:
