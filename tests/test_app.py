@@ -236,6 +236,15 @@ def test_rnn_memory_tab_explains_there_is_no_gate():
     at = run_app(tab=tab("tab_memory"), memory_model="rnn")
     assert not at.exception
     assert t("zh", "no_retention_rnn") in messages(at)
+    assert not at.slider  # no gate thresholds to set for the RNN
+
+
+def test_about_tab_numbers_read_like_the_rest_of_the_page():
+    at = run_app(tab=tab("tab_about"))
+    table = at.dataframe[0].value
+    assert table.iloc[0, 0] == "TF-IDF" and table.iloc[0, 3] == "—"  # no parameter count, not "None"
+    assert all(re.fullmatch(r"\d{2}\.\d%", v) for v in table.iloc[:, 1])  # 85.8%, as on the Compare tab
+    assert all(re.fullmatch(r"0\.\d{3}", v) for v in table.iloc[:, 2])
 
 
 def test_memory_tab_draws_retention_and_saturation():

@@ -49,14 +49,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
             lang, MODEL_NAMES[arch], listed.get("test") or card.get("metrics", {}).get("test", {}),
             models[arch].parameter_count, card.get("training", {}).get("seconds"),
         ))
-    st.dataframe(
-        pd.DataFrame(rows), hide_index=True, key="about_metrics",
-        column_config={
-            t(lang, "col_accuracy"): st.column_config.NumberColumn(format="percent"),
-            t(lang, "col_macro_f1"): st.column_config.NumberColumn(format="%.3f"),
-            t(lang, "col_parameters"): st.column_config.NumberColumn(format="localized"),
-        },
-    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="about_metrics")
     if table is not None and "model" in table.get("baseline", {}):
         st.caption(t(lang, "baseline", model=table["baseline"]["model"]))
 
@@ -64,7 +57,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     settings = {
         MODEL_NAMES[arch]: {
             **{k: models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
-            **{k: models[arch].card.get("training", {}).get(k) for k in TRAINING_FIELDS},
+            **{k: _setting(k, models[arch].card.get("training", {}).get(k)) for k in TRAINING_FIELDS},
         }
         for arch in ARCHS
     }
@@ -72,10 +65,19 @@ def about_tab(lang: str, text: str, mode: str) -> None:
 
 
 def _row(lang: str, name: str, test: dict, parameters: int | None, seconds: float | None) -> dict:
+    """One line of the metrics table, formatted as the other tabs write the same numbers."""
     return {
         t(lang, "col_model"): name,
-        t(lang, "col_accuracy"): test.get("accuracy"),
-        t(lang, "col_macro_f1"): test.get("macro_f1"),
-        t(lang, "col_parameters"): parameters,
-        t(lang, "col_seconds"): seconds,
+        t(lang, "col_accuracy"): _formatted(test.get("accuracy"), "{:.1%}"),
+        t(lang, "col_macro_f1"): _formatted(test.get("macro_f1"), "{:.3f}"),
+        t(lang, "col_parameters"): _formatted(parameters, "{:,}"),
+        t(lang, "col_seconds"): _formatted(seconds, "{:.0f}"),
     }
+
+
+def _formatted(value, template: str) -> str:
+    return "—" if value is None else template.format(value)
+
+
+def _setting(name: str, value):
+    return _formatted(value, "{:.0f}") if name == "seconds" else value

@@ -12,6 +12,7 @@ from viz.retention import RETAIN_GATE, retention_map
 from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, saturation_from_fractions
 
 THRESHOLD_STEP = 0.05
+THRESHOLDS_KEPT = "memory_thresholds_kept"
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,13 @@ def memory_tab(lang: str, text: str, mode: str) -> MemoryChoices:
         st.info(t(lang, "no_retention_rnn"))
 
     st.subheader(t(lang, "saturation_heading"))
-    low, high = st.slider(
-        t(lang, "thresholds"), min_value=0.0, max_value=1.0, value=(LOW, HIGH), step=THRESHOLD_STEP,
-        key="memory_thresholds",
-    )
+    low, high = st.session_state.get(THRESHOLDS_KEPT, (LOW, HIGH))  # kept while the RNN (no slider) is shown
     if trace.gates:
+        low, high = st.slider(
+            t(lang, "thresholds"), min_value=0.0, max_value=1.0, value=(low, high), step=THRESHOLD_STEP,
+            key="memory_thresholds",
+        )
+        st.session_state[THRESHOLDS_KEPT] = (low, high)
         st.caption(t(lang, "saturation_caption"))
         show(gate_saturation(trace, low=low, high=high, labels=labels), key="memory_saturation")
     else:
