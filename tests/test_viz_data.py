@@ -1,6 +1,8 @@
 """The data functions of viz: known arrays in, exact numbers out; real recorded traces for the equations."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -191,8 +193,16 @@ def test_step_axis_keeps_repeated_tokens_apart():
 def test_cell_colour_limit_comes_from_the_data():
     trace = recorded(nn.LSTM, steps=30)
     data = heatmap_data(trace, "cell")
-    limit = max(1.0, float(np.abs(trace.cell[0, 0]).max()))
-    assert (data.scale.zmin, data.scale.zmax, data.scale.zmid) == (-limit, limit, 0.0)
+    limit = max(1.0, float(np.percentile(np.abs(trace.cell[0, 0]), 99)))
+    assert (data.scale.zmin, data.scale.zmax, data.scale.zmid) == pytest.approx((-limit, limit, 0.0))
+
+
+def test_a_few_large_cells_do_not_wash_out_the_colour_scale():
+    trace = recorded(nn.LSTM, steps=30)
+    cell = np.array(trace.cell)
+    cell[0, 0, 3, 2] = 500.0  # one outlier
+    data = heatmap_data(dataclasses.replace(trace, cell=cell), "cell")
+    assert data.scale.zmax < 50 and data.values.max() == pytest.approx(500.0)  # the value itself is kept
 
 
 # equations ----------------------------------------------------------------------------------

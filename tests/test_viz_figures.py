@@ -69,7 +69,7 @@ def test_gate_heatmap_scales_by_meaning(traces):
     assert candidate.colorscale[-1][1] == "rgb(103,0,31)"  # positive is red
     cell = gate_heatmap(traces["LSTM"], "cell").data[0]
     assert cell.zmin == -cell.zmax and cell.zmax >= 1.0
-    assert cell.zmax == pytest.approx(max(1.0, float(np.abs(traces["LSTM"].cell).max())))
+    assert cell.zmax == pytest.approx(max(1.0, float(np.percentile(np.abs(traces["LSTM"].cell), 99))))
     unit = gate_heatmap(traces["GRU"], "update", normalize="unit")
     assert "per-unit" in unit.data[0].colorbar.title.text
     ordered = gate_heatmap(traces["GRU"], "hidden", order="peak").data[0]

@@ -349,7 +349,7 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "probability": "概率",
         "colorbar_gate": "门：0 关 → 1 开",
         "colorbar_tanh": "值：蓝 < 0 < 红",
-        "colorbar_unbounded": "值（±{limit:.3g}）：蓝 < 0 < 红",
+        "colorbar_unbounded": "值（±{limit:.3g}，超出的取端色）：蓝 < 0 < 红",
         "colorbar_unit_minmax": "按单元最小–最大：0 → 1",
         "colorbar_unit_maxabs": "值 / 单元最大 |值|",
         "pooled": "每 {width} 个词取平均",

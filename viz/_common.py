@@ -63,7 +63,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     # colour bars
     "colorbar_gate": "gate: 0 closed → 1 open",
     "colorbar_tanh": "value: blue < 0 < red",
-    "colorbar_unbounded": "value (±{limit:.3g}): blue < 0 < red",
+    "colorbar_unbounded": "value (±{limit:.3g}; beyond: end colour): blue < 0 < red",
     "colorbar_unit_minmax": "per-unit min–max: 0 → 1",
     "colorbar_unit_maxabs": "value / per-unit max |value|",
     # title notes
@@ -189,11 +189,19 @@ def colour_scale(kind: str, *, limit: float = 1.0, labels: Mapping[str, str] | N
     raise ValueError(f"unknown colour kind {kind!r}")
 
 
+UNBOUNDED_PERCENTILE = 99.0
+
+
 def unbounded_limit(values: np.ndarray) -> float:
-    """Symmetric colour limit for an unbounded state: max |value|, at least 1."""
+    """Symmetric colour limit for an unbounded state (the LSTM cell): the 99th percentile of |value|, at least 1.
+
+    Not the maximum: a handful of large cells on a long text would wash every other value out to
+    white. The few values beyond the limit take the end colour; hovering shows their real value,
+    and the colour bar's title says the limit.
+    """
     if values.size == 0:
         return MIN_UNBOUNDED_LIMIT
-    return float(max(MIN_UNBOUNDED_LIMIT, np.nanmax(np.abs(values))))
+    return float(max(MIN_UNBOUNDED_LIMIT, np.nanpercentile(np.abs(values), UNBOUNDED_PERCENTILE)))
 
 
 class Pooled(NamedTuple):
