@@ -25,7 +25,7 @@ UIREVISION = "gate_overview"
 STACKED_MAX_COLUMNS = 500  # several rows share the payload, so each row gets half the columns of one heatmap
 ROW_PX = 170  # height of one row
 EXTRA_PX = 140  # title and axis
-VERTICAL_SPACING = 0.03
+ROW_GAP_PX = 36  # between rows: room for the next row's title above its heatmap
 COLORBAR_X = 1.02
 
 
@@ -79,8 +79,9 @@ def stacked_heatmaps(
     shared_x: bool = True,
 ) -> go.Figure:
     """Heatmap rows (name, data) stacked top to bottom, each with a colour bar beside it."""
+    height = ROW_PX * len(rows) + EXTRA_PX
     fig = make_subplots(
-        rows=len(rows), cols=1, shared_xaxes=shared_x, vertical_spacing=VERTICAL_SPACING,
+        rows=len(rows), cols=1, shared_xaxes=shared_x, vertical_spacing=ROW_GAP_PX / height,
         subplot_titles=[name for name, _ in rows],
     )
     for i, (name, row) in enumerate(rows, start=1):
@@ -95,7 +96,7 @@ def stacked_heatmaps(
     fig.update_xaxes(title=dict(text=text(labels, "token")), row=len(rows), col=1)
     fig.update_layout(
         title=dict(text=title),
-        height=ROW_PX * len(rows) + EXTRA_PX,
+        height=height,
         uirevision=uirevision,
     )
     return fig
