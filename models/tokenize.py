@@ -30,22 +30,37 @@ _BLANKED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
 _CHAR_TOKENS = re.compile(r"[A-Za-z0-9]+(?:['.][A-Za-z0-9]+)*|\S")
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_converter_lock = threading.Lock()
 _converter: opencc.OpenCC | None = None
 
 
 def to_simplified(text: str) -> str:
-    """Traditional Chinese characters as simplified ones (OpenCC t2s); everything else unchanged."""
+    """Traditional Chinese characters as simplified ones (OpenCC t2s); everything else unchanged.
+
+    ``text`` must be encodable (no lone surrogates): ``normalize`` blanks them first.
+    """
     global _converter
-    with _lock:
+    with _converter_lock:
         if _converter is None:
             _converter = opencc.OpenCC("t2s")
     return _converter.convert(text)
 
 
+def _cleaned(text: str) -> str:
+    """NFKC, with control/format/invisible characters and lone surrogates turned into spaces."""
+    blanked = "".join(" " if unicodedata.category(ch) in _BLANKED_CATEGORIES else ch for ch in text)
+    return unicodedata.normalize("NFKC", blanked)
+
+
 def normalize(text: str) -> str:
     """NFKC, control/format/invisible characters and lone surrogates as spaces, traditional as simplified."""
-    cleaned = "".join(" " if unicodedata.category(ch) in _BLANKED_CATEGORIES else ch for ch in text)
-    return to_simplified(unicodedata.normalize("NFKC", cleaned))
+    return to_simplified(_cleaned(text))
+
+
+def has_traditional(text: str) -> bool:
+    """Whether normalising ``text`` turns traditional characters into simplified ones."""
+    cleaned = _cleaned(text)
+    return to_simplified(cleaned) != cleaned
 
 
 def _jieba() -> jieba.Tokenizer:
@@ -60,8 +75,9 @@ def _jieba() -> jieba.Tokenizer:
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary now (about a second) instead of on the first sentence."""
+    """Load jieba's dictionary (about a second) and OpenCC's now, instead of on the first sentence."""
     _jieba()
+    to_simplified("")
 
 
 def _segments(text: str, mode: str) -> Iterator[str]:

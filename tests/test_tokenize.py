@@ -7,7 +7,7 @@ import jieba
 import numpy as np
 import pytest
 
-from models.tokenize import normalize, tokenize
+from models.tokenize import has_traditional, normalize, tokenize
 from models.vocab import PAD, UNK, Vocabulary, VocabularyError
 
 
@@ -28,6 +28,8 @@ def test_traditional_characters_become_simplified():
     assert tokenize("這個熱水器太費電了") == tokenize("这个热水器太费电了")
     assert tokenize("乾隆皇帝") == ["乾隆皇帝"]  # phrase-aware: a name keeps its 乾
     assert normalize("我很喜欢这款手机") == "我很喜欢这款手机"
+    assert has_traditional("這個") and not has_traditional("这个 ABC")
+    assert not has_traditional("好\ud800用\x00")  # lone surrogates and NUL are blanked before OpenCC sees them
 
 
 def test_deterministic():

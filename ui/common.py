@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.pretrained import ARCHS
-from ui.i18n import class_name, t
+from ui.i18n import LANGS, class_name, t
 
 # Characters that Markdown (or Streamlit's $...$ maths) would act on, as HTML entities: user text shown
 # through st.markdown stays literal text.
@@ -28,6 +28,9 @@ def translated_radio(lang: str, label: str, options, key: str, names, *, where=s
     is kept in ``st.session_state[key]``. ``names`` maps an option to its name in ``lang``.
     """
     options = tuple(options)
+    for other in LANGS:  # a stale widget of another language (left by an interrupted run) must not win later
+        if other != lang:
+            st.session_state.pop(f"{key}_{other}", None)
     kept = st.session_state.get(key, options[0])
     choice = where.radio(
         label, options, index=options.index(kept) if kept in options else 0, format_func=names,

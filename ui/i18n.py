@@ -29,7 +29,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "mostly_unknown": "这段文本中 {share:.0%} 的词不在模型的词表里。模型是用简体中文评论训练的，"
                           "所以对英文或表情符号几乎只看到 `<unk>`，预测和门的变化意义不大。",
         "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。模型用简体中文评论训练，英文和表情符号它多半不认识。",
-        "traditional_note": "繁体字已先转成简体字再读（模型是用简体中文评论训练的）。下面的词就是模型读到的。",
+        "traditional_note": "繁体字已先转成简体字再读（模型是用简体中文评论训练的）。上面的词就是模型读到的。",
         "cut_chars": "文本很长：只分析了前 {read:,} 个字符（共 {total:,} 个字符）。",
         "cut_tokens": "只分析了前 {kept:,} 个词（截断后的文本共 {total:,} 个词）。",
         "load_error": "无法加载预训练模型文件：{error}",
@@ -37,8 +37,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         # examples
         "ex_ai": "我爱人工智能",
         "ex_ai_desc": "教材里的第一个例子，只有几步，适合先看清每个门。注意“人工智能”不在词表里，被拆成了单字。"
-                      "这几个模型只读过商品、图书和酒店的评论，这句话不像评论：它们的判断都接近五五开，"
-                      "彼此也可能不同。模型只懂它学过的东西。",
+                      "这几个模型只读过商品、图书和酒店的评论，这句话不像评论：它们的判断彼此不同，"
+                      "也都没有多大把握。模型只懂它学过的东西。",
         "ex_order": "词序：张三 / 李四",
         "ex_order_desc": "同样的词，换个顺序，意思完全相反。到“两句对比”页看两句话的隐藏状态从哪一步分开。",
         "ex_restaurant": "长评论：先夸后骂",
@@ -184,7 +184,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "some_unknown": "{share:.0%} of the tokens are not in the vocabulary (dashed). The models learnt from "
                         "simplified-Chinese reviews: English and emoji are mostly unknown to them.",
         "traditional_note": "Traditional characters were converted to simplified ones before reading (the models "
-                            "learnt from simplified-Chinese reviews). The tokens below are what the models read.",
+                            "learnt from simplified-Chinese reviews). The tokens above are what the models read.",
         "cut_chars": "Long text: only the first {read:,} of {total:,} characters were analysed.",
         "cut_tokens": "Only the first {kept:,} of {total:,} tokens (of the shortened text) were analysed.",
         "load_error": "The pretrained model files could not be loaded: {error}",
@@ -192,8 +192,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "ex_ai": "我爱人工智能 (I love AI)",
         "ex_ai_desc": "The first example of the teaching material: a few steps, good for seeing each gate. "
                       "人工智能 is not in the vocabulary, so it is read as single characters. The models have only "
-                      "read product, book and hotel reviews and this is not a review: their answers are all close "
-                      "to 50/50 and may disagree. A model knows only what it learned.",
+                      "read product, book and hotel reviews and this is not a review: they disagree, and none is "
+                      "very sure. A model knows only what it learned.",
         "ex_order": "Word order: 张三 / 李四",
         "ex_order_desc": "The same words in another order mean the opposite. See in “Two sentences” at which step "
                          "the hidden states part.",

@@ -16,7 +16,7 @@ import streamlit as st
 
 from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
 from models.runtime import configure_threads
-from models.tokenize import to_simplified, warm_up
+from models.tokenize import has_traditional, warm_up
 
 MAX_CHARS = 40_000  # text is cut to this many characters before segmenting, so jieba stays fast
 MAX_TOKENS = 10_000  # tokens read by the models; the rest is cut with a note
@@ -78,7 +78,7 @@ def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
     kept = text[:MAX_CHARS]
     tokens = model.tokens(kept, mode)
     analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
-    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens), to_simplified(kept) != kept)
+    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens), has_traditional(kept))
 
 
 def recording_error(arch: str, text: str, mode: str) -> float:
