@@ -37,7 +37,7 @@ def main() -> None:
         st.info(t(lang, "empty_text"), icon=":material/edit:")
         return
     token_chips(result.analysis.tokens, result.analysis.unknown, lang)
-    text_notes(result, lang)
+    text_notes(result, lang, traditional=state.reads_traditional(source.text))
     tabs_section(lang, source)
 
 

@@ -191,13 +191,17 @@ def _lstm_cells(gates: np.ndarray, hs: int, valid: np.ndarray | None, out: np.nd
         _cell_recurrence(by_time[..., hs : 2 * hs], out[d], reverse=d == 1)
 
 
-def _record_fused(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None) -> dict:
-    """Every array of the trace, (L, D, B, T, ...), by the fused kernel plus a rebuild."""
+def _record_fused(
+    module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None, real: torch.Tensor | None,
+) -> dict:
+    """Every array of the trace, (L, D, B, T, ...), by the fused kernel plus a rebuild.
+
+    ``real`` (B, T) bool marks the steps inside each sequence's length (None: all are).
+    """
     batch, steps, _ = inp.shape
     layers, dirs, hs = module.num_layers, 2 if module.bidirectional else 1, module.hidden_size
     gates = torch.empty(layers, dirs, batch, steps, len(COLUMNS[cell_type]) * hs, dtype=inp.dtype)
     hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=inp.dtype)
-    valid = None if lens is None else (torch.arange(steps)[None, :, None] < lens[:, None, None]).to(inp.dtype)
     for layer in range(layers):
         params = _layer_params(module, layer)
         out = _run_fused(module, cell_type, params, inp, lens)  # (B, T, D*H)
@@ -208,7 +212,7 @@ def _record_fused(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: t
     arrays = {"hidden": hidden.transpose(0, 3, 1, 2, 4)}
     if cell_type == "lstm":
         cell = np.empty((layers, dirs, steps, batch, hs), dtype=gates.dtype)  # time-major for the recurrence
-        mask = None if valid is None else valid.numpy()
+        mask = None if real is None else real[..., None].numpy().astype(gates.dtype)  # (B, T, 1)
         for layer in range(layers):
             _lstm_cells(gates[layer], hs, mask, cell[layer])
         arrays["cell"] = _read_only(cell).transpose(0, 1, 3, 2, 4)
@@ -278,8 +282,10 @@ def _gru_steps(gates: torch.Tensor, reset_hidden: torch.Tensor, hidden: torch.Te
         h = h_t
 
 
-def _record_stepwise(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None) -> dict:
-    """Every array of the trace, (L, D, B, T, ...), stepping through the cell.
+def _record_stepwise(
+    module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens: torch.Tensor | None, real: torch.Tensor | None,
+) -> dict:
+    """Every array of the trace, (L, D, B, T, ...), stepping through the cell (``lens`` is not needed).
 
     Buffers are time-major. LSTM gates have a gate axis before time, (L, D, 4, T, B, H), so that
     each gate of each step is contiguous; GRU gates sit side by side, (L, D, T, B, 3H).
@@ -296,7 +302,7 @@ def _record_stepwise(module: nn.RNNBase, cell_type: str, inp: torch.Tensor, lens
     hidden = torch.empty(layers, steps, batch, dirs, hs, dtype=dtype)
     extra = torch.empty(layers, dirs, steps, batch, hs, dtype=dtype)  # LSTM cell, or GRU W_hn h + b_hn
     candidate_x = None if lstm else torch.empty(layers, dirs, steps, batch, hs, dtype=dtype)
-    valid = None if lens is None else (torch.arange(steps)[:, None, None] < lens[None, :, None]).to(dtype)
+    valid = None if real is None else real.t()[..., None].to(dtype)  # (T, B, 1)
     flat = inp.transpose(0, 1).reshape(steps * batch, -1)  # time-major
     for layer in range(layers):
         params = _layer_params(module, layer)
@@ -378,12 +384,13 @@ def record(
     lens = _as_lengths(lengths, batch, steps)
     with torch.inference_mode():
         inp = inp.to(dtype=module.weight_ih_l0.dtype).contiguous()
-        if lens is not None:  # whatever the padding holds (even NaN) never reaches a real step
-            inp = inp.masked_fill(torch.arange(steps)[None, :, None] >= lens[:, None, None], 0.0)
+        real = None if lens is None else torch.arange(steps)[None, :] < lens[:, None]  # (B, T)
+        if real is not None:  # whatever the padding holds (even NaN) never reaches a real step
+            inp = inp.masked_fill(~real[..., None], 0.0)
         strategy = _record_stepwise if records_stepwise(cell_type, batch) else _record_fused
-        arrays = strategy(module, cell_type, inp, lens)
+        arrays = strategy(module, cell_type, inp, lens, real)
     sizes = [steps] * batch if lens is None else lens.tolist()
-    step_names = tuple(map(str, range(steps)))  # the tokens when none are given
+    step_names = tuple(map(str, range(steps))) if tokens is None else ()  # the tokens when none are given
     return [
         _trace_for(cell_type, module, arrays, b, n, step_names[:n] if tokens is None else _tokens_for(tokens, b, batch))
         for b, n in enumerate(sizes)

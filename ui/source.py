@@ -117,14 +117,14 @@ def token_chips(tokens: tuple[str, ...], unknown: tuple[bool, ...], lang: str) -
         st.caption(t(lang, "tokens_legend"))
 
 
-def text_notes(result, lang: str) -> None:
+def text_notes(result, lang: str, *, traditional: bool) -> None:
     """What was cut from a long text, traditional characters read as simplified, and a plain warning when
     most tokens are unknown."""
     if result.chars_read < result.chars_total:
         st.warning(t(lang, "cut_chars", read=result.chars_read, total=result.chars_total), icon=":material/content_cut:")
     if result.tokens_read < result.tokens_total:
         st.warning(t(lang, "cut_tokens", kept=result.tokens_read, total=result.tokens_total), icon=":material/content_cut:")
-    if result.simplified:
+    if traditional:
         st.info(t(lang, "traditional_note"), icon=":material/translate:")
     share = result.analysis.unknown_share
     if share > MOSTLY_UNKNOWN:

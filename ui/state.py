@@ -25,7 +25,7 @@ MAX_ENTRIES = 32  # cached analyses; a 10,000-token LSTM analysis holds about 30
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "corpus_saturation", "load_models",
-           "recording_error"]
+           "reads_traditional", "recording_error"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,7 +61,6 @@ class TextResult:
     chars_read: int  # characters segmented (at most MAX_CHARS)
     tokens_total: int  # tokens of the characters read
     tokens_read: int  # tokens the model read (at most MAX_TOKENS)
-    simplified: bool  # traditional characters were read as simplified ones
 
 
 def analyze(arch: str, text: str, mode: str) -> TextResult:
@@ -78,7 +77,13 @@ def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
     kept = text[:MAX_CHARS]
     tokens = model.tokens(kept, mode)
     analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
-    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens), has_traditional(kept))
+    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def reads_traditional(text: str) -> bool:
+    """Whether the models read traditional characters of ``text`` (as far as it is read) as simplified."""
+    return has_traditional(text[:MAX_CHARS])
 
 
 def recording_error(arch: str, text: str, mode: str) -> float:
@@ -93,7 +98,7 @@ def _recording_error(folder: str, arch: str, text: str, mode: str) -> float:
 
 def comparison() -> dict | None:
     """comparison.json (every model's test metrics next to the baseline's), or None if absent."""
-    return _comparison(str(directory()))
+    return _json_file(str(directory()), "comparison.json")
 
 
 def corpus_saturation() -> dict | None:
@@ -105,13 +110,5 @@ def corpus_saturation() -> dict | None:
 def _json_file(folder: str, name: str) -> dict | None:
     try:
         return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-@st.cache_data(show_spinner=False)
-def _comparison(folder: str) -> dict | None:
-    try:
-        return json.loads((Path(folder) / "comparison.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
