@@ -54,12 +54,20 @@ class RecurrentClassifier(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.num_classes)
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def step_logits(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, T, C): the head after every token; steps past a sequence's length are padding (zero state)."""
         emb = self.dropout(self.embedding(ids))  # (B, T, E)
         packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        _, state = self.rnn(packed)
-        last = state[0] if isinstance(state, tuple) else state  # (1, B, H)
-        return self.head(self.dropout(last[-1]))  # (B, C)
+        out = nn.utils.rnn.pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=ids.shape[1])[0]
+        return self.logits(out)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(..., H) hidden states -> (..., C): the one head every prediction goes through."""
+        return self.head(self.dropout(hidden))
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, C): the head after each sequence's last token."""
+        return self.step_logits(ids, lengths)[torch.arange(len(lengths)), lengths - 1]
 
     def record(self, ids: torch.Tensor, lengths: torch.Tensor, tokens: list[list[str]] | None = None) -> list[Trace]:
         """One Trace per sentence, carrying the per-step class probabilities (T, C)."""
@@ -67,5 +75,5 @@ class RecurrentClassifier(nn.Module):
             emb = self.embedding(ids)
         traces = record(self.rnn, emb, lengths, tokens)
         with torch.inference_mode():
-            probs = [torch.softmax(self.head(torch.tensor(t.hidden[-1, 0])), dim=-1).numpy() for t in traces]
+            probs = [torch.softmax(self.logits(torch.tensor(t.hidden[-1, 0])), dim=-1).numpy() for t in traces]
         return [t.with_probabilities(p, self.config.labels) for t, p in zip(traces, probs)]

@@ -106,6 +106,17 @@ class PretrainedModel:
             probs = torch.softmax(self.model(ids, lengths), dim=-1).numpy()
         return [{"label": self.labels[int(p.argmax())], "probability": float(p.max())} for p in probs]
 
+    def step_probabilities(self, token_lists: list[list[str]]) -> list[np.ndarray]:
+        """One (T_i, C) array per token list: the class probabilities after each token (no recording)."""
+        if not token_lists:
+            return []
+        if any(not tokens for tokens in token_lists):
+            raise EmptyTextError("no tokens to read")
+        ids, lengths, _ = self.encode(token_lists)
+        with torch.inference_mode():
+            probs = torch.softmax(self.model.step_logits(ids, lengths), dim=-1).numpy()
+        return [p[:n] for p, n in zip(probs, lengths.tolist())]
+
     def analyze(self, text: str, mode: str | None = None, max_tokens: int | None = None) -> Analysis:
         """Tokens, unknown marks, the recorded Trace and the prediction for one text.
 

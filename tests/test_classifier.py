@@ -29,3 +29,20 @@ def test_config_roundtrip():
     assert ClassifierConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="arch"):
         ClassifierConfig(arch="transformer", vocab_size=10)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_step_logits_are_the_forward_of_every_prefix(arch):
+    """One logits path: the head after step t equals forward() on the first t tokens, and the recorder's."""
+    torch.manual_seed(1)
+    model = RecurrentClassifier(ClassifierConfig(arch=arch, vocab_size=20, embed_dim=8, hidden_size=6)).eval()
+    ids = torch.tensor([[2, 3, 4, 5], [6, 7, 8, 0]])
+    lengths = torch.tensor([4, 3])
+    with torch.inference_mode():
+        steps = model.step_logits(ids, lengths)  # (2, 4, 2)
+        for t in range(1, 5):
+            prefix = model(ids[:1, :t], torch.tensor([t]))
+            torch.testing.assert_close(steps[0, t - 1], prefix[0], atol=1e-6, rtol=0)
+    traces = model.record(ids, lengths, tokens=[list("abcd"), list("efg")])
+    for row, (trace, n) in enumerate(zip(traces, [4, 3])):
+        np.testing.assert_allclose(trace.probabilities, torch.softmax(steps[row, :n], -1).numpy(), atol=1e-5)

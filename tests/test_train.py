@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from models.corpus import load_corpus, split_corpus, text_hash, unique_texts
 from models.pretrained import load_pretrained
 from models.train import TrainSettings, run
@@ -35,3 +37,46 @@ def test_training_writes_exactly_the_shipped_files(tmp_path):
     assert set(comparison["models"]) == {"gru", "rnn"} and "test" in comparison["baseline"]
     model = load_pretrained("gru", tmp_path)
     assert model.predict(["很好"])[0]["label"] in ("positive", "negative")
+
+
+def test_augmentation_sees_the_training_split_only_and_cards_record_every_seed(tmp_path, monkeypatch):
+    import models.train as train
+
+    seen = {}
+    real = train.augment
+
+    def spy(token_lists, labels, segment, settings):
+        seen["texts"] = {"".join(tokens) for tokens in token_lists}
+        return real(token_lists, labels, segment, settings)
+
+    monkeypatch.setattr(train, "augment", spy)
+    run(["rnn"], tmp_path, TrainSettings(epochs=1, threads=1), limit=200, seeds=2)
+    examples, _ = load_corpus()
+    parts = split_corpus(examples)
+    stride = max(1, len(examples) // 200)
+    from models.tokenize import tokenize
+    expected = {"".join(tokenize(e.text)) for e in parts["train"][::stride]}
+    held_out = {"".join(tokenize(e.text)) for k in ("validation", "test") for e in parts[k][::stride]}
+    assert seen["texts"] == expected and not seen["texts"] & held_out
+    card = json.loads((tmp_path / "rnn.json").read_text(encoding="utf-8"))
+    runs = card["seeds"]["runs"]
+    assert [r["seed"] for r in runs] == [0, 1]
+    assert card["seeds"]["shipped"] == card["training"]["seed"]
+    shipped = next(r for r in runs if r["seed"] == card["seeds"]["shipped"])
+    assert shipped["test"] == card["metrics"]["test"] and shipped["suites"] == card["suites"]
+    assert {"contrast", "negation", "lesson"} <= set(card["suites"])
+    accuracies = [r["test"]["accuracy"] for r in runs]
+    summary = card["seeds"]["summary"]["test_accuracy"]
+    assert summary["mean"] == pytest.approx(sum(accuracies) / 2, abs=1e-4)
+    assert summary["std"] == pytest.approx(abs(accuracies[0] - accuracies[1]) / 2 ** 0.5, abs=1e-4)
+    added = card["data"]["augmentation"]["added"]
+    assert added["contrast"] > 0 and added["additive"] > 0 and added["multi"] > 0
+
+
+def test_median_run_picks_the_middle_validation_score():
+    from models.train import median_run
+
+    runs = [{"validation": {"accuracy": a}} for a in (0.80, 0.86, 0.83)]
+    assert median_run(runs) == 2
+    assert median_run(runs[:1]) == 0
+    assert median_run(runs[:2]) == 0  # lower middle of two

@@ -6,7 +6,7 @@ import streamlit as st
 
 from models.pretrained import ARCHS
 from ui import state
-from ui.common import MODEL_NAMES
+from ui.common import MODEL_NAMES, SUITE_COLUMNS, spread
 from ui.i18n import t
 
 FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
@@ -53,6 +53,14 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     if table is not None and "model" in table.get("baseline", {}):
         st.caption(t(lang, "baseline", model=table["baseline"]["model"]))
 
+    st.markdown(f"**{t(lang, 'suites_heading')}**")
+    st.dataframe(pd.DataFrame([
+        {t(lang, "col_model"): MODEL_NAMES[arch],
+         **{t(lang, column): spread(models[arch].card, name) for name, column in SUITE_COLUMNS}}
+        for arch in ARCHS
+    ]), hide_index=True, key="about_suites")
+    st.caption(t(lang, "suites_caption", seeds=_seed_count(models)))
+
     st.markdown(f"**{t(lang, 'config_heading')}**")
     settings = {
         MODEL_NAMES[arch]: {
@@ -73,6 +81,11 @@ def _row(lang: str, name: str, test: dict, parameters: int | None, seconds: floa
         t(lang, "col_parameters"): _formatted(parameters, "{:,}"),
         t(lang, "col_seconds"): _formatted(seconds, "{:.0f}"),
     }
+
+
+def _seed_count(models) -> str:
+    counts = {len(m.card.get("seeds", {}).get("runs", [])) for m in models.values()}
+    return "/".join(str(c) for c in sorted(counts)) or "0"
 
 
 def _formatted(value, template: str) -> str:

@@ -56,3 +56,23 @@ def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[s
 def prediction_text(lang: str, analysis) -> str:
     """'positive (82.4%)' in ``lang``."""
     return t(lang, "prediction_value", label=class_name(lang, analysis.label), prob=analysis.probability)
+
+
+SUITE_COLUMNS = (  # (summary name in a card's seeds, i18n key of its column)
+    ("test_accuracy", "col_test_seeds"),
+    ("contrast_accuracy", "col_contrast"),
+    ("contrast_turn_rate", "col_turn"),
+    ("negation_accuracy", "col_negation"),
+    ("intensifier_accuracy", "col_intensifier"),
+    ("word_order_accuracy", "col_word_order"),
+)
+
+
+def spread(card: dict, name: str) -> str:
+    """'95.2% ± 1.3' from a card's seed summary: the mean over seeds and its standard deviation, in points."""
+    entry = card.get("seeds", {}).get("summary", {}).get(name)
+    if not entry:
+        return "—"
+    if entry.get("seeds", 1) < 2:
+        return f"{entry['mean']:.1%}"
+    return f"{entry['mean']:.1%} ± {100 * entry['std']:.1f}"

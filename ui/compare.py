@@ -7,7 +7,7 @@ import streamlit as st
 
 from models.pretrained import ARCHS
 from ui import state
-from ui.common import MODEL_NAMES, prediction_text, show, translated_radio
+from ui.common import MODEL_NAMES, prediction_text, show, spread, translated_radio
 from ui.i18n import t, viz_labels
 from viz.compare import model_comparison
 from viz.prediction import prediction_curve
@@ -31,10 +31,14 @@ def compare_tab(lang: str, text: str, mode: str) -> CompareChoices:
         with col:
             st.metric(MODEL_NAMES[arch], prediction_text(lang, analyses[arch]))
             accuracy = metrics.get("accuracy")
+            card = models[arch].card
             st.caption(
                 f"{t(lang, 'parameters')}: {models[arch].parameter_count:,} · "
-                f"{t(lang, 'test_accuracy')}: {'—' if accuracy is None else f'{accuracy:.1%}'}"
+                f"{t(lang, 'test_accuracy')}: {'—' if accuracy is None else f'{accuracy:.1%}'}  \n"
+                f"{t(lang, 'col_contrast')}: {spread(card, 'contrast_accuracy')} · "
+                f"{t(lang, 'col_turn')}: {spread(card, 'contrast_turn_rate')}"
             )
+    st.caption(t(lang, "compare_suites_caption"))
     traces = {MODEL_NAMES[arch]: analyses[arch].trace for arch in ARCHS}
     show(prediction_curve(traces, labels=labels), key="compare_curve")
     st.caption(t(lang, "curve_caption"))

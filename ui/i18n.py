@@ -151,6 +151,19 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "col_macro_f1": "宏平均 F1",
         "col_parameters": "参数量",
         "col_seconds": "训练时间（秒）",
+        "col_test_seeds": "测试集准确率",
+        "col_contrast": "转折句准确率",
+        "col_turn": "转向率",
+        "col_negation": "否定句",
+        "col_intensifier": "程度副词",
+        "col_word_order": "词序",
+        "suites_heading": "模型读得对吗：手写句子测试",
+        "suites_caption": "每种模型用同样的数据和设置、以 {seeds} 个随机种子各训练一次，表中是平均值 ± 标准差（百分点），"
+                          "页面用的是验证集准确率居中的那一次。转折句：126 句“前半句一个意思，但是后半句相反”的评论"
+                          "（餐饮、酒店、手机、图书、电影、服务、快递），答案跟后半句走。转向率：在转折词前一个词时"
+                          "判断还跟着前半句、读完整句后跟着后半句的比例。否定句、程度副词、词序：只差一处的成对句子。"
+                          "句子都在 benchmarks/suites/，`python -m benchmarks.suites` 可以重算。",
+        "compare_suites_caption": "转折句准确率和转向率是三个随机种子的平均值 ± 标准差，详见“关于模型”。",
         "baseline": "基线：{model}",
         "no_comparison": "没有找到 pretrained/comparison.json，无法显示与基线的对比。",
         "faithfulness_heading": "忠实度检查（当前文本）",
@@ -312,6 +325,23 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "col_macro_f1": "macro F1",
         "col_parameters": "parameters",
         "col_seconds": "training time (s)",
+        "col_test_seeds": "test accuracy",
+        "col_contrast": "contrast suite",
+        "col_turn": "turn rate",
+        "col_negation": "negation",
+        "col_intensifier": "intensifiers",
+        "col_word_order": "word order",
+        "suites_heading": "Do the models read the way the lessons say? Hand-written suites",
+        "suites_caption": "Each model was trained {seeds} times, with the same data and settings and a different "
+                          "seed; the table gives the mean ± standard deviation (in points). The page uses the run "
+                          "with the median validation accuracy. Contrast: 126 reviews that say one thing and then "
+                          "the opposite after a “but” (food, hotels, phones, books, films, services, delivery); "
+                          "the answer follows the second half. Turn rate: the share whose prediction follows the "
+                          "first half just before the connective and the second half at the end. Negation, "
+                          "intensifiers, word order: minimal pairs. The sentences are in benchmarks/suites/; "
+                          "`python -m benchmarks.suites` scores them again.",
+        "compare_suites_caption": "Contrast-suite accuracy and turn rate: mean ± standard deviation over the "
+                                  "training seeds (see About the models).",
         "baseline": "Baseline: {model}",
         "no_comparison": "pretrained/comparison.json was not found, so the baseline cannot be shown.",
         "faithfulness_heading": "Faithfulness (current text)",

@@ -1,0 +1,107 @@
+"""Phenomenon suites: hand-written sentences that test what the lessons teach, scored per model.
+
+Each suite is a tab-separated file in ``benchmarks/suites/`` with a header line:
+
+- ``contrast.tsv`` (``text, label, connective, domain``): "A, but B" reviews labelled as B. Besides the
+  accuracy, the **turn rate** is the share of sentences whose per-token prediction is on A's side
+  (the other label) just before the connective and on B's side after the last token.
+- ``negation.tsv``, ``intensifier.tsv``, ``word_order.tsv`` (``pair, text, label``): minimal pairs.
+  Besides the accuracy, ``pairs_right`` is the share of pairs with both sentences right.
+- ``lesson.tsv`` (``text, label, connective``): the teaching material's own example sentences.
+
+    python -m benchmarks.suites          # every suite, every shipped model
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "suites"
+SUITES = ("contrast", "negation", "intensifier", "word_order", "lesson")
+TURN_SUITES = frozenset({"contrast", "lesson"})  # suites whose sentences name their connective
+
+
+@dataclass(frozen=True)
+class SuiteItem:
+    text: str
+    label: str  # the expected final label
+    connective: str = ""  # where the text turns, as written in it ("" if it does not)
+    pair: str = ""  # minimal-pair id shared by two rows ("" outside pair suites)
+    domain: str = ""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item: SuiteItem
+    tokens: tuple[str, ...]
+    probabilities: np.ndarray  # (T, C) after each token
+    predicted: str  # label after the last token
+    before_turn: str | None  # label after the last token before the connective; None without one
+
+    @property
+    def right(self) -> bool:
+        return self.predicted == self.item.label
+
+    @property
+    def turned(self) -> bool:
+        """On the other side before the connective, and on the expected side at the end."""
+        return self.before_turn is not None and self.before_turn != self.item.label and self.right
+
+
+def load_suite(path: str | Path) -> list[SuiteItem]:
+    """The rows of one suite file."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    fields = SuiteItem.__dataclass_fields__
+    return [SuiteItem(**{k: (v or "").strip() for k, v in row.items() if k in fields}) for row in rows]
+
+
+def turn_step(tokens: list[str] | tuple[str, ...], text_read: str, connective: str) -> int:
+    """Index of the last token that ends before ``connective`` starts, or -1 if none does.
+
+    ``text_read`` is the text as the tokens spell it (their concatenation). Raises ValueError if
+    the connective is not in the text.
+    """
+    start = text_read.find(connective)
+    if start < 0:
+        raise ValueError(f"connective {connective!r} not in {text_read!r}")
+    ends = np.cumsum([len(tok) for tok in tokens])
+    return int(np.searchsorted(ends, start, side="right")) - 1
+
+
+def run_suite(model, items: list[SuiteItem]) -> list[ItemResult]:
+    """Each item through ``model`` (a PretrainedModel): its per-token prediction and where it turns."""
+    token_lists = [model.tokens(item.text) for item in items]
+    results = []
+    for item, tokens, probs in zip(items, token_lists, model.step_probabilities(token_lists)):
+        labels = model.labels
+        before = None
+        if item.connective:
+            step = turn_step(tokens, "".join(tokens), item.connective)
+            before = labels[int(probs[step].argmax())] if step >= 0 else None
+        results.append(ItemResult(item, tuple(tokens), probs, labels[int(probs[-1].argmax())], before))
+    return results
+
+
+def summarize(name: str, results: list[ItemResult]) -> dict:
+    """Accuracy, and the turn rate (turning suites) or the share of pairs with both right (pair suites)."""
+    out = {"examples": len(results), "accuracy": round(float(np.mean([r.right for r in results])), 4)}
+    if name in TURN_SUITES:
+        out["turn_rate"] = round(float(np.mean([r.turned for r in results])), 4)
+    pairs: dict[str, list[bool]] = {}
+    for r in results:
+        if r.item.pair:
+            pairs.setdefault(r.item.pair, []).append(r.right)
+    if pairs:
+        out["pairs_right"] = round(float(np.mean([all(v) for v in pairs.values()])), 4)
+    return out
+
+
+def score_suites(model, directory: str | Path = SUITES_DIR, names: tuple[str, ...] = SUITES) -> dict[str, dict]:
+    """``{suite: summary}`` for every suite file in ``directory`` named in ``names``."""
+    folder = Path(directory)
+    return {name: summarize(name, run_suite(model, load_suite(folder / f"{name}.tsv")))
+            for name in names if (folder / f"{name}.tsv").is_file()}
