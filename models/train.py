@@ -367,12 +367,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1,
                         help="seeds per architecture; the one with the median validation accuracy is shipped")
     parser.add_argument("--limit", type=int, default=None, help="train on a slice of about this many texts")
+    parser.add_argument("--step-loss", type=float, default=TrainSettings.step_loss,
+                        help="weight of the loss at every step, next to the last step's")
+    for kind in ("contrast", "additive", "multi"):
+        parser.add_argument(f"--{kind}", type=int, default=getattr(AugmentSettings, kind),
+                            help=f"{kind} texts added to the training split")
+    parser.add_argument("--max-part-tokens", type=int, default=AugmentSettings.max_part_tokens,
+                        help="longest training review used as a part of an added text")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
-    comparison = run(archs, args.out, TrainSettings(epochs=args.epochs, threads=args.threads), args.limit,
-                     seeds=args.seeds)
+    settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss)
+    augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
+                                   max_part_tokens=args.max_part_tokens)
+    comparison = run(archs, args.out, settings, args.limit, seeds=args.seeds, augmentation=augmentation)
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

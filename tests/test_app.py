@@ -247,6 +247,21 @@ def test_about_tab_numbers_read_like_the_rest_of_the_page():
     assert all(re.fullmatch(r"0\.\d{3}", v) for v in table.iloc[:, 2])
 
 
+def test_about_and_compare_tabs_show_suite_scores_with_their_spread():
+    cards = {arch: model.card for arch, model in state.load_models().items()}
+    at = run_app(tab=tab("tab_about"))
+    suites = next(d.value for d in at.dataframe if t("zh", "col_turn") in d.value.columns)
+    assert list(suites[t("zh", "col_model")]) == ["RNN", "LSTM", "GRU"]
+    for row, arch in zip(suites.itertuples(index=False), ("rnn", "lstm", "gru")):
+        turn = cards[arch]["seeds"]["summary"]["contrast_turn_rate"]
+        assert row[list(suites.columns).index(t("zh", "col_turn"))] == \
+            f"{turn['mean']:.1%} ± {100 * turn['std']:.1f}"
+    assert all(re.fullmatch(r"\d{1,3}\.\d% ± \d+\.\d", v) for v in suites.iloc[:, 1:].to_numpy().ravel())
+    at = run_app(tab=tab("tab_compare"))
+    captions = [c.value for c in at.caption if t("zh", "col_turn") in c.value]
+    assert len(captions) == 3 and all(" ± " in c for c in captions)
+
+
 def test_memory_tab_draws_retention_and_saturation():
     at = run_app(tab=tab("tab_memory"))
     assert not at.exception
