@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from pathlib import Path
@@ -14,10 +15,15 @@ from streamlit.testing.v1 import AppTest
 from ui import state
 from ui.i18n import STRINGS, VIZ_LABELS, t
 from ui.source import EXAMPLES, MOSTLY_UNKNOWN, SOME_UNKNOWN
-from viz._common import DEFAULT_LABELS, escape
+from viz.labels import DEFAULT_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NUMBER = re.compile(r"-?\d+\.\d{4}")  # a filled-in number in the step equations
+
+
+def escape(token: str) -> str:
+    """A token as the figures write it in Plotly's pseudo-HTML."""
+    return html.escape(token, quote=False)
 
 
 @pytest.fixture(autouse=True)

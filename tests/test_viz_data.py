@@ -10,7 +10,7 @@ from torch import nn
 
 from models.record import record
 from models.trace import Trace
-from viz._common import MAX_COLUMNS, pool_steps, step_axis
+from viz.steps import MAX_COLUMNS, pool_steps, step_axis
 from viz.difference import difference_data
 from viz.equations import step_equation
 from viz.heatmap import heatmap_data, normalized, unit_order

@@ -224,3 +224,14 @@ def test_prediction_curve_translates_the_class_name():
     trace = _trace("GRU").with_probabilities(probs, ("negative", "positive"))
     fig = prediction_curve({"GRU": trace}, labels={"positive": "正面"})
     assert fig.layout.yaxis.title.text == "P(正面)" and "P(正面)" in fig.data[0].hovertemplate
+
+
+def test_sentence_titles_are_cut_before_escaping_and_english_keeps_its_spaces():
+    torch.manual_seed(0)
+    module = nn.GRU(4, 6).eval()
+    tokens = ["的"] * 59 + ["<b>"]  # 62 characters: the cut at 60 falls inside "<b>"
+    long = record(module, torch.randn(len(tokens), 4), tokens=tokens)[0]
+    english = ["I", "love", "this", "phone", ",", "but", "not", "3", "of", "it", "."]
+    short = record(module, torch.randn(len(english), 4), tokens=english)[0]
+    titles = [a.text for a in sentence_difference(long, short).layout.annotations[:2]]
+    assert titles == ["A: " + "的" * 59 + "&lt;", "B: I love this phone, but not 3 of it."]

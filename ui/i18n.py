@@ -323,7 +323,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-# Display strings for the viz builders (their ``labels=`` option); keys as in viz._common.DEFAULT_LABELS.
+# Display strings for the viz builders (their ``labels=`` option); keys as in viz.labels.DEFAULT_LABELS.
 VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {},  # the viz defaults are English
     "zh": {

@@ -6,9 +6,11 @@ from typing import NamedTuple
 
 import plotly.graph_objects as go
 
-from viz._common import empty_figure, has_state, state_label, text, title_notes
+from models.trace import Trace
 from viz.heatmap import HeatmapData, heatmap_data
+from viz.labels import state_label, text, title_notes
 from viz.overview import STACKED_MAX_COLUMNS, stacked_heatmaps
+from viz.plotly_helpers import empty_figure
 
 UIREVISION = "model_comparison"
 
@@ -22,13 +24,13 @@ class ComparisonData(NamedTuple):
 
 
 def comparison_data(
-    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    traces: Mapping[str, Trace], *, state: str = "hidden", layer: int = 0, direction: int = 0,
     order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> ComparisonData:
     """``state`` of each trace that has it (a GRU has no ``cell``), in the mapping's order."""
     names, rows = [], []
     for name, trace in traces.items():
-        if not has_state(trace, state) or trace.num_steps == 0:
+        if not trace.has_state(state) or trace.num_steps == 0:
             continue
         names.append(name)
         rows.append(heatmap_data(
@@ -38,7 +40,7 @@ def comparison_data(
 
 
 def model_comparison(
-    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    traces: Mapping[str, Trace], *, state: str = "hidden", layer: int = 0, direction: int = 0,
     order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Stacked heatmaps of ``state``, one row per model, sharing the token axis."""

@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from viz._common import check_position, text
+from models.trace import Trace
+from viz.labels import text
 
 CONVENTIONS = ("pytorch", "textbook")
 DECIMALS = 4  # digits shown in the filled-in equations
@@ -50,7 +51,7 @@ def _v(x: float) -> str:
 
 
 def step_equation(
-    trace, *, step: int, unit: int, layer: int = 0, direction: int = 0, convention: str = "pytorch",
+    trace: Trace, *, step: int, unit: int, layer: int = 0, direction: int = 0, convention: str = "pytorch",
     labels: Mapping[str, str] | None = None,
 ) -> StepEquation:
     """The numbers of ``step`` and ``unit``; the previous state is 0 at the first step read.
@@ -59,7 +60,7 @@ def step_equation(
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
-    check_position(trace, layer, direction)
+    trace.check_position(layer, direction)
     if not 0 <= step < trace.num_steps:
         raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
     if not 0 <= unit < trace.hidden_size:

@@ -7,17 +7,11 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import (
-    FLOAT,
-    GATE_COLOURS,
-    axis_layout,
-    check_position,
-    empty_figure,
-    state_label,
-    step_axis,
-    text,
-    title_notes,
-)
+from models.trace import Trace
+from viz.colours import GATE_COLOURS
+from viz.labels import state_label, text, title_notes
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 MAX_RETENTION_STEPS = 300  # the map is W x W cells; longer texts are shown as a window
 RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU keeps z of the old state
@@ -56,13 +50,13 @@ def retention_matrix(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
 
 
 def retention_data(
-    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    trace: Trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
     max_steps: int = MAX_RETENTION_STEPS,
 ) -> RetentionData | None:
     """The retention map of steps ``start .. start + max_steps - 1``; None for a vanilla RNN."""
     if trace.cell_type not in RETAIN_GATE:
         return None
-    check_position(trace, layer, direction)
+    trace.check_position(layer, direction)
     gate = RETAIN_GATE[trace.cell_type]
     first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
     stop = min(trace.num_steps, first + max_steps)
@@ -80,7 +74,7 @@ def retention_data(
 
 
 def retention_map(
-    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    trace: Trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
     max_steps: int = MAX_RETENTION_STEPS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Heatmap of retention: token written (s) on x, later step (t) on y, on [0, 1]."""

@@ -1,13 +1,15 @@
 """The gate saturation scatter (Karpathy et al. 2015): how often each unit's gate is near 0 or near 1."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import FLOAT, GATE_NAMES, SIGMOID_GATES, check_position, empty_figure, state_label, text
+from models.trace import GATE_NAMES, SIGMOID_GATES, Trace
+from viz.labels import state_label, text
+from viz.plotly_helpers import FLOAT, empty_figure
 
 LOW, HIGH = 0.1, 0.9  # the thresholds of Karpathy et al.
 UIREVISION = "gate_saturation"
@@ -27,7 +29,7 @@ class SaturationData(NamedTuple):
 
 
 def saturation_data(
-    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    traces: Trace | Iterable[Trace], *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
 ) -> SaturationData:
     """Fractions over the steps of one trace or of many, pooled as if concatenated along steps.
 
@@ -47,7 +49,7 @@ def saturation_data(
     above = {g: np.zeros(width, dtype=np.int64) for g in gates}
     steps = 0
     for trace in traces:
-        check_position(trace, layer, direction)
+        trace.check_position(layer, direction)
         if trace.hidden_size != width:
             raise ValueError(f"hidden sizes differ: {width} and {trace.hidden_size}")
         steps += trace.num_steps
@@ -67,7 +69,7 @@ def saturation_data(
 
 
 def gate_saturation(
-    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    traces: Trace | Iterable[Trace], *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
     labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One point per unit and gate: x = fraction of steps < low, y = fraction > high."""
@@ -129,6 +131,6 @@ def saturation_figure(data: SaturationData, *, title: str | None = None,
     return fig
 
 
-def _as_list(traces) -> list:
+def _as_list(traces: Trace | Iterable[Trace]) -> list[Trace]:
     """One trace or an iterable of traces, as a list."""
-    return [traces] if hasattr(traces, "cell_type") else list(traces)
+    return [traces] if isinstance(traces, Trace) else list(traces)
