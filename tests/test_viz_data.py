@@ -281,3 +281,14 @@ def test_prediction_data_defaults_to_the_last_label():
     assert data.label == "positive" and data.names == ("LSTM",)
     np.testing.assert_allclose(data.curves[0], [0.1, 0.6, 0.8])
     assert prediction_data({"LSTM": with_probs}, label="negative").curves[0][0] == pytest.approx(0.9)
+
+
+def test_saturation_counter_refuses_bad_thresholds_and_mixed_sizes():
+    from models.saturation import SaturationCounts
+
+    with pytest.raises(ValueError):
+        saturation_data(gru_trace(np.full((3, 2), 0.5)), low=0.6, high=0.3)
+    with pytest.raises(ValueError):
+        SaturationCounts(-0.1, 0.5)
+    with pytest.raises(ValueError, match="hidden sizes"):
+        saturation_data([gru_trace(np.full((3, 2), 0.5)), gru_trace(np.full((3, 4), 0.5))])

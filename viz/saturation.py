@@ -7,11 +7,11 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from models.trace import GATE_NAMES, SIGMOID_GATES, Trace
+from models.saturation import HIGH, LOW, SaturationCounts
+from models.trace import SIGMOID_GATES, Trace
 from viz.labels import state_label, text
 from viz.plotly_helpers import FLOAT, empty_figure
 
-LOW, HIGH = 0.1, 0.9  # the thresholds of Karpathy et al.
 UIREVISION = "gate_saturation"
 HEIGHT = 520
 MARKER_SIZE = 7
@@ -35,34 +35,19 @@ def saturation_data(
 
     Counts are summed trace by trace, so a corpus of thousands of traces needs no copy.
     """
-    if not 0.0 <= low <= high <= 1.0:
-        raise ValueError(f"need 0 <= low <= high <= 1, got low={low}, high={high}")
+    counts = SaturationCounts(low, high)
     traces = _as_list(traces)
-    if not traces:
-        return SaturationData((), {}, {}, 0, low, high)
     cell_types = {t.cell_type for t in traces}
     if len(cell_types) > 1:
         raise ValueError(f"traces mix cell types {sorted(cell_types)}")
-    gates = tuple(g for g in GATE_NAMES[traces[0].cell_type] if g in SIGMOID_GATES)
-    width = traces[0].hidden_size
-    below = {g: np.zeros(width, dtype=np.int64) for g in gates}
-    above = {g: np.zeros(width, dtype=np.int64) for g in gates}
-    steps = 0
     for trace in traces:
-        trace.check_position(layer, direction)
-        if trace.hidden_size != width:
-            raise ValueError(f"hidden sizes differ: {width} and {trace.hidden_size}")
-        steps += trace.num_steps
-        for g in gates:
-            values = trace.gates[g][layer, direction]  # (T, H)
-            below[g] += np.count_nonzero(values < low, axis=0)
-            above[g] += np.count_nonzero(values > high, axis=0)
-    total = max(steps, 1)
+        counts.add(trace, layer=layer, direction=direction)
+    fractions = counts.fractions()
     return SaturationData(
-        gates=gates,
-        left={g: (below[g] / total).astype(FLOAT) for g in gates},
-        right={g: (above[g] / total).astype(FLOAT) for g in gates},
-        steps=steps,
+        gates=tuple(fractions),
+        left={g: left.astype(FLOAT) for g, (left, _) in fractions.items()},
+        right={g: right.astype(FLOAT) for g, (_, right) in fractions.items()},
+        steps=counts.steps,
         low=low,
         high=high,
     )
