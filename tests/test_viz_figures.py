@@ -235,3 +235,24 @@ def test_sentence_titles_are_cut_before_escaping_and_english_keeps_its_spaces():
     short = record(module, torch.randn(len(english), 4), tokens=english)[0]
     titles = [a.text for a in sentence_difference(long, short).layout.annotations[:2]]
     assert titles == ["A: " + "的" * 59 + "&lt;", "B: I love this phone, but not 3 of it."]
+
+
+@pytest.mark.parametrize("convention,label", [
+    ("textbook", "update gate z (textbook: share of new)"), ("torch", "update gate z (PyTorch: share kept)"),
+])
+def test_every_view_of_the_gru_update_gate_says_its_convention(traces, convention, label):
+    gru = traces["GRU"]
+    assert gate_heatmap(gru, "update", convention=convention).layout.title.text == label
+    assert label in [a.text for a in gate_overview(gru, convention=convention).layout.annotations]
+    assert [label] in [list(h.y) for h in _heatmaps(step_animation(gru, convention=convention))]
+    assert _heatmaps(model_comparison({"GRU": gru}, state="update", convention=convention))[0].name == f"GRU: {label}"
+    assert label in [t.name for t in gate_saturation(gru, convention=convention).data]
+    kept = "1 − z (textbook z: share of new)" if convention == "textbook" else label
+    assert retention_map(gru, convention=convention).layout.title.text.endswith(f"product of the {kept} values")
+    assert label not in gate_heatmap(gru, "reset", convention=convention).layout.title.text
+
+
+def test_the_default_convention_is_the_textbooks(traces):
+    gru = traces["GRU"]
+    np.testing.assert_allclose(gate_heatmap(gru, "update").data[0].z, 1 - gru.gates["update"][0, 0].T, atol=1e-7)
+    assert "textbook" in gate_heatmap(gru, "update").layout.title.text

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from models.trace import DISPLAY_ORDER, Trace
+from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
 from viz.colours import colour_scale, unbounded_limit
 from viz.labels import state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure
@@ -50,13 +50,16 @@ class AnimationData(NamedTuple):
 
 def animation_data(
     trace: Trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+    convention: str = DEFAULT_CONVENTION,
 ) -> AnimationData:
-    """Frames for steps ``start .. start + max_frames - 1`` (clipped to the trace)."""
+    """Frames for steps ``start .. start + max_frames - 1`` (clipped to the trace); GRU z as ``convention``."""
     trace.check_position(layer, direction)
     names = tuple(sorted(DISPLAY_ORDER[trace.cell_type], key=lambda n: _KIND_ORDER[trace.state_kind(n)]))
     first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
     stop = min(trace.num_steps, first + max_frames)
-    stacked = np.stack([trace.state(n)[layer, direction, first:stop] for n in names], axis=1)  # (F, R, H)
+    stacked = np.stack(  # (F, R, H)
+        [trace.state(n, convention=convention)[layer, direction, first:stop] for n in names], axis=1,
+    )
     kinds = tuple(trace.state_kind(n) for n in names)
     limits = tuple(
         unbounded_limit(stacked[:, r]) if kind == "unbounded" else 1.0 for r, kind in enumerate(kinds)
@@ -104,14 +107,16 @@ def _frame_traces(data: AnimationData, f: int, names: list[str], labels, **optio
 
 def step_animation(
     trace: Trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
-    labels: Mapping[str, str] | None = None,
+    convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Play through the steps: one heatmap row per gate/state (units on x), a token strip on top."""
     title = text(labels, "title_animation", model=state_label(labels, trace.cell_type))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
-    data = animation_data(trace, layer=layer, direction=direction, start=start, max_frames=max_frames)
-    names = [state_label(labels, n) for n in data.names]
+    data = animation_data(
+        trace, layer=layer, direction=direction, start=start, max_frames=max_frames, convention=convention,
+    )
+    names = [state_label(labels, n, convention=convention) for n in data.names]
     rows = len(names)
     fig = make_subplots(
         rows=rows + 1, cols=1, vertical_spacing=0.04,

@@ -12,7 +12,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "candidate": "candidate",
     "output": "output gate o",
     "reset": "reset gate r",
-    "update": "update gate z",
+    "update_textbook": "update gate z (textbook: share of new)",
+    "update_torch": "update gate z (PyTorch: share kept)",
     "cell": "cell state c",
     "hidden": "hidden state h",
     "preactivation": "pre-activation a",
@@ -71,8 +72,9 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "colorbar_retention": "retention: 0 forgotten → 1 kept",
     "play": "▶ play",
     "pause": "❚❚ pause",
-    "convention_pytorch": "PyTorch convention: z is the share of the old state kept",
-    "convention_textbook": "Textbook convention: u = 1 − z is the share of the new candidate taken",
+    "kept_update_textbook": "1 − z (textbook z: share of new)",
+    "convention_torch": "PyTorch convention: z is the share of the old state kept",
+    "convention_textbook": "Textbook convention: z is the share of the new candidate taken (PyTorch's 1 − z)",
 }
 
 
@@ -82,10 +84,15 @@ def text(labels: Mapping[str, str] | None, key: str, **fmt: object) -> str:
     return template.format(**fmt) if fmt else template
 
 
-def state_label(labels: Mapping[str, str] | None, name: str) -> str:
-    """Display name of a gate, state or model; unknown names are shown as given."""
-    if name in (labels or {}) or name in DEFAULT_LABELS:
-        return text(labels, name)
+def state_label(labels: Mapping[str, str] | None, name: str, *, convention: str | None = None) -> str:
+    """Display name of a gate, state or model; unknown names are shown as given.
+
+    With ``convention`` (``models.trace.GRU_CONVENTIONS``), a name whose number depends on it, the GRU's
+    update gate, takes the label that says which convention is shown: key ``update_textbook``.
+    """
+    for key in ((f"{name}_{convention}",) if convention else ()) + (name,):
+        if key in (labels or {}) or key in DEFAULT_LABELS:
+            return text(labels, key)
     return name
 
 

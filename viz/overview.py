@@ -7,7 +7,7 @@ from typing import NamedTuple
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from models.trace import DISPLAY_ORDER, Trace
+from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
 from viz.heatmap import HeatmapData, heatmap_data, unit_labels, unit_order
 from viz.labels import position_note, state_label, text, title_notes
 from viz.plotly_helpers import empty_figure, heatmap_trace, row_colorbar
@@ -29,7 +29,8 @@ class OverviewData(NamedTuple):
 
 def overview_data(
     trace: Trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
-    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> OverviewData:
     """Rows of ``DISPLAY_ORDER[cell_type]``; the unit order is taken from the hidden state."""
     trace.check_position(layer, direction)
@@ -37,7 +38,7 @@ def overview_data(
     rows = tuple(
         heatmap_data(
             trace, name, layer=layer, direction=direction, normalize=normalize, units=units,
-            max_columns=max_columns, labels=labels,
+            max_columns=max_columns, convention=convention, labels=labels,
         )
         for name in DISPLAY_ORDER[trace.cell_type]
     )
@@ -46,7 +47,8 @@ def overview_data(
 
 def gate_overview(
     trace: Trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
-    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """All gates and states of one model, one heatmap row each with its own colour bar."""
     title = text(labels, "title_overview", model=state_label(labels, trace.cell_type),
@@ -55,10 +57,10 @@ def gate_overview(
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = overview_data(
         trace, layer=layer, direction=direction, order=order, normalize=normalize,
-        max_columns=max_columns, labels=labels,
+        max_columns=max_columns, convention=convention, labels=labels,
     )
     return stacked_heatmaps(
-        [(state_label(labels, row.name), row) for row in data.rows],
+        [(state_label(labels, row.name, convention=convention), row) for row in data.rows],
         title=title + title_notes(labels, width=data.rows[0].axis.width),
         labels=labels,
         uirevision=UIREVISION,
