@@ -73,7 +73,11 @@ def test_gate_heatmap_scales_by_meaning(traces):
     unit = gate_heatmap(traces["GRU"], "update", normalize="unit")
     assert "per-unit" in unit.data[0].colorbar.title.text
     ordered = gate_heatmap(traces["GRU"], "hidden", order="peak").data[0]
-    assert sorted(ordered.y, key=int) == [str(u) for u in range(6)]
+    hidden = traces["GRU"].hidden[0, 0]  # (T, H)
+    peaks = [max(range(len(TOKENS)), key=lambda step: abs(hidden[step, unit])) for unit in range(6)]
+    expected = sorted(range(6), key=lambda unit: (peaks[unit], unit))  # earliest peak first, ties as stored
+    assert list(ordered.y) == [str(u) for u in expected] != [str(u) for u in range(6)]
+    np.testing.assert_array_equal(ordered.z, hidden[:, expected].T)  # the rows carry their units' values
     assert fig_y_type(gate_heatmap(traces["GRU"], "hidden")) == "category"
 
 
