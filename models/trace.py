@@ -27,10 +27,10 @@ GRU (``r, z, n``)::
   Two traps. First, in PyTorch ``z_t`` is the share of the *old* state that is kept; many
   textbooks write ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``, where their ``z`` is our ``1 - z``.
   The trace stores PyTorch's ``z``; ``Trace.state("update", convention="textbook")`` gives the
-  textbook's ``1 - z``, so every view can show one convention and say which. Second, the reset gate multiplies ``(W_hn h_{t-1} + b_hn)``,
-  after the matmul and its bias, not ``h_{t-1}`` before it. That term is kept in
-  ``terms["reset_hidden"]``, and ``W_in x_t + b_in`` in ``terms["input_candidate"]``, so the
-  step equation can be shown, and checked, with real numbers.
+  textbook's ``1 - z``, so every view can show one convention and say which. Second, the reset
+  gate multiplies ``(W_hn h_{t-1} + b_hn)``, after the matmul and its bias, not ``h_{t-1}``
+  before it. That term is kept in ``terms["reset_hidden"]``, and ``W_in x_t + b_in`` in
+  ``terms["input_candidate"]``, so the step equation can be shown, and checked, with real numbers.
 
 RNN::
 
