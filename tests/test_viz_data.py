@@ -16,6 +16,7 @@ from viz.compare import comparison_data
 from viz.difference import difference_data
 from viz.equations import step_equation
 from viz.heatmap import heatmap_data, normalized, unit_order
+from viz.labels import sentence
 from viz.overview import overview_data
 from viz.prediction import prediction_data
 from viz.retention import MAX_RETENTION_STEPS, retention_data, retention_map, retention_matrix
@@ -360,3 +361,10 @@ def test_saturation_counter_refuses_bad_thresholds_and_mixed_sizes():
         SaturationCounts(-0.1, 0.5)
     with pytest.raises(ValueError, match="hidden sizes"):
         saturation_data([gru_trace(np.full((3, 2), 0.5)), gru_trace(np.full((3, 4), 0.5))])
+
+
+def test_sentence_spaces_english_words_only():
+    assert sentence(["我", "爱", "人工智能"]) == "我爱人工智能"
+    assert sentence(["I", "love", "this", "phone", ",", "but", "3", "的", "GPU", "很", "好", "."]) == (
+        "I love this phone, but 3的GPU很好.")
+    assert sentence([]) == ""

@@ -1,6 +1,7 @@
 """Every string a figure shows: the English defaults, the caller's translations, and small titles built from them."""
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
 
 from models.trace import Trace
@@ -113,7 +114,7 @@ def title_notes(labels: Mapping[str, str] | None, *, width: int = 1, window: tup
     return "".join(f" — {n}" for n in notes)
 
 
-_ASCII_WORD_END = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.;:!?)'\"")
+_ASCII_WORD_END = frozenset(string.ascii_letters + string.digits + ",.;:!?)'\"")  # a space may follow these
 
 
 def sentence(tokens: Sequence[str]) -> str:
