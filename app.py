@@ -7,8 +7,8 @@ import streamlit as st
 
 from models.pretrained import PretrainedError
 from ui import state
-from ui.i18n import t
-from ui.source import init_state, language_switch, source_section, text_notes, token_chips
+from ui.i18n import DEFAULT_LANG, t
+from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
 from ui.tabs import tabs_section
 
 
@@ -16,7 +16,8 @@ ICON = Path(__file__).resolve().parent / "ui" / "icon.png"  # a local file: Mate
 
 
 def main() -> None:
-    st.set_page_config(page_title="RNN · LSTM · GRU", page_icon=str(ICON), layout="wide")
+    page_lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)  # the radio below is not drawn yet
+    st.set_page_config(page_title=t(page_lang, "page_title"), page_icon=str(ICON), layout="wide")
     init_state()
     head, switch = st.columns([5, 1])
     with switch:

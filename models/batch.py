@@ -22,7 +22,6 @@ import csv
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,51 +29,11 @@ import torch
 from tqdm import tqdm
 
 from models.pretrained import ARCHS, PretrainedModel, load_pretrained
-from models.trace import GATE_NAMES, SIGMOID_GATES, Trace
+from models.saturation import HIGH, LOW, SaturationCounts
+from models.trace import Trace
 
-LOW, HIGH = 0.1, 0.9
 BATCH_TOKENS = 16384  # padded tokens per recording batch (B * T)
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens
-
-
-@dataclass
-class SaturationCounts:
-    """Running per-unit counts of saturated steps for each sigmoid gate of one model."""
-
-    low: float
-    high: float
-    steps: int = 0
-    below: dict[str, np.ndarray] = field(default_factory=dict)  # gate -> (H,) int64
-    above: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def add(self, trace: Trace) -> None:
-        for name, values in trace.gates.items():
-            if name not in SIGMOID_GATES:
-                continue
-            flat = values[0, 0]  # (T, H), layer 0, forward
-            below, above = (flat < self.low).sum(axis=0), (flat > self.high).sum(axis=0)
-            if name in self.below:
-                self.below[name] += below
-                self.above[name] += above
-            else:
-                self.below[name], self.above[name] = below.astype(np.int64), above.astype(np.int64)
-        self.steps += trace.num_steps
-
-    def summary(self) -> dict:
-        """{"steps": N, "gates": {gate: {"left": [H fractions], "right": [H fractions]}}}, for JSON."""
-        total = max(self.steps, 1)
-        return {"steps": self.steps, "gates": {
-            name: {"left": np.round(self.below[name] / total, 6).tolist(),
-                   "right": np.round(self.above[name] / total, 6).tolist()} for name in self.below}}
-
-    def rows(self, arch: str) -> list[dict]:
-        return [
-            {"model": arch, "gate": name, "unit": unit,
-             "left_saturated": round(float(self.below[name][unit] / self.steps), 6),
-             "right_saturated": round(float(self.above[name][unit] / self.steps), 6)}
-            for name in GATE_NAMES[arch] if name in self.below
-            for unit in range(len(self.below[name]))
-        ]
 
 
 def read_texts(path: Path, column: str | None) -> list[str]:

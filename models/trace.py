@@ -26,10 +26,11 @@ GRU (``r, z, n``)::
 
   Two traps. First, in PyTorch ``z_t`` is the share of the *old* state that is kept; many
   textbooks write ``h_t = (1 - z_t) h_{t-1} + z_t h~_t``, where their ``z`` is our ``1 - z``.
-  The trace stores PyTorch's ``z``. Second, the reset gate multiplies ``(W_hn h_{t-1} + b_hn)``,
-  after the matmul and its bias, not ``h_{t-1}`` before it. That term is kept in
-  ``terms["reset_hidden"]``, and ``W_in x_t + b_in`` in ``terms["input_candidate"]``, so the
-  step equation can be shown, and checked, with real numbers.
+  The trace stores PyTorch's ``z``; ``Trace.state("update", convention="textbook")`` gives the
+  textbook's ``1 - z``, so every view can show one convention and say which. Second, the reset
+  gate multiplies ``(W_hn h_{t-1} + b_hn)``, after the matmul and its bias, not ``h_{t-1}``
+  before it. That term is kept in ``terms["reset_hidden"]``, and ``W_in x_t + b_in`` in
+  ``terms["input_candidate"]``, so the step equation can be shown, and checked, with real numbers.
 
 RNN::
 
@@ -60,16 +61,43 @@ TERM_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 SIGMOID_GATES = frozenset({"input", "forget", "output", "reset", "update"})
 """Gates squashed by a sigmoid, so their values lie in [0, 1]."""
+UNBOUNDED_STATES = frozenset({"cell", "preactivation", "reset_hidden", "input_candidate"})
+"""States and terms no squashing function bounds (a ReLU RNN's hidden state is one too)."""
+DISPLAY_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {  # every gate and state a view shows, top to bottom: sigmoid gates, candidate, states
+        "lstm": ("input", "forget", "output", "candidate", "cell", "hidden"),
+        "gru": ("update", "reset", "candidate", "hidden"),
+        "rnn": ("hidden",),
+    }
+)
+
+GRU_CONVENTIONS = ("textbook", "torch")
+"""How the GRU's update gate z is shown.
+
+"torch": PyTorch's z, the share of the old state kept, h_t = (1 - z_t) n_t + z_t h_{t-1}.
+"textbook": the teaching material's z, the share of the new candidate taken,
+h_t = (1 - z_t) h_{t-1} + z_t n_t; it is 1 - (PyTorch's z).
+"""
+DEFAULT_CONVENTION = "textbook"
+CONVENTION_GATE = "update"  # the one gate whose number depends on the convention
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory of ``array``: its ``.base`` followed through every numpy view."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _frozen(array: np.ndarray, name: str, ndim: int) -> np.ndarray:
-    """A read-only float32 array: the array itself if it is one already, else a read-only copy.
+    """A read-only float32 array: the array itself if nothing can change it, else a read-only copy.
 
-    A read-only view is kept as it is; ``record`` makes its buffers read-only at the root, so
-    their views can never be made writable again.
+    A read-only view of a writable array could still be changed through that array, so the
+    owner at the root of the views is checked, not the view's own flag. ``record`` makes its
+    buffers read-only at the root, so its arrays are kept without a copy.
     """
     out = np.asarray(array)
-    if out.dtype != np.float32 or out.flags.writeable:
+    if out.dtype != np.float32 or out.flags.writeable or _root(out).flags.writeable:
         out = np.array(out, dtype=np.float32, copy=True)
     if out.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} axes, got shape {out.shape}")
@@ -159,6 +187,51 @@ class Trace:
     @property
     def hidden_size(self) -> int:
         return self.hidden.shape[3]
+
+    def state(self, name: str, *, convention: str = "torch") -> np.ndarray:
+        """The (L, D, T, H) array of a gate, term, ``cell`` or ``hidden``; KeyError if this cell has none.
+
+        ``convention`` ("torch" or "textbook", see ``GRU_CONVENTIONS``) changes only the GRU's
+        update gate: "textbook" gives ``1 - z``, read-only like the rest.
+        """
+        if convention not in GRU_CONVENTIONS:
+            raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
+        if name in self.gates:
+            values = self.gates[name]
+            if convention == "textbook" and self.cell_type == "gru" and name == CONVENTION_GATE:
+                values = 1.0 - values  # float32, like the gate
+                values.setflags(write=False)
+            return values
+        if name in self.terms:
+            return self.terms[name]
+        if name == "cell" and self.cell is not None:
+            return self.cell
+        if name == "hidden":
+            return self.hidden
+        raise KeyError(f"a {self.cell_type} trace has no {name!r}")
+
+    def has_state(self, name: str) -> bool:
+        """Whether ``state(name)`` exists for this cell type."""
+        try:
+            self.state(name)
+        except KeyError:
+            return False
+        return True
+
+    def state_kind(self, name: str) -> str:
+        """'gate' (sigmoid, [0, 1]), 'tanh' ([-1, 1]) or 'unbounded' (cell, terms, a ReLU RNN's hidden)."""
+        if name in SIGMOID_GATES:
+            return "gate"
+        if name in UNBOUNDED_STATES or (name == "hidden" and self.nonlinearity == "relu"):
+            return "unbounded"
+        return "tanh"
+
+    def check_position(self, layer: int, direction: int) -> None:
+        """Raise IndexError for a layer or direction this trace does not have."""
+        if not 0 <= layer < self.num_layers:
+            raise IndexError(f"layer {layer} out of range for {self.num_layers} layers")
+        if not 0 <= direction < self.num_directions:
+            raise IndexError(f"direction {direction} out of range for {self.num_directions} directions")
 
     def states(self) -> dict[str, np.ndarray]:
         """Every recorded vector by name: the gates, then ``cell`` (LSTM) and ``hidden``."""

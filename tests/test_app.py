@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from pathlib import Path
@@ -14,10 +15,15 @@ from streamlit.testing.v1 import AppTest
 from ui import state
 from ui.i18n import STRINGS, VIZ_LABELS, t
 from ui.source import EXAMPLES, MOSTLY_UNKNOWN, SOME_UNKNOWN
-from viz._common import DEFAULT_LABELS, escape
+from viz.labels import DEFAULT_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NUMBER = re.compile(r"-?\d+\.\d{4}")  # a filled-in number in the step equations
+
+
+def escape(token: str) -> str:
+    """A token as the figures write it in Plotly's pseudo-HTML."""
+    return html.escape(token, quote=False)
 
 
 @pytest.fixture(autouse=True)
@@ -207,29 +213,59 @@ def test_inside_one_step_shows_the_equations_with_numbers():
 
 def test_gru_convention_switch_changes_what_is_shown():
     at = run_app(tab=tab("tab_step"), step_model="gru")
-    pytorch = VIZ_LABELS["zh"]["convention_pytorch"]
+    torch_form = VIZ_LABELS["zh"]["convention_torch"]
     textbook = VIZ_LABELS["zh"]["convention_textbook"]
-    assert t("zh", "convention_shown", label=pytorch) in messages(at)
-    before = [latex.value for latex in at.latex]
-    at.radio(key="step_convention_zh").set_value("textbook").run()
-    assert not at.exception
+    assert at.radio(key="convention_zh").value == "textbook"  # the teaching material's form by default
     assert t("zh", "convention_shown", label=textbook) in messages(at)
+    before = [latex.value for latex in at.latex]
+    at.radio(key="convention_zh").set_value("torch").run()
+    assert not at.exception
+    assert t("zh", "convention_shown", label=torch_form) in messages(at)
     after = [latex.value for latex in at.latex]
-    assert any("u_t = 1 - z_t" in f for f in after) and not any("u_t" in f for f in before)
+    assert any(r"z_t = 1 - \sigma" in f for f in before) and not any(r"z_t = 1 - \sigma" in f for f in after)
+    assert any(r"h_t = (1 - z_t) \, n_t" in f for f in after) and not any(r"h_t = (1 - z_t) \, n_t" in f for f in before)
     quantities = list(at.dataframe[0].value.iloc[:, 0])  # named as the formulas write them
     assert "W_hn h_{t-1} + b_hn" in quantities and "h_{t-1}" in quantities and "reset_hidden" not in quantities
 
 
+def test_one_convention_governs_every_tab():
+    at = run_app(read_model="gru", memory_model="gru")
+    titles = [fig["layout"]["title"]["text"] for fig in chart_specs(at)]
+    assert any(title.startswith(VIZ_LABELS["zh"]["update_textbook"]) for title in titles)
+    at.radio(key="convention_zh").set_value("torch").run()
+    assert not at.exception
+    titles = [fig["layout"]["title"]["text"] for fig in chart_specs(at)]
+    assert any(title.startswith(VIZ_LABELS["zh"]["update_torch"]) for title in titles)
+    assert not any(VIZ_LABELS["zh"]["update_textbook"] in title for title in titles)
+    animation = next(fig for fig in chart_specs(at) if fig.get("frames"))
+    assert [VIZ_LABELS["zh"]["update_torch"]] in [d.get("y") for d in animation["data"]]
+    at.session_state["tab"] = tab("tab_memory")
+    at.run()
+    retention, saturation, corpus = chart_specs(at)
+    assert VIZ_LABELS["zh"]["update_torch"] in retention["layout"]["title"]["text"]
+    assert VIZ_LABELS["zh"]["update_torch"] in {d.get("name") for d in saturation["data"]}
+    assert VIZ_LABELS["zh"]["update_torch"] in {d.get("name") for d in corpus["data"]}
+
+
 def test_translated_choices_survive_a_language_switch():
     at = run_app(tab=tab("tab_step"), step_model="gru")
-    at.radio(key="step_convention_zh").set_value("textbook").run()
+    at.radio(key="convention_zh").set_value("torch").run()
     at.radio(key="mode_zh").set_value("char").run()
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
-    assert at.radio(key="step_convention_en").value == "textbook" and at.radio(key="mode_en").value == "char"
-    assert any("u_t = 1 - z_t" in latex.value for latex in at.latex)
+    assert at.radio(key="convention_en").value == "torch" and at.radio(key="mode_en").value == "char"
+    assert any(r"h_t = (1 - z_t) \, n_t" in latex.value for latex in at.latex)
     at.radio(key="lang").set_value("zh").run()
-    assert at.radio(key="step_convention_zh").value == "textbook" and at.radio(key="mode_zh").value == "char"
+    assert at.radio(key="convention_zh").value == "torch" and at.radio(key="mode_zh").value == "char"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_about_tab_explains_the_two_gru_conventions(lang):
+    at = run_app(tab=tab("tab_about", lang), lang=lang)
+    assert not at.exception
+    assert t(lang, "convention_about", choice=t(lang, "convention")) in [m.value for m in at.markdown]
+    formulas = [latex.value.strip("$\n ") for latex in at.latex]
+    assert r"h_t = (1 - z_t) \, h_{t-1} + z_t \, n_t" in formulas and r"h_t = (1 - z_t) \, n_t + z_t \, h_{t-1}" in formulas
 
 
 def test_rnn_memory_tab_explains_there_is_no_gate():

@@ -201,17 +201,18 @@ def test_page_draws_updates_and_plays(server_url):
             _open_tab(page, "Inside one step", "What happens inside one step")
             _screenshot(page, "09_step_en.png")
 
-            # A teacher's GRU convention choice survives switching the language there and back.
+            # A teacher's GRU convention choice (the page's one, above the tabs) survives switching the
+            # language there and back. The textbook form is the default; PyTorch's is one click away.
             page.get_by_text("GRU", exact=True).last.click()
             _poll(page, lambda s: s["idle"], "the GRU step")
-            page.get_by_text(t("en", "convention_textbook"), exact=True).click()
-            textbook = _wait_formulas(page, lambda found: any("u_t = 1 - z_t" in f for f in found), "textbook")[-1]
+            page.get_by_text(t("en", "convention_torch"), exact=True).click()
+            torch_form = _wait_formulas(page, lambda found: any(r"(1 - z_t) \, n_t" in f for f in found), "PyTorch")[-1]
             for lang, heading in (("zh", "一步之内发生了什么"), ("en", "What happens inside one step")):
                 page.get_by_text("中文" if lang == "zh" else "English", exact=True).click()
                 page.get_by_text(heading, exact=True).wait_for(timeout=TIMEOUT * 1000)
                 _poll(page, lambda s: s["idle"], f"the step tab in {lang}")
-                assert page.evaluate(FORMULAS)[-1] == textbook, lang
-                checked = page.get_by_role("radio", name=t(lang, "convention_textbook"), exact=True)
+                assert page.evaluate(FORMULAS)[-1] == torch_form, lang
+                checked = page.get_by_role("radio", name=t(lang, "convention_torch"), exact=True)
                 assert checked.is_checked(), lang  # and the page shows which form is chosen
 
             _open_tab(page, "Read", "LSTM reads the text")

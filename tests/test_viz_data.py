@@ -10,13 +10,17 @@ from torch import nn
 
 from models.record import record
 from models.trace import Trace
-from viz._common import MAX_COLUMNS, pool_steps, step_axis
+from viz.steps import MAX_COLUMNS, pool_steps, step_axis
+from viz.animation import animation_data
+from viz.compare import comparison_data
 from viz.difference import difference_data
 from viz.equations import step_equation
 from viz.heatmap import heatmap_data, normalized, unit_order
+from viz.labels import sentence
+from viz.overview import overview_data
 from viz.prediction import prediction_data
-from viz.retention import MAX_RETENTION_STEPS, retention_data, retention_matrix
-from viz.saturation import saturation_data
+from viz.retention import MAX_RETENTION_STEPS, retention_data, retention_map, retention_matrix
+from viz.saturation import saturation_data, saturation_from_fractions
 
 TOL = 1e-5
 
@@ -234,15 +238,80 @@ def test_gru_textbook_convention_gives_the_same_hidden_state():
     trace = recorded(nn.GRU, bidirectional=True)
     for direction in (0, 1):
         for step in range(trace.num_steps):
-            torch_form = step_equation(trace, step=step, unit=4, direction=direction)
+            torch_form = step_equation(trace, step=step, unit=4, direction=direction, convention="torch")
             book = step_equation(trace, step=step, unit=4, direction=direction, convention="textbook")
             assert torch_form.max_error < TOL and book.max_error < TOL
-            assert book.recomputed["h"] == pytest.approx(torch_form.recomputed["h"], abs=1e-12)
-            assert book.values["u"] == pytest.approx(1 - torch_form.values["z"])
-    assert torch_form.convention_label != book.convention_label
-    assert "u_t" in book.formulas[1] and "z_t" in torch_form.formulas[1]
-    with pytest.raises(ValueError):
-        step_equation(trace, step=0, unit=0, convention="keras")
+            assert book.recomputed["h"] == pytest.approx(torch_form.recomputed["h"], abs=1e-6)
+            assert book.values["z"] == pytest.approx(1 - torch_form.values["z"], abs=1e-7)
+            assert torch_form.values["z"] == pytest.approx(float(trace.gates["update"][0, direction, step, 4]))
+    assert book.formulas[1] == r"h_t = (1 - z_t) \, h_{t+1} + z_t \, n_t"  # the last one read: backward
+    assert torch_form.formulas[1] == r"h_t = (1 - z_t) \, n_t + z_t \, h_{t+1}"
+    assert book.definitions[1] == r"z_t = 1 - \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t+1} + b_{hz})"
+    assert torch_form.definitions[1] == r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t+1} + b_{hz})"
+    assert "textbook" in book.convention_label.lower() and "pytorch" in torch_form.convention_label.lower()
+    assert step_equation(trace, step=0, unit=0).convention == "textbook"  # the teaching material's, by default
+    for wrong in ("keras", "pytorch"):
+        with pytest.raises(ValueError):
+            step_equation(trace, step=0, unit=0, convention=wrong)
+
+
+# the GRU convention: exact numbers ----------------------------------------------------------------
+
+UPDATE = np.array([[0.125, 0.75], [0.25, 1.0], [0.5, 0.0], [0.875, 0.5]])  # (T=4, H=2) PyTorch's z, exact in binary
+BOOK = 1.0 - UPDATE  # the textbook's z: [[0.875, 0.25], [0.75, 0.0], [0.5, 1.0], [0.125, 0.5]]
+
+
+def test_heatmap_overview_and_comparison_data_flip_only_the_update_gate():
+    trace = gru_trace(UPDATE)
+    for convention, expected in (("torch", UPDATE), ("textbook", BOOK)):
+        np.testing.assert_array_equal(heatmap_data(trace, "update", convention=convention).values, expected.T)
+        rows = {row.name: row for row in overview_data(trace, convention=convention).rows}
+        np.testing.assert_array_equal(rows["update"].values, expected.T)
+        compared = comparison_data({"GRU": trace}, state="update", convention=convention)
+        np.testing.assert_array_equal(compared.rows[0].values, expected.T)
+    reset = np.arange(8, dtype=np.float32).reshape(1, 1, 4, 2) / 8
+    other = Trace("gru", trace.tokens, hidden=trace.hidden, gates={**trace.gates, "reset": reset}, terms=trace.terms)
+    np.testing.assert_array_equal(heatmap_data(other, "reset", convention="textbook").values, reset[0, 0].T)
+
+
+def test_animation_data_flips_the_update_gate():
+    trace = gru_trace(UPDATE)
+    book, torch_form = animation_data(trace), animation_data(trace, convention="torch")
+    row = book.names.index("update")
+    np.testing.assert_array_equal(book.values[:, row], BOOK)
+    np.testing.assert_array_equal(torch_form.values[:, row], UPDATE)
+
+
+def test_saturation_counts_the_shown_update_gate():
+    trace = gru_trace(UPDATE[:, :1])  # z = 0.125, 0.25, 0.5, 0.875; textbook 0.875, 0.75, 0.5, 0.125
+    torch_form = saturation_data(trace, low=0.3, high=0.7, convention="torch")
+    book = saturation_data(trace, low=0.3, high=0.7)
+    np.testing.assert_array_equal([torch_form.left["update"][0], torch_form.right["update"][0]], [0.5, 0.25])
+    np.testing.assert_array_equal([book.left["update"][0], book.right["update"][0]], [0.25, 0.5])
+    np.testing.assert_array_equal(book.left["reset"], torch_form.left["reset"])
+
+
+def test_precomputed_saturation_swaps_the_update_gates_sides_in_the_textbook_form():
+    rows = {"reset": {"left": [0.1, 0.2], "right": [0.3, 0.4]}, "update": {"left": [0.5, 0.0], "right": [0.25, 1.0]}}
+    book = saturation_from_fractions(rows, steps=8, low=0.1, high=0.9)
+    np.testing.assert_array_equal(book.left["update"], np.float32([0.25, 1.0]))
+    np.testing.assert_array_equal(book.right["update"], np.float32([0.5, 0.0]))
+    np.testing.assert_array_equal(book.left["reset"], np.float32([0.1, 0.2]))
+    torch_form = saturation_from_fractions(rows, steps=8, low=0.1, high=0.9, convention="torch")
+    np.testing.assert_array_equal(torch_form.left["update"], np.float32([0.5, 0.0]))
+    with pytest.raises(ValueError, match="low \\+ high = 1"):
+        saturation_from_fractions(rows, steps=8, low=0.1, high=0.8)
+    lstm = {"forget": {"left": [0.5], "right": [0.25]}}  # no update gate: any thresholds
+    assert saturation_from_fractions(lstm, steps=8, low=0.1, high=0.8).left["forget"][0] == 0.5
+
+
+def test_gru_retention_is_the_kept_share_whatever_the_convention():
+    trace = gru_trace(UPDATE)
+    expected = (UPDATE[1, 0] * UPDATE[2, 0] * UPDATE[3, 0] + UPDATE[1, 1] * UPDATE[2, 1] * UPDATE[3, 1]) / 2
+    assert retention_data(trace).matrix[3, 0] == pytest.approx(expected)  # products of PyTorch's z
+    book = retention_map(trace, convention="textbook")
+    torch_form = retention_map(trace, convention="torch")
+    np.testing.assert_array_equal(book.data[0].z, torch_form.data[0].z)
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -281,3 +350,21 @@ def test_prediction_data_defaults_to_the_last_label():
     assert data.label == "positive" and data.names == ("LSTM",)
     np.testing.assert_allclose(data.curves[0], [0.1, 0.6, 0.8])
     assert prediction_data({"LSTM": with_probs}, label="negative").curves[0][0] == pytest.approx(0.9)
+
+
+def test_saturation_counter_refuses_bad_thresholds_and_mixed_sizes():
+    from models.saturation import SaturationCounts
+
+    with pytest.raises(ValueError):
+        saturation_data(gru_trace(np.full((3, 2), 0.5)), low=0.6, high=0.3)
+    with pytest.raises(ValueError):
+        SaturationCounts(-0.1, 0.5)
+    with pytest.raises(ValueError, match="hidden sizes"):
+        saturation_data([gru_trace(np.full((3, 2), 0.5)), gru_trace(np.full((3, 4), 0.5))])
+
+
+def test_sentence_spaces_english_words_only():
+    assert sentence(["我", "爱", "人工智能"]) == "我爱人工智能"
+    assert sentence(["I", "love", "this", "phone", ",", "but", "3", "的", "GPU", "很", "好", "."]) == (
+        "I love this phone, but 3的GPU很好.")
+    assert sentence([]) == ""

@@ -73,7 +73,11 @@ def test_gate_heatmap_scales_by_meaning(traces):
     unit = gate_heatmap(traces["GRU"], "update", normalize="unit")
     assert "per-unit" in unit.data[0].colorbar.title.text
     ordered = gate_heatmap(traces["GRU"], "hidden", order="peak").data[0]
-    assert sorted(ordered.y, key=int) == [str(u) for u in range(6)]
+    hidden = traces["GRU"].hidden[0, 0]  # (T, H)
+    peaks = [max(range(len(TOKENS)), key=lambda step: abs(hidden[step, unit])) for unit in range(6)]
+    expected = sorted(range(6), key=lambda unit: (peaks[unit], unit))  # earliest peak first, ties as stored
+    assert list(ordered.y) == [str(u) for u in expected] != [str(u) for u in range(6)]
+    np.testing.assert_array_equal(ordered.z, hidden[:, expected].T)  # the rows carry their units' values
     assert fig_y_type(gate_heatmap(traces["GRU"], "hidden")) == "category"
 
 
@@ -224,3 +228,35 @@ def test_prediction_curve_translates_the_class_name():
     trace = _trace("GRU").with_probabilities(probs, ("negative", "positive"))
     fig = prediction_curve({"GRU": trace}, labels={"positive": "正面"})
     assert fig.layout.yaxis.title.text == "P(正面)" and "P(正面)" in fig.data[0].hovertemplate
+
+
+def test_sentence_titles_are_cut_before_escaping_and_english_keeps_its_spaces():
+    torch.manual_seed(0)
+    module = nn.GRU(4, 6).eval()
+    tokens = ["的"] * 59 + ["<b>"]  # 62 characters: the cut at 60 falls inside "<b>"
+    long = record(module, torch.randn(len(tokens), 4), tokens=tokens)[0]
+    english = ["I", "love", "this", "phone", ",", "but", "not", "3", "of", "it", "."]
+    short = record(module, torch.randn(len(english), 4), tokens=english)[0]
+    titles = [a.text for a in sentence_difference(long, short).layout.annotations[:2]]
+    assert titles == ["A: " + "的" * 59 + "&lt;", "B: I love this phone, but not 3 of it."]
+
+
+@pytest.mark.parametrize("convention,label", [
+    ("textbook", "update gate z (textbook: share of new)"), ("torch", "update gate z (PyTorch: share kept)"),
+])
+def test_every_view_of_the_gru_update_gate_says_its_convention(traces, convention, label):
+    gru = traces["GRU"]
+    assert gate_heatmap(gru, "update", convention=convention).layout.title.text == label
+    assert label in [a.text for a in gate_overview(gru, convention=convention).layout.annotations]
+    assert [label] in [list(h.y) for h in _heatmaps(step_animation(gru, convention=convention))]
+    assert _heatmaps(model_comparison({"GRU": gru}, state="update", convention=convention))[0].name == f"GRU: {label}"
+    assert label in [t.name for t in gate_saturation(gru, convention=convention).data]
+    kept = "1 − z (textbook z: share of new)" if convention == "textbook" else label
+    assert retention_map(gru, convention=convention).layout.title.text.endswith(f"product of the {kept} values")
+    assert label not in gate_heatmap(gru, "reset", convention=convention).layout.title.text
+
+
+def test_the_default_convention_is_the_textbooks(traces):
+    gru = traces["GRU"]
+    np.testing.assert_allclose(gate_heatmap(gru, "update").data[0].z, 1 - gru.gates["update"][0, 0].T, atol=1e-7)
+    assert "textbook" in gate_heatmap(gru, "update").layout.title.text

@@ -8,6 +8,7 @@ from models.pretrained import ARCHS
 from ui import state
 from ui.common import MODEL_NAMES, SUITE_COLUMNS, spread
 from ui.i18n import t
+from viz.equations import GRU_UPDATE
 
 FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
 CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout")
@@ -70,6 +71,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
         for arch in ARCHS
     }
     st.dataframe(pd.DataFrame(settings).astype(str), key="about_settings")
+    _convention_note(lang)
 
 
 def _row(lang: str, name: str, test: dict, parameters: int | None, seconds: float | None) -> dict:
@@ -94,3 +96,12 @@ def _formatted(value, template: str) -> str:
 
 def _setting(name: str, value):
     return _formatted(value, "{:.0f}") if name == "seconds" else value
+
+
+def _convention_note(lang: str) -> None:
+    """The GRU's two conventions side by side: which number z is in each, and the update it appears in."""
+    st.markdown(f"**{t(lang, 'convention_heading')}**")
+    st.markdown(t(lang, "convention_about", choice=t(lang, "convention")))
+    for col, convention in zip(st.columns(len(GRU_UPDATE)), GRU_UPDATE):
+        col.caption(t(lang, f"convention_{convention}_formula"))
+        col.latex(GRU_UPDATE[convention].format(prev="t-1"))

@@ -1,8 +1,6 @@
 """The Compare tab: RNN, LSTM and GRU on the same tokens — predictions, curves, one state side by side."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from models.pretrained import ARCHS
@@ -15,12 +13,7 @@ from viz.prediction import prediction_curve
 STATES = ("hidden", "cell")  # the cell state exists only in the LSTM; the figure says so
 
 
-@dataclass(frozen=True)
-class CompareChoices:
-    state: str
-
-
-def compare_tab(lang: str, text: str, mode: str) -> CompareChoices:
+def compare_tab(lang: str, text: str, mode: str) -> None:
     models = state.load_models()
     analyses = {arch: state.analyze(arch, text, mode).analysis for arch in ARCHS}
     labels = viz_labels(lang)
@@ -46,4 +39,3 @@ def compare_tab(lang: str, text: str, mode: str) -> CompareChoices:
         lang, t(lang, "state"), STATES, "compare_state", lambda s: labels.get(s, s), horizontal=True,
     )
     show(model_comparison(traces, state=chosen, labels=labels), key="compare_states")
-    return CompareChoices(chosen)

@@ -9,7 +9,7 @@ LANG_NAMES: Mapping[str, str] = {"zh": "中文", "en": "English"}
 
 STRINGS: Mapping[str, Mapping[str, str]] = {
     "zh": {
-        "page_title": "RNN 门控可视化",
+        "page_title": "RNN · LSTM · GRU 门控可视化",
         "title": "看见循环神经网络的门：RNN · LSTM · GRU",
         "intro": "输入一句话，看三个训练好的情感分类模型（普通 RNN、LSTM、GRU）如何一个词一个词地读它："
                  "每一步的每个门、每个状态，以及模型此刻的判断。图中的数字就是模型真实算出的数字。",
@@ -86,7 +86,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "explain_cell": "细胞状态 c：LSTM 的长期记忆，c = f·c₍ₜ₋₁₎ + i·g。",
         "explain_hidden": "隐藏状态 h：每一步对外的输出；最后一个词的 h 送进分类层得出情感。",
         "explain_reset": "重置门 r：计算候选值时，上一步的状态用多少（接近 0 = 只看当前词）。",
-        "explain_update": "更新门 z（PyTorch 写法）：保留多少旧状态；1 − z 是采纳新候选值的比例。",
+        "explain_update_textbook": "更新门 z（教材写法）：采纳多少新候选值；1 − z 是保留旧状态的比例。",
+        "explain_update_torch": "更新门 z（PyTorch 写法）：保留多少旧状态；1 − z 是采纳新候选值的比例。",
         "explain_candidate_gru": "候选值 n：由当前词和被重置门筛过的旧状态算出的新内容（−1 到 1）。",
         "explain_hidden_rnn": "隐藏状态 h：普通 RNN 只有这一个状态，h = tanh(W x + U h₍ₜ₋₁₎ + b)，没有门。",
         "animation_heading": "逐步动画",
@@ -104,8 +105,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "step_token": "第几个词",
         "step_unit": "第几个隐藏单元（0–{last}）",
         "convention": "GRU 公式写法",
-        "convention_pytorch": "PyTorch 写法（z 保留旧状态）",
-        "convention_textbook": "教材写法（u = 1 − z 采纳新内容）",
+        "convention_help": "两种写法的 z 互为 1 − z，算出的隐藏状态完全一样。每一页、每张图都按这里选的写法显示。",
+        "convention_textbook": "教材写法（z = 采纳新内容的比例）",
+        "convention_torch": "PyTorch 写法（z = 保留旧状态的比例）",
         "convention_shown": "当前显示：{label}",
         "general_formulas": "一般公式",
         "filled_formulas": "代入第 {step} 个词“{token}”、第 {unit} 个单元的真实数字",
@@ -129,7 +131,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         # memory
         "memory_heading": "记忆能保留多久",
         "retention_caption": "第 s 个词写下的内容，到第 t 步还剩多少：沿途门值的乘积（对所有单元取平均）。"
-                             "LSTM 用遗忘门 f，GRU 用更新门 z（PyTorch 写法中 z 是保留旧状态的比例）。",
+                             "LSTM 用遗忘门 f，GRU 用它保留旧状态的比例：教材写法的 1 − z，也就是 PyTorch 写法的 z。"
+                             "两种写法下这张图的数字都一样，只是名字不同。",
         "no_retention_rnn": "普通 RNN 没有门，无法直接读出“保留了多少”：它每一步都把整个状态重新混合一遍。请选择 LSTM 或 GRU。",
         "saturation_heading": "门的饱和程度（本段文本）",
         "corpus_saturation_heading": "门的饱和程度（整个测试集）",
@@ -172,9 +175,17 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "faithful_ok": "max |Δh| = {error:.1e} ✓",
         "faithful_bad": "max |Δh| = {error:.1e} ✗",
         "config_heading": "结构与训练设置",
+        "convention_heading": "GRU 更新门的两种写法",
+        "convention_about": "PyTorch 和许多教材（包括本页依据的教学材料）把 GRU 的更新门 z 写成相反的两个数。"
+                            "教材写法里 z 是采纳新候选值的比例；PyTorch 写法里 z 是保留旧状态的比例。"
+                            "所以教材的 z = 1 − PyTorch 的 z：同一个数字在两种写法里意思正好相反，"
+                            "而两种写法算出的隐藏状态完全一样。页面上方的“{choice}”决定所有标签页、所有图用哪一种，"
+                            "默认是教材写法。模型实际算的是 PyTorch 的 z，教材写法显示的是 1 − z。",
+        "convention_textbook_formula": "教材写法",
+        "convention_torch_formula": "PyTorch 写法",
     },
     "en": {
-        "page_title": "RNN gates",
+        "page_title": "RNN · LSTM · GRU gates",
         "title": "See inside recurrent networks: RNN · LSTM · GRU",
         "intro": "Type a sentence and watch three trained sentiment classifiers (a vanilla RNN, an LSTM and a GRU) "
                  "read it word by word: every gate and state at every step, next to what each model predicts. "
@@ -260,8 +271,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "explain_cell": "Cell state c: the LSTM's long-term memory, c = f·c₍ₜ₋₁₎ + i·g.",
         "explain_hidden": "Hidden state h: the output at each step; the last token's h goes to the classifier.",
         "explain_reset": "Reset gate r: how much of the previous state goes into the candidate (near 0 = this token only).",
-        "explain_update": "Update gate z (PyTorch's form): the share of the old state kept; 1 − z is the share of the "
-                          "new candidate taken.",
+        "explain_update_textbook": "Update gate z (textbook form): the share of the new candidate taken; 1 − z is the "
+                                   "share of the old state kept.",
+        "explain_update_torch": "Update gate z (PyTorch's form): the share of the old state kept; 1 − z is the share of "
+                                "the new candidate taken.",
         "explain_candidate_gru": "Candidate n: new content from this token and the reset-filtered old state (−1 to 1).",
         "explain_hidden_rnn": "Hidden state h: a vanilla RNN has only this state, h = tanh(W x + U h₍ₜ₋₁₎ + b), no gates.",
         "animation_heading": "Step by step",
@@ -278,8 +291,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "step_token": "Token",
         "step_unit": "Hidden unit (0–{last})",
         "convention": "GRU formula convention",
-        "convention_pytorch": "PyTorch (z keeps the old state)",
-        "convention_textbook": "textbook (u = 1 − z takes the new content)",
+        "convention_help": "The two forms' z are 1 − z of each other and give the same hidden state. Every tab and "
+                           "every chart shows the form chosen here.",
+        "convention_textbook": "textbook (z = share of the new content taken)",
+        "convention_torch": "PyTorch (z = share of the old state kept)",
         "convention_shown": "Shown: {label}",
         "general_formulas": "The general formulas",
         "filled_formulas": "With the real numbers of token {step} “{token}”, unit {unit}",
@@ -301,8 +316,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "metric_cosine": "cosine",
         "memory_heading": "How long is something remembered",
         "retention_caption": "How much of what token s wrote is left at step t: the product of the gate values in "
-                             "between, averaged over units. The LSTM uses its forget gate f, the GRU its update gate z "
-                             "(in PyTorch's form z is the share of the old state kept).",
+                             "between, averaged over units. The LSTM uses its forget gate f, the GRU the share of its "
+                             "old state it keeps: 1 − z in the textbook form, z in PyTorch's. The numbers are the same "
+                             "in both forms; only the name changes.",
         "no_retention_rnn": "A vanilla RNN has no gate to read retention from: it remixes its whole state at every "
                             "step. Pick the LSTM or the GRU.",
         "saturation_heading": "Gate saturation (this text)",
@@ -350,10 +366,20 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "faithful_ok": "max |Δh| = {error:.1e} ✓",
         "faithful_bad": "max |Δh| = {error:.1e} ✗",
         "config_heading": "Architecture and training settings",
+        "convention_heading": "The GRU's update gate, written two ways",
+        "convention_about": "PyTorch and many textbooks (the teaching material this page follows among them) call "
+                            "opposite numbers the GRU's update gate z. In the textbook form z is the share of the new "
+                            "candidate taken; in PyTorch's form z is the share of the old state kept. So the "
+                            "textbook's z = 1 − PyTorch's z: the same number means opposite things in the two forms, "
+                            "and both give exactly the same hidden state. “{choice}” at the top of the page sets the "
+                            "form every tab and chart shows; the default is the textbook's. The model computes "
+                            "PyTorch's z; the textbook form shows 1 − z.",
+        "convention_textbook_formula": "Textbook form",
+        "convention_torch_formula": "PyTorch's form",
     },
 }
 
-# Display strings for the viz builders (their ``labels=`` option); keys as in viz._common.DEFAULT_LABELS.
+# Display strings for the viz builders (their ``labels=`` option); keys as in viz.labels.DEFAULT_LABELS.
 VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {},  # the viz defaults are English
     "zh": {
@@ -362,7 +388,8 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "candidate": "候选值",
         "output": "输出门 o",
         "reset": "重置门 r",
-        "update": "更新门 z",
+        "update_textbook": "更新门 z（教材：新内容占比）",
+        "update_torch": "更新门 z（PyTorch：旧状态保留占比）",
         "cell": "细胞状态 c",
         "hidden": "隐藏状态 h",
         "preactivation": "激活前 a",
@@ -417,12 +444,13 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "colorbar_retention": "保留：0 忘光 → 1 全留",
         "play": "▶ 播放",
         "pause": "❚❚ 暂停",
-        "convention_pytorch": "PyTorch 写法：z 是保留旧状态的比例",
-        "convention_textbook": "教材写法：u = 1 − z 是采纳新候选值的比例",
+        "kept_update_textbook": "1 − z（教材的 z：新内容占比）",
+        "convention_torch": "PyTorch 写法：z 是保留旧状态的比例",
+        "convention_textbook": "教材写法：z 是采纳新候选值的比例（即 PyTorch 的 1 − z）",
     },
 }
 
-CLASS_KEYS = {"positive": "positive", "negative": "negative"}  # model class name -> string key
+CLASSES = frozenset({"positive", "negative"})  # the models' class names, each also a string key
 
 
 def t(lang: str, key: str, **fmt: object) -> str:
@@ -438,4 +466,4 @@ def viz_labels(lang: str) -> Mapping[str, str]:
 
 def class_name(lang: str, label: str) -> str:
     """A model class ("positive", "negative") in ``lang``; other names as given."""
-    return t(lang, CLASS_KEYS[label]) if label in CLASS_KEYS else label
+    return t(lang, label) if label in CLASSES else label

@@ -1,8 +1,6 @@
 """The Memory tab: how long a token's content survives (retention map) and how switch-like the gates are."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from ui import state
@@ -15,21 +13,14 @@ THRESHOLD_STEP = 0.05
 THRESHOLDS_KEPT = "memory_thresholds_kept"
 
 
-@dataclass(frozen=True)
-class MemoryChoices:
-    arch: str
-    low: float
-    high: float
-
-
-def memory_tab(lang: str, text: str, mode: str) -> MemoryChoices:
+def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.subheader(t(lang, "memory_heading"))
     arch = model_selector(lang, "memory_model")
     trace = state.analyze(arch, text, mode).analysis.trace
     labels = viz_labels(lang)
     if arch in RETAIN_GATE:
         st.caption(t(lang, "retention_caption"))
-        show(retention_map(trace, labels=labels), key="memory_retention")
+        show(retention_map(trace, convention=convention, labels=labels), key="memory_retention")
     else:
         st.info(t(lang, "no_retention_rnn"))
 
@@ -42,14 +33,14 @@ def memory_tab(lang: str, text: str, mode: str) -> MemoryChoices:
         )
         st.session_state[THRESHOLDS_KEPT] = (low, high)
         st.caption(t(lang, "saturation_caption"))
-        show(gate_saturation(trace, low=low, high=high, labels=labels), key="memory_saturation")
+        show(gate_saturation(trace, low=low, high=high, convention=convention, labels=labels),
+             key="memory_saturation")
     else:
         st.info(t(lang, "no_saturation_rnn"))
-    _corpus_saturation(lang, arch, labels)
-    return MemoryChoices(arch, float(low), float(high))
+    _corpus_saturation(lang, arch, convention, labels)
 
 
-def _corpus_saturation(lang: str, arch: str, labels: dict) -> None:
+def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> None:
     """The same scatter over every review of the test split, precomputed by models.batch."""
     found = state.corpus_saturation()
     model = (found or {}).get("models", {}).get(arch)
@@ -58,6 +49,7 @@ def _corpus_saturation(lang: str, arch: str, labels: dict) -> None:
     st.subheader(t(lang, "corpus_saturation_heading"))
     st.caption(t(lang, "corpus_saturation_caption", texts=found["texts"], steps=model["steps"],
                  low=found["low"], high=found["high"]))
-    data = saturation_from_fractions(model["gates"], steps=model["steps"], low=found["low"], high=found["high"])
+    data = saturation_from_fractions(model["gates"], steps=model["steps"], low=found["low"], high=found["high"],
+                                     convention=convention)
     title = t(lang, "corpus_saturation_title", texts=found["texts"], steps=model["steps"])
-    show(saturation_figure(data, title=title, labels=labels), key="memory_corpus_saturation")
+    show(saturation_figure(data, title=title, convention=convention, labels=labels), key="memory_corpus_saturation")

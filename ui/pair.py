@@ -1,8 +1,6 @@
 """The Two-sentences tab: one model on two texts, where their hidden states part."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from ui import state
@@ -12,15 +10,7 @@ from ui.source import PAIR_KEYS
 from viz.difference import METRICS, sentence_difference
 
 
-@dataclass(frozen=True)
-class PairChoices:
-    first: str
-    second: str
-    arch: str
-    metric: str  # viz.difference.METRICS
-
-
-def pair_tab(lang: str, mode: str) -> PairChoices:
+def pair_tab(lang: str, mode: str) -> None:
     st.subheader(t(lang, "pair_heading"))
     st.caption(t(lang, "pair_caption"))
     left, right = st.columns(2)
@@ -33,12 +23,10 @@ def pair_tab(lang: str, mode: str) -> PairChoices:
         lang, t(lang, "metric"), METRICS, "pair_metric", lambda m: t(lang, f"metric_{m}"), where=right,
         horizontal=True,
     )
-    choices = PairChoices(first, second, arch, metric)
     try:
         a = state.analyze(arch, first, mode).analysis
         b = state.analyze(arch, second, mode).analysis
     except state.EmptyTextError:
         st.info(t(lang, "pair_empty"))
-        return choices
+        return
     show(sentence_difference(a.trace, b.trace, metric=metric, labels=viz_labels(lang)), key="pair_difference")
-    return choices

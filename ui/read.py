@@ -1,43 +1,31 @@
 """The Read tab: one model on the text — prediction, per-step curve, every gate as a heatmap, the animation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.trace import DISPLAY_ORDER
 from ui import state
 from ui.common import MODEL_NAMES, model_selector, prediction_text, show, translated_radio
-from ui.i18n import t, viz_labels
+from ui.i18n import STRINGS, t, viz_labels
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
 from viz.prediction import prediction_curve
 
-# Gates and states of each cell type, in reading order, with the string key of their explanation.
-EXPLAINED: dict[str, tuple[tuple[str, str], ...]] = {
-    "lstm": (
-        ("input", "explain_input"), ("forget", "explain_forget"), ("candidate", "explain_candidate_lstm"),
-        ("output", "explain_output"), ("cell", "explain_cell"), ("hidden", "explain_hidden"),
-    ),
-    "gru": (
-        ("update", "explain_update"), ("reset", "explain_reset"), ("candidate", "explain_candidate_gru"),
-        ("hidden", "explain_hidden"),
-    ),
-    "rnn": (("hidden", "explain_hidden_rnn"),),
-}
 HEATMAP_MAX_COLUMNS = 500  # steps drawn per heatmap; longer texts are pooled (the title says so)
 HEATMAP_HEIGHT = 440  # px per heatmap, about 2 px per unit: six of them still fit a few screens
 ANIMATION_FRAMES = 100  # steps per animation; a longer text is played in windows chosen below
+ANIMATIONS_KEPT = 16  # animation figures kept per process
 
 
-@dataclass(frozen=True)
-class ReadChoices:
-    arch: str
-    order: str  # viz.heatmap.ORDERS
-    normalize: str  # viz.heatmap.NORMALIZATIONS
+def explanation_key(arch: str, name: str, convention: str) -> str:
+    """The string key explaining a gate or state: the most specific of explain_{name}_{convention},
+    explain_{name}_{arch} and explain_{name} that exists."""
+    keys = (f"explain_{name}_{convention}", f"explain_{name}_{arch}", f"explain_{name}")
+    return next(key for key in keys if key in STRINGS["en"])
 
 
-def read_tab(lang: str, text: str, mode: str) -> ReadChoices:
+def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
     arch = model_selector(lang, "read_model")
     analysis = state.analyze(arch, text, mode).analysis
     labels = viz_labels(lang)
@@ -56,20 +44,20 @@ def read_tab(lang: str, text: str, mode: str) -> ReadChoices:
         where=right, horizontal=True,
     )
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
-    for name, explain in EXPLAINED[arch]:
-        st.markdown(t(lang, explain))
+    for name in DISPLAY_ORDER[arch]:
+        st.markdown(t(lang, explanation_key(arch, name, convention)))
         fig = gate_heatmap(
-            analysis.trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS, labels=labels,
+            analysis.trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS,
+            convention=convention, labels=labels,
         )
         fig.update_layout(height=HEATMAP_HEIGHT)
         show(fig, key=f"read_gate_{name}")
 
-    animation(lang, arch, text, mode)
-    return ReadChoices(arch, order, normalize)
+    animation(lang, arch, text, mode, convention)
 
 
 @st.fragment
-def animation(lang: str, arch: str, text: str, mode: str) -> None:
+def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> None:
     """The step animation, in a fragment so its own controls rerun only this part."""
     st.subheader(t(lang, "animation_heading"))
     if not st.toggle(t(lang, "animation_toggle"), value=True, key="read_animation"):
@@ -84,11 +72,17 @@ def animation(lang: str, arch: str, text: str, mode: str) -> None:
             key="read_animation_start",
         )
     st.caption(t(lang, "animation_caption", units=trace.hidden_size))
-    show(_animation_figure(arch, text, mode, lang, int(start)), key="read_animation_chart")
+    show(_animation_figure(arch, text, mode, lang, int(start), convention), key="read_animation_chart")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _animation_figure(arch: str, text: str, mode: str, lang: str, start: int) -> go.Figure:
-    """The animation is the slowest figure to build (one set of traces per frame): built once per text."""
+@st.cache_resource(max_entries=ANIMATIONS_KEPT, show_spinner=False)
+def _animation_figure(arch: str, text: str, mode: str, lang: str, start: int, convention: str) -> go.Figure:
+    """The animation is the slowest figure to build (one set of traces per frame): built once per text.
+
+    A resource, not data: st.cache_data would unpickle all its frames on every rerun. Sessions share
+    the figure, and nothing changes it after it is built (st.plotly_chart only reads it).
+    """
     trace = state.analyze(arch, text, mode).analysis.trace
-    return step_animation(trace, start=start, max_frames=ANIMATION_FRAMES, labels=viz_labels(lang))
+    return step_animation(
+        trace, start=start, max_frames=ANIMATION_FRAMES, convention=convention, labels=viz_labels(lang),
+    )

@@ -11,6 +11,7 @@ from ui.common import literal, translated_radio
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 
 TEXT_KEY = "text"
+LANG_KEY = "lang"
 PAIR_KEYS = ("pair_a", "pair_b")
 MOSTLY_UNKNOWN = 0.5  # above this share of unknown tokens, say the prediction means little
 SOME_UNKNOWN = 0.2  # above this share, point at the dashed tokens
@@ -68,8 +69,8 @@ def init_state() -> None:
 def language_switch() -> str:
     """The language radio, top right; returns "zh" or "en"."""
     return st.radio(
-        "语言 / Language", LANGS, index=LANGS.index(DEFAULT_LANG), format_func=LANG_NAMES.__getitem__,
-        horizontal=True, key="lang", label_visibility="collapsed",
+        t(DEFAULT_LANG, "language"), LANGS, index=LANGS.index(DEFAULT_LANG), format_func=LANG_NAMES.__getitem__,
+        horizontal=True, key=LANG_KEY, label_visibility="collapsed",
     )
 
 

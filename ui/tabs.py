@@ -1,9 +1,11 @@
-"""The tabs under the text. Only the open tab runs and draws: the others cost nothing until opened."""
+"""The tabs under the text, and the one GRU convention they all show. Only the open tab runs and draws."""
 from __future__ import annotations
 
 import streamlit as st
 
+from models.trace import GRU_CONVENTIONS
 from ui.about import about_tab
+from ui.common import translated_radio
 from ui.compare import compare_tab
 from ui.i18n import t
 from ui.memory import memory_tab
@@ -15,21 +17,31 @@ from ui.step import step_tab
 TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")
 TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
 OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
+CONVENTION_KEY = "convention"  # the page's GRU convention, kept across languages by translated_radio
+
+
+def convention_switch(lang: str) -> str:
+    """The page-level GRU convention, models.trace.GRU_CONVENTIONS (textbook first, the default)."""
+    return translated_radio(
+        lang, t(lang, "convention"), GRU_CONVENTIONS, CONVENTION_KEY, lambda c: t(lang, f"convention_{c}"),
+        horizontal=True, help=t(lang, "convention_help"),
+    )
 
 
 def tabs_section(lang: str, source: Source) -> str:
     """Draw the tabs and the open one's content; returns the open tab's string key."""
+    convention = convention_switch(lang)
     labels = [t(lang, key) for key in TABS]
     if st.session_state.get(TAB_KEY) not in labels:  # first run, or the language was switched
         st.session_state[TAB_KEY] = t(lang, st.session_state.get(OPEN_KEY, TABS[0]))
     tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun")
     text, mode = source.text, source.mode
     draw = {
-        "tab_read": lambda: read_tab(lang, text, mode),
+        "tab_read": lambda: read_tab(lang, text, mode, convention),
         "tab_compare": lambda: compare_tab(lang, text, mode),
-        "tab_step": lambda: step_tab(lang, text, mode),
+        "tab_step": lambda: step_tab(lang, text, mode, convention),
         "tab_pair": lambda: pair_tab(lang, mode),
-        "tab_memory": lambda: memory_tab(lang, text, mode),
+        "tab_memory": lambda: memory_tab(lang, text, mode, convention),
         "tab_about": lambda: about_tab(lang, text, mode),
     }
     opened = TABS[0]

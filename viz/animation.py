@@ -1,6 +1,7 @@
 """The step animation: every gate and state vector at each step, with the current token highlighted."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -8,20 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz._common import (
-    FLOAT,
-    OVERVIEW_ROWS,
-    check_position,
-    colour_scale,
-    empty_figure,
-    escape,
-    state_array,
-    state_kind,
-    state_label,
-    text,
-    title_notes,
-    unbounded_limit,
-)
+from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
+from viz.colours import colour_scale, unbounded_limit
+from viz.labels import state_label, text, title_notes
+from viz.plotly_helpers import FLOAT, empty_figure
 
 MAX_FRAMES = 200  # frames per figure; longer texts are shown as a window
 CONTEXT = 7  # tokens shown on each side of the current one
@@ -43,7 +34,7 @@ _KIND_ORDER = {"gate": 0, "tanh": 1, "unbounded": 2}  # rows grouped so rows of 
 class AnimationData(NamedTuple):
     """The vectors of every gate and state at each step of a window."""
 
-    names: tuple[str, ...]  # (R,) rows: OVERVIEW_ROWS grouped by colour kind (gates, tanh, unbounded)
+    names: tuple[str, ...]  # (R,) rows: DISPLAY_ORDER grouped by colour kind (gates, tanh, unbounded)
     kinds: tuple[str, ...]  # (R,) colour kind of each row
     values: np.ndarray  # (F, R, H) float32: frame f shows step steps[f]
     steps: np.ndarray  # (F,) step of each frame
@@ -58,15 +49,18 @@ class AnimationData(NamedTuple):
 
 
 def animation_data(
-    trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+    trace: Trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+    convention: str = DEFAULT_CONVENTION,
 ) -> AnimationData:
-    """Frames for steps ``start .. start + max_frames - 1`` (clipped to the trace)."""
-    check_position(trace, layer, direction)
-    names = tuple(sorted(OVERVIEW_ROWS[trace.cell_type], key=lambda n: _KIND_ORDER[state_kind(trace, n)]))
+    """Frames for steps ``start .. start + max_frames - 1`` (clipped to the trace); GRU z as ``convention``."""
+    trace.check_position(layer, direction)
+    names = tuple(sorted(DISPLAY_ORDER[trace.cell_type], key=lambda n: _KIND_ORDER[trace.state_kind(n)]))
     first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
     stop = min(trace.num_steps, first + max_frames)
-    stacked = np.stack([state_array(trace, n)[layer, direction, first:stop] for n in names], axis=1)  # (F, R, H)
-    kinds = tuple(state_kind(trace, n) for n in names)
+    stacked = np.stack(  # (F, R, H)
+        [trace.state(n, convention=convention)[layer, direction, first:stop] for n in names], axis=1,
+    )
+    kinds = tuple(trace.state_kind(n) for n in names)
     limits = tuple(
         unbounded_limit(stacked[:, r]) if kind == "unbounded" else 1.0 for r, kind in enumerate(kinds)
     )
@@ -85,7 +79,8 @@ def _token_strip(tokens: tuple[str, ...], step: int, **options) -> go.Scatter:
     lo, hi = max(0, step - CONTEXT), min(len(tokens), step + CONTEXT + 1)
     offsets = np.arange(lo, hi) - step
     colours = [CURRENT_COLOUR if s == step else OTHER_COLOUR for s in range(lo, hi)]
-    shown = [f"<b>{escape(tokens[s])}</b>" if s == step else escape(tokens[s]) for s in range(lo, hi)]
+    shown = [html.escape(tokens[s], quote=False) for s in range(lo, hi)]
+    shown[step - lo] = f"<b>{shown[step - lo]}</b>"
     return go.Scatter(
         x=offsets, y=np.zeros(len(offsets), dtype=FLOAT), mode="text", text=shown,
         textfont=dict(color=colours, size=18), hoverinfo="skip", showlegend=False, **options,
@@ -94,7 +89,7 @@ def _token_strip(tokens: tuple[str, ...], step: int, **options) -> go.Scatter:
 
 def _row_hover(labels: Mapping[str, str] | None, token: str, step: int, row: str) -> str:
     return (
-        f"{text(labels, 'token')} {escape(token)}<br>{text(labels, 'step')} {step}<br>"
+        f"{text(labels, 'token')} {html.escape(token, quote=False)}<br>{text(labels, 'step')} {step}<br>"
         f"{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} %{{z:.4f}}<extra>{row}</extra>"
     )
 
@@ -111,15 +106,17 @@ def _frame_traces(data: AnimationData, f: int, names: list[str], labels, **optio
 
 
 def step_animation(
-    trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
-    labels: Mapping[str, str] | None = None,
+    trace: Trace, *, layer: int = 0, direction: int = 0, start: int = 0, max_frames: int = MAX_FRAMES,
+    convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Play through the steps: one heatmap row per gate/state (units on x), a token strip on top."""
     title = text(labels, "title_animation", model=state_label(labels, trace.cell_type))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
-    data = animation_data(trace, layer=layer, direction=direction, start=start, max_frames=max_frames)
-    names = [state_label(labels, n) for n in data.names]
+    data = animation_data(
+        trace, layer=layer, direction=direction, start=start, max_frames=max_frames, convention=convention,
+    )
+    names = [state_label(labels, n, convention=convention) for n in data.names]
     rows = len(names)
     fig = make_subplots(
         rows=rows + 1, cols=1, vertical_spacing=0.04,
@@ -177,7 +174,7 @@ def step_animation(
             currentvalue=dict(prefix=f"{text(labels, 'step')} ", font=dict(size=13, color=OTHER_COLOUR)),
             font=dict(color="rgba(0,0,0,0)") if hide_ticks else None,
             steps=[
-                dict(method="animate", label=f"{int(s)} {escape(data.tokens[int(s)])}",
+                dict(method="animate", label=f"{int(s)} {html.escape(data.tokens[int(s)], quote=False)}",
                      args=[[str(int(s))], {"frame": redraw, "transition": {"duration": 0}, "mode": "immediate"}])
                 for s in data.steps
             ],

@@ -6,9 +6,11 @@ from typing import NamedTuple
 
 import plotly.graph_objects as go
 
-from viz._common import empty_figure, has_state, state_label, text, title_notes
+from models.trace import DEFAULT_CONVENTION, Trace
 from viz.heatmap import HeatmapData, heatmap_data
+from viz.labels import state_label, text, title_notes
 from viz.overview import STACKED_MAX_COLUMNS, stacked_heatmaps
+from viz.plotly_helpers import empty_figure
 
 UIREVISION = "model_comparison"
 
@@ -22,29 +24,33 @@ class ComparisonData(NamedTuple):
 
 
 def comparison_data(
-    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
-    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    traces: Mapping[str, Trace], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> ComparisonData:
     """``state`` of each trace that has it (a GRU has no ``cell``), in the mapping's order."""
     names, rows = [], []
     for name, trace in traces.items():
-        if not has_state(trace, state) or trace.num_steps == 0:
+        if not trace.has_state(state) or trace.num_steps == 0:
             continue
         names.append(name)
         rows.append(heatmap_data(
-            trace, state, layer=layer, direction=direction, order=order, max_columns=max_columns, labels=labels,
+            trace, state, layer=layer, direction=direction, order=order, max_columns=max_columns,
+            convention=convention, labels=labels,
         ))
     return ComparisonData(state, tuple(names), tuple(rows))
 
 
 def model_comparison(
-    traces: Mapping[str, object], *, state: str = "hidden", layer: int = 0, direction: int = 0,
-    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    traces: Mapping[str, Trace], *, state: str = "hidden", layer: int = 0, direction: int = 0,
+    order: str = "stored", max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Stacked heatmaps of ``state``, one row per model, sharing the token axis."""
-    shown = state_label(labels, state)
+    shown = state_label(labels, state, convention=convention)
     data = comparison_data(
-        traces, state=state, layer=layer, direction=direction, order=order, max_columns=max_columns, labels=labels,
+        traces, state=state, layer=layer, direction=direction, order=order, max_columns=max_columns,
+        convention=convention, labels=labels,
     )
     if not data.rows:
         return empty_figure(text(labels, "no_state", state=shown), uirevision=UIREVISION)

@@ -1,6 +1,7 @@
 """The two-sentence difference: one model on two texts, their hidden states and how far apart they are."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -8,20 +9,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz._common import (
-    FLOAT,
-    axis_layout,
-    check_position,
-    empty_figure,
-    escape,
-    heatmap_trace,
-    state_array,
-    step_axis,
-    text,
-    title_notes,
-)
-from viz.heatmap import HeatmapData, heatmap_data, unit_labels
-from viz.overview import STACKED_MAX_COLUMNS
+from models.trace import Trace
+from viz.heatmap import HeatmapData, heatmap_data
+from viz.labels import sentence, text, title_notes
+from viz.overview import STACKED_MAX_COLUMNS, add_heatmap_row
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 METRICS = ("euclidean", "cosine")
 UIREVISION = "sentence_difference"
@@ -29,6 +22,7 @@ ROW_HEIGHTS = (0.3, 0.3, 0.2, 0.2)  # hidden A, hidden B, distance, final states
 HEIGHT = 900
 VERTICAL_SPACING = 0.08
 MARKERS_MAX = 60  # up to this many compared steps, each is marked (a single step is then still visible)
+TITLE_CHARS = 60  # a sentence's subplot title shows at most this many characters of it
 
 
 class DifferenceData(NamedTuple):
@@ -58,16 +52,16 @@ def step_distance(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
 
 
 def difference_data(
-    first, second, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
+    first: Trace, second: Trace, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
     max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> DifferenceData:
     """Compare two traces of one model; the distance covers the first min(T_A, T_B) steps."""
-    check_position(first, layer, direction)
-    check_position(second, layer, direction)
+    first.check_position(layer, direction)
+    second.check_position(layer, direction)
     if first.hidden_size != second.hidden_size:
         raise ValueError(f"hidden sizes differ: {first.hidden_size} and {second.hidden_size}")
-    ha = state_array(first, "hidden")[layer, direction]  # (T_A, H)
-    hb = state_array(second, "hidden")[layer, direction]  # (T_B, H)
+    ha = first.hidden[layer, direction]  # (T_A, H)
+    hb = second.hidden[layer, direction]  # (T_B, H)
     n = min(len(ha), len(hb))
     empty = np.zeros(first.hidden_size, dtype=FLOAT)
     return DifferenceData(
@@ -82,7 +76,7 @@ def difference_data(
 
 
 def sentence_difference(
-    first, second, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
+    first: Trace, second: Trace, *, layer: int = 0, direction: int = 0, metric: str = "euclidean",
     max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Both hidden heatmaps, the step-by-step distance, and the two final states side by side."""
@@ -99,22 +93,14 @@ def sentence_difference(
     fig = make_subplots(
         rows=4, cols=1, row_heights=list(ROW_HEIGHTS), vertical_spacing=VERTICAL_SPACING,
         subplot_titles=[
-            f"{name_a}: {escape(''.join(first.tokens))[:60]}",
-            f"{name_b}: {escape(''.join(second.tokens))[:60]}",
+            f"{name_a}: {_title_text(first.tokens)}",
+            f"{name_b}: {_title_text(second.tokens)}",
             dist_name,
             text(labels, "final_state"),
         ],
     )
     for row, heat, name in ((1, data.first, name_a), (2, data.second, name_b)):
-        domain = fig.layout["yaxis" if row == 1 else f"yaxis{row}"].domain
-        colorbar = dict(y=sum(domain) / 2, len=domain[1] - domain[0])
-        fig.add_trace(
-            heatmap_trace(heat.values, heat.axis, unit_labels(heat.units), heat.scale, labels=labels,
-                          name=f"{name}: {hidden}", colorbar=colorbar),
-            row=row, col=1,
-        )
-        fig.update_xaxes(axis_layout(heat.axis), row=row, col=1)
-        fig.update_yaxes(type="category", autorange="reversed", title=dict(text=text(labels, "unit")), row=row, col=1)
+        add_heatmap_row(fig, row, heat, name=f"{name}: {hidden}", labels=labels)
 
     pairs = step_axis(data.pair_tokens, np.arange(len(data.distance)), 1)
     fig.add_trace(go.Scatter(
@@ -139,3 +125,8 @@ def sentence_difference(
         legend=dict(orientation="h", x=1.0, xanchor="right", y=bars[1], yanchor="bottom"),
     )
     return fig
+
+
+def _title_text(tokens: tuple[str, ...]) -> str:
+    """The sentence for a subplot title: cut to TITLE_CHARS first, then escaped, so no entity is split."""
+    return html.escape(sentence(tokens)[:TITLE_CHARS], quote=False)

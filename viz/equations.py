@@ -6,10 +6,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from viz._common import check_position, text
+from models.trace import CONVENTION_GATE, DEFAULT_CONVENTION, GATE_NAMES, GRU_CONVENTIONS, SIGMOID_GATES, Trace
+from viz.labels import text
 
-CONVENTIONS = ("pytorch", "textbook")
 DECIMALS = 4  # digits shown in the filled-in equations
+SYMBOLS = {"input": "i", "forget": "f", "candidate": "g", "output": "o", "reset": "r", "update": "z"}  # LaTeX letters
+GRU_UPDATE = {  # the GRU's new state in each convention; {prev} is the previous step's subscript
+    "textbook": r"h_t = (1 - z_t) \, h_{{{prev}}} + z_t \, n_t",
+    "torch": r"h_t = (1 - z_t) \, n_t + z_t \, h_{{{prev}}}",
+}
+QUANTITY_NAMES = {  # each of ``StepEquation.values`` as the formulas write it
+    "c_prev": "c_{t-1}", "h_prev": "h_{t-1}", "c": "c_t", "h": "h_t", "n": "n_t", "a": "a_t",
+    "i": "i_t", "f": "f_t", "g": "g_t", "o": "o_t", "r": "r_t", "z": "z_t",
+    "reset_hidden": "W_hn h_{t-1} + b_hn", "input_candidate": "W_in x_t + b_in",
+}
 
 
 class StepEquation(NamedTuple):
@@ -24,10 +34,11 @@ class StepEquation(NamedTuple):
     step: int
     unit: int
     token: str
-    convention: str  # 'pytorch' or 'textbook' (differs only for the GRU)
+    convention: str  # 'textbook' or 'torch' (differs only for the GRU)
     convention_label: str  # which convention is shown, in words; '' when conventions agree
     values: Mapping[str, float]
-    formulas: tuple[str, ...]  # general LaTeX, one line per equation
+    definitions: tuple[str, ...]  # general LaTeX of the gates, as computed, one line each
+    formulas: tuple[str, ...]  # general LaTeX of the step's updates, one line per equation
     filled: tuple[str, ...]  # the same equations with the numbers, one line each
     recorded: Mapping[str, float]
     recomputed: Mapping[str, float]
@@ -49,17 +60,35 @@ def _v(x: float) -> str:
     return f"{x:.{DECIMALS}f}"
 
 
+def _definitions(cell_type: str, prev_sub: str, convention: str) -> tuple[str, ...]:
+    """The gates as PyTorch computes them, from x_t and the previous state; the GRU's candidate n has its own line.
+
+    In the textbook form the GRU's z is 1 - (PyTorch's sigmoid), and is written so.
+    """
+    lines = []
+    for name in GATE_NAMES[cell_type]:
+        if cell_type == "gru" and name == "candidate":
+            continue
+        s = SYMBOLS[name]
+        act = r"\sigma" if name in SIGMOID_GATES else r"\tanh"
+        flipped = "1 - " if convention == "textbook" and name == CONVENTION_GATE else ""
+        lines.append(rf"{s}_t = {flipped}{act}(W_{{i{s}}} x_t + b_{{i{s}}} + W_{{h{s}}} h_{{{prev_sub}}} + b_{{h{s}}})")
+    return tuple(lines)
+
+
 def step_equation(
-    trace, *, step: int, unit: int, layer: int = 0, direction: int = 0, convention: str = "pytorch",
-    labels: Mapping[str, str] | None = None,
+    trace: Trace, *, step: int, unit: int, layer: int = 0, direction: int = 0,
+    convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> StepEquation:
     """The numbers of ``step`` and ``unit``; the previous state is 0 at the first step read.
 
-    The forward direction reads step t-1 before t; the backward direction (1) reads t+1.
+    The forward direction reads step t-1 before t; the backward direction (1) reads t+1. For the
+    GRU, ``convention`` "textbook" shows z = 1 - (PyTorch's z) and h_t = (1 - z_t) h_prev + z_t n_t;
+    "torch" shows PyTorch's z and h_t = (1 - z_t) n_t + z_t h_prev. Both give the same h_t.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
-    check_position(trace, layer, direction)
+    if convention not in GRU_CONVENTIONS:
+        raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
+    trace.check_position(layer, direction)
     if not 0 <= step < trace.num_steps:
         raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
     if not 0 <= unit < trace.hidden_size:
@@ -76,7 +105,8 @@ def step_equation(
 
     h, h_prev = at(trace.hidden, step), prev(trace.hidden)
     t, tp = step, (prev_step if has_prev else "-")
-    common = dict(cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention)
+    common = dict(cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention,
+                  definitions=_definitions(trace.cell_type, prev_sub, convention))
 
     if trace.cell_type == "lstm":
         g = {k: at(trace.gates[k], step) for k in ("input", "forget", "candidate", "output")}
@@ -100,29 +130,26 @@ def step_equation(
         )
 
     if trace.cell_type == "gru":
-        r, z, n = (at(trace.gates[k], step) for k in ("reset", "update", "candidate"))
+        r, n = at(trace.gates["reset"], step), at(trace.gates["candidate"], step)
+        z = at(trace.state(CONVENTION_GATE, convention=convention), step)
         hn = at(trace.terms["reset_hidden"], step)
         a = at(trace.terms["input_candidate"], step)  # W_in x_t + b_in
         n_new = float(np.tanh(a + r * hn))
-        h_new = (1 - z) * n + z * h_prev
         cand = (
             rf"n_t = \tanh(W_{{in}} x_t + b_{{in}} + r_t \, (W_{{hn}} h_{{{prev_sub}}} + b_{{hn}}))",
             rf"n_{{{t}}} = \tanh({_n(a)} + {_n(r)} \cdot {_n(hn)}) = {_v(n_new)}",
         )
         values = dict(r=r, z=z, n=n, reset_hidden=hn, input_candidate=a, h_prev=h_prev, h=h)
-        if convention == "pytorch":
-            formula = rf"h_t = (1 - z_t) \, n_t + z_t \, h_{{{prev_sub}}}"
+        if convention == "torch":
+            h_new = (1 - z) * n + z * h_prev
             filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(n)} + {_n(z)} \cdot {_n(h_prev)} = {_v(h_new)}"
         else:
-            u = 1.0 - z
-            values["u"] = u
-            h_new = (1 - u) * h_prev + u * n
-            formula = rf"h_t = (1 - u_t) \, h_{{{prev_sub}}} + u_t \, n_t, \quad u_t = 1 - z_t"
-            filled = rf"h_{{{t}}} = (1 - {_n(u)}) \cdot {_n(h_prev)} + {_n(u)} \cdot {_n(n)} = {_v(h_new)}"
+            h_new = (1 - z) * h_prev + z * n
+            filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(h_prev)} + {_n(z)} \cdot {_n(n)} = {_v(h_new)}"
         return StepEquation(
             **common, convention_label=text(labels, f"convention_{convention}"),
             values=values,
-            formulas=(cand[0], formula),
+            formulas=(cand[0], GRU_UPDATE[convention].format(prev=prev_sub)),
             filled=(cand[1], filled),
             recorded=dict(n=n, h=h),
             recomputed=dict(n=n_new, h=float(h_new)),

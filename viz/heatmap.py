@@ -7,25 +7,11 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import (
-    MAX_COLUMNS,
-    ColourScale,
-    StepAxis,
-    axis_layout,
-    check_position,
-    colour_scale,
-    empty_figure,
-    heatmap_trace,
-    pool_steps,
-    position_note,
-    state_array,
-    state_kind,
-    state_label,
-    step_axis,
-    text,
-    title_notes,
-    unbounded_limit,
-)
+from models.trace import DEFAULT_CONVENTION, Trace
+from viz.colours import ColourScale, colour_scale, unbounded_limit
+from viz.labels import position_note, state_label, text, title_notes
+from viz.plotly_helpers import empty_figure, heatmap_trace
+from viz.steps import MAX_COLUMNS, StepAxis, axis_layout, pool_steps, step_axis
 
 ORDERS = ("stored", "variance", "peak")
 NORMALIZATIONS = ("fixed", "unit")
@@ -80,16 +66,19 @@ class HeatmapData(NamedTuple):
 
 
 def heatmap_data(
-    trace, name: str, *, layer: int = 0, direction: int = 0, order: str = "stored",
+    trace: Trace, name: str, *, layer: int = 0, direction: int = 0, order: str = "stored",
     normalize: str = "fixed", units: np.ndarray | None = None, max_columns: int = MAX_COLUMNS,
-    labels: Mapping[str, str] | None = None,
+    convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> HeatmapData:
-    """Rows (units) and columns (pooled steps) of ``name``; ``units`` (H,) overrides ``order``."""
-    check_position(trace, layer, direction)
+    """Rows (units) and columns (pooled steps) of ``name``; ``units`` (H,) overrides ``order``.
+
+    ``convention`` ("textbook" or "torch") sets which GRU update gate z is shown: see ``Trace.state``.
+    """
+    trace.check_position(layer, direction)
     if normalize not in NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
-    values = state_array(trace, name)[layer, direction]  # (T, H)
-    kind = state_kind(trace, name)
+    values = trace.state(name, convention=convention)[layer, direction]  # (T, H)
+    kind = trace.state_kind(name)
     rows = np.asarray(units) if units is not None else unit_order(values, order, kind)
     if normalize == "unit":
         values, kind = normalized(values, kind)
@@ -111,17 +100,18 @@ def unit_labels(units: np.ndarray) -> list[str]:
 
 
 def gate_heatmap(
-    trace, name: str, *, layer: int = 0, direction: int = 0, order: str = "stored",
-    normalize: str = "fixed", max_columns: int = MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    trace: Trace, name: str, *, layer: int = 0, direction: int = 0, order: str = "stored",
+    normalize: str = "fixed", max_columns: int = MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Heatmap of one gate or state: units on y, steps on x with token tick labels."""
-    state = state_label(labels, name)
+    state = state_label(labels, name, convention=convention)
     title = text(labels, "title_heatmap", state=state, position=position_note(labels, trace, layer, direction))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = heatmap_data(
         trace, name, layer=layer, direction=direction, order=order, normalize=normalize,
-        max_columns=max_columns, labels=labels,
+        max_columns=max_columns, convention=convention, labels=labels,
     )
     fig = go.Figure(heatmap_trace(data.values, data.axis, unit_labels(data.units), data.scale, labels=labels, name=state))
     height = int(np.clip(PX_PER_UNIT * len(data.units) + 160, MIN_HEIGHT, MAX_HEIGHT))

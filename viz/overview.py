@@ -7,26 +7,17 @@ from typing import NamedTuple
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz._common import (
-    OVERVIEW_ROWS,
-    axis_layout,
-    check_position,
-    empty_figure,
-    heatmap_trace,
-    position_note,
-    state_array,
-    state_label,
-    text,
-    title_notes,
-)
+from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
 from viz.heatmap import HeatmapData, heatmap_data, unit_labels, unit_order
+from viz.labels import position_note, state_label, text, title_notes
+from viz.plotly_helpers import empty_figure, heatmap_trace, row_colorbar
+from viz.steps import axis_layout
 
 UIREVISION = "gate_overview"
 STACKED_MAX_COLUMNS = 500  # several rows share the payload, so each row gets half the columns of one heatmap
 ROW_PX = 170  # height of one row
 EXTRA_PX = 140  # title and axis
 ROW_GAP_PX = 36  # between rows: room for the next row's title above its heatmap
-COLORBAR_X = 1.02
 
 
 class OverviewData(NamedTuple):
@@ -37,25 +28,27 @@ class OverviewData(NamedTuple):
 
 
 def overview_data(
-    trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
-    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    trace: Trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
+    max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> OverviewData:
-    """Rows of ``OVERVIEW_ROWS[cell_type]``; the unit order is taken from the hidden state."""
-    check_position(trace, layer, direction)
-    units = unit_order(state_array(trace, "hidden")[layer, direction], order, "tanh")
+    """Rows of ``DISPLAY_ORDER[cell_type]``; the unit order is taken from the hidden state."""
+    trace.check_position(layer, direction)
+    units = unit_order(trace.hidden[layer, direction], order, "tanh")
     rows = tuple(
         heatmap_data(
             trace, name, layer=layer, direction=direction, normalize=normalize, units=units,
-            max_columns=max_columns, labels=labels,
+            max_columns=max_columns, convention=convention, labels=labels,
         )
-        for name in OVERVIEW_ROWS[trace.cell_type]
+        for name in DISPLAY_ORDER[trace.cell_type]
     )
     return OverviewData(trace.cell_type, rows)
 
 
 def gate_overview(
-    trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
-    max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
+    trace: Trace, *, layer: int = 0, direction: int = 0, order: str = "stored", normalize: str = "fixed",
+    max_columns: int = STACKED_MAX_COLUMNS, convention: str = DEFAULT_CONVENTION,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """All gates and states of one model, one heatmap row each with its own colour bar."""
     title = text(labels, "title_overview", model=state_label(labels, trace.cell_type),
@@ -64,10 +57,10 @@ def gate_overview(
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = overview_data(
         trace, layer=layer, direction=direction, order=order, normalize=normalize,
-        max_columns=max_columns, labels=labels,
+        max_columns=max_columns, convention=convention, labels=labels,
     )
     return stacked_heatmaps(
-        [(state_label(labels, row.name), row) for row in data.rows],
+        [(state_label(labels, row.name, convention=convention), row) for row in data.rows],
         title=title + title_notes(labels, width=data.rows[0].axis.width),
         labels=labels,
         uirevision=UIREVISION,
@@ -85,14 +78,7 @@ def stacked_heatmaps(
         subplot_titles=[name for name, _ in rows],
     )
     for i, (name, row) in enumerate(rows, start=1):
-        domain = fig.layout[_axis_key("yaxis", i)].domain
-        colorbar = dict(y=(domain[0] + domain[1]) / 2, len=domain[1] - domain[0], x=COLORBAR_X)
-        fig.add_trace(
-            heatmap_trace(row.values, row.axis, unit_labels(row.units), row.scale, labels=labels, name=name, colorbar=colorbar),
-            row=i, col=1,
-        )
-        fig.update_xaxes(axis_layout(row.axis), row=i, col=1)
-        fig.update_yaxes(type="category", autorange="reversed", title=dict(text=text(labels, "unit")), row=i, col=1)
+        add_heatmap_row(fig, i, row, name=name, labels=labels)
     fig.update_xaxes(title=dict(text=text(labels, "token")), row=len(rows), col=1)
     fig.update_layout(
         title=dict(text=title),
@@ -102,5 +88,13 @@ def stacked_heatmaps(
     return fig
 
 
-def _axis_key(axis: str, index: int) -> str:
-    return axis if index == 1 else f"{axis}{index}"
+def add_heatmap_row(fig: go.Figure, row: int, data: HeatmapData, *, name: str,
+                    labels: Mapping[str, str] | None) -> None:
+    """Draw ``data`` in subplot ``row`` (1-based) of a one-column figure, its colour bar beside that row."""
+    fig.add_trace(
+        heatmap_trace(data.values, data.axis, unit_labels(data.units), data.scale, labels=labels, name=name,
+                      colorbar=row_colorbar(fig, row)),
+        row=row, col=1,
+    )
+    fig.update_xaxes(axis_layout(data.axis), row=row, col=1)
+    fig.update_yaxes(type="category", autorange="reversed", title=dict(text=text(labels, "unit")), row=row, col=1)

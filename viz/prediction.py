@@ -1,13 +1,17 @@
 """The per-step prediction curve: probability of one class after each token, for several models."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import FLOAT, axis_layout, empty_figure, escape, state_label, step_axis, text
+from models.trace import Trace
+from viz.labels import state_label, text
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
 UIREVISION = "prediction_curve"
@@ -24,7 +28,7 @@ class PredictionData(NamedTuple):
     tokens: tuple[str, ...]  # tokens of the longest curve, for the tick labels
 
 
-def prediction_data(traces: Mapping[str, object], *, label: str | None = None) -> PredictionData:
+def prediction_data(traces: Mapping[str, Trace], *, label: str | None = None) -> PredictionData:
     """P(label) after each token; ``label`` defaults to the last label of the first usable trace.
 
     Traces without probabilities, or without that label, are left out.
@@ -44,21 +48,21 @@ def prediction_data(traces: Mapping[str, object], *, label: str | None = None) -
 
 
 def prediction_curve(
-    traces: Mapping[str, object], *, label: str | None = None, labels: Mapping[str, str] | None = None,
+    traces: Mapping[str, Trace], *, label: str | None = None, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Lines of P(label) over numeric steps with token tick labels, y in [0, 1], a 0.5 line."""
     data = prediction_data(traces, label=label)
     if not data.curves or not data.tokens:
         return empty_figure(text(labels, "no_probabilities"), uirevision=UIREVISION)
     axis = step_axis(data.tokens, np.arange(len(data.tokens)), 1)
-    shown = escape(state_label(labels, data.label))
+    shown = html.escape(state_label(labels, data.label), quote=False)
     fig = go.Figure()
     for name, curve in zip(data.names, data.curves):
         fig.add_trace(go.Scatter(
             x=np.arange(len(curve)), y=curve, mode="lines+markers" if len(curve) <= MARKERS_MAX else "lines", name=name,
             hovertemplate=(
                 f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>"
-                f"P({shown}) %{{y:.3f}}<extra>{escape(name)}</extra>"
+                f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>"
             ),
         ))
     fig.add_hline(y=DECISION, line=dict(dash="dash", color="gray", width=1))

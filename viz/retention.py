@@ -7,20 +7,14 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import (
-    FLOAT,
-    GATE_COLOURS,
-    axis_layout,
-    check_position,
-    empty_figure,
-    state_label,
-    step_axis,
-    text,
-    title_notes,
-)
+from models.trace import DEFAULT_CONVENTION, GRU_CONVENTIONS, Trace
+from viz.colours import GATE_COLOURS
+from viz.labels import DEFAULT_LABELS, state_label, text, title_notes
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 MAX_RETENTION_STEPS = 300  # the map is W x W cells; longer texts are shown as a window
-RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU keeps z of the old state
+RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # the gate that scales the old state: PyTorch's z for the GRU
 UIREVISION = "retention_map"
 HEIGHT = 620
 
@@ -28,7 +22,7 @@ HEIGHT = 620
 class RetentionData(NamedTuple):
     """Retention of each written token at each later step, inside one window of steps."""
 
-    gate: str  # 'forget' (LSTM) or 'update' (GRU)
+    gate: str  # 'forget' (LSTM) or 'update' (GRU, PyTorch's z whatever convention is shown)
     matrix: np.ndarray  # (W, W) float32 [t, s]; NaN where t comes before s in reading order
     steps: np.ndarray  # (W,) step of each row and column
     tokens: tuple[str, ...]  # (W,) token of each step
@@ -56,13 +50,13 @@ def retention_matrix(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
 
 
 def retention_data(
-    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    trace: Trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
     max_steps: int = MAX_RETENTION_STEPS,
 ) -> RetentionData | None:
     """The retention map of steps ``start .. start + max_steps - 1``; None for a vanilla RNN."""
     if trace.cell_type not in RETAIN_GATE:
         return None
-    check_position(trace, layer, direction)
+    trace.check_position(layer, direction)
     gate = RETAIN_GATE[trace.cell_type]
     first = int(np.clip(start, 0, max(trace.num_steps - 1, 0)))
     stop = min(trace.num_steps, first + max_steps)
@@ -80,13 +74,19 @@ def retention_data(
 
 
 def retention_map(
-    trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
-    max_steps: int = MAX_RETENTION_STEPS, labels: Mapping[str, str] | None = None,
+    trace: Trace, *, layer: int = 0, direction: int = 0, units: Sequence[int] | None = None, start: int = 0,
+    max_steps: int = MAX_RETENTION_STEPS, convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
-    """Heatmap of retention: token written (s) on x, later step (t) on y, on [0, 1]."""
+    """Heatmap of retention: token written (s) on x, later step (t) on y, on [0, 1].
+
+    The numbers never depend on ``convention``: the GRU keeps PyTorch's z of its old state, which the
+    textbook writes 1 - z. Only the title's name for that gate follows the convention.
+    """
+    if convention not in GRU_CONVENTIONS:
+        raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
     if trace.cell_type not in RETAIN_GATE:
         return empty_figure(text(labels, "no_gate_rnn"), uirevision=UIREVISION)
-    title = text(labels, "title_retention", gate=state_label(labels, RETAIN_GATE[trace.cell_type]))
+    title = text(labels, "title_retention", gate=_kept_label(labels, RETAIN_GATE[trace.cell_type], convention))
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = retention_data(trace, layer=layer, direction=direction, units=units, start=start, max_steps=max_steps)
@@ -116,3 +116,10 @@ def retention_map(
         uirevision=UIREVISION,
     )
     return fig
+
+
+def _kept_label(labels: Mapping[str, str] | None, gate: str, convention: str) -> str:
+    """The name of the gate that keeps the old state: 'forget gate f', or for the GRU 'update gate z (PyTorch:
+    share kept)' or, in the textbook form, '1 − z (textbook z: share of new)'."""
+    key = f"kept_{gate}_{convention}"
+    return text(labels, key) if key in DEFAULT_LABELS else state_label(labels, gate, convention=convention)

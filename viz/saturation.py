@@ -1,15 +1,18 @@
 """The gate saturation scatter (Karpathy et al. 2015): how often each unit's gate is near 0 or near 1."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import FLOAT, GATE_NAMES, SIGMOID_GATES, check_position, empty_figure, state_label, text
+from models.saturation import HIGH, LOW, SaturationCounts
+from models.trace import CONVENTION_GATE, DEFAULT_CONVENTION, GRU_CONVENTIONS, SIGMOID_GATES, Trace
+from viz.labels import state_label, text
+from viz.plotly_helpers import FLOAT, empty_figure
 
-LOW, HIGH = 0.1, 0.9  # the thresholds of Karpathy et al.
 UIREVISION = "gate_saturation"
 HEIGHT = 520
 MARKER_SIZE = 7
@@ -27,73 +30,68 @@ class SaturationData(NamedTuple):
 
 
 def saturation_data(
-    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    traces: Trace | Iterable[Trace], *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    convention: str = DEFAULT_CONVENTION,
 ) -> SaturationData:
     """Fractions over the steps of one trace or of many, pooled as if concatenated along steps.
 
-    Counts are summed trace by trace, so a corpus of thousands of traces needs no copy.
+    Counts are summed trace by trace, so a corpus of thousands of traces needs no copy. The GRU's
+    update gate is counted as ``convention`` shows it (``Trace.state``).
     """
-    if not 0.0 <= low <= high <= 1.0:
-        raise ValueError(f"need 0 <= low <= high <= 1, got low={low}, high={high}")
+    counts = SaturationCounts(low, high)
     traces = _as_list(traces)
-    if not traces:
-        return SaturationData((), {}, {}, 0, low, high)
     cell_types = {t.cell_type for t in traces}
     if len(cell_types) > 1:
         raise ValueError(f"traces mix cell types {sorted(cell_types)}")
-    gates = tuple(g for g in GATE_NAMES[traces[0].cell_type] if g in SIGMOID_GATES)
-    width = traces[0].hidden_size
-    below = {g: np.zeros(width, dtype=np.int64) for g in gates}
-    above = {g: np.zeros(width, dtype=np.int64) for g in gates}
-    steps = 0
     for trace in traces:
-        check_position(trace, layer, direction)
-        if trace.hidden_size != width:
-            raise ValueError(f"hidden sizes differ: {width} and {trace.hidden_size}")
-        steps += trace.num_steps
-        for g in gates:
-            values = trace.gates[g][layer, direction]  # (T, H)
-            below[g] += np.count_nonzero(values < low, axis=0)
-            above[g] += np.count_nonzero(values > high, axis=0)
-    total = max(steps, 1)
+        counts.add(trace, layer=layer, direction=direction, convention=convention)
+    fractions = counts.fractions()
     return SaturationData(
-        gates=gates,
-        left={g: (below[g] / total).astype(FLOAT) for g in gates},
-        right={g: (above[g] / total).astype(FLOAT) for g in gates},
-        steps=steps,
+        gates=tuple(fractions),
+        left={g: left.astype(FLOAT) for g, (left, _) in fractions.items()},
+        right={g: right.astype(FLOAT) for g, (_, right) in fractions.items()},
+        steps=counts.steps,
         low=low,
         high=high,
     )
 
 
 def gate_saturation(
-    traces, *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
-    labels: Mapping[str, str] | None = None,
+    traces: Trace | Iterable[Trace], *, low: float = LOW, high: float = HIGH, layer: int = 0, direction: int = 0,
+    convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One point per unit and gate: x = fraction of steps < low, y = fraction > high."""
     traces = _as_list(traces)
     if not traces:
         return empty_figure(text(labels, "no_steps"), uirevision=UIREVISION)
-    data = saturation_data(traces, low=low, high=high, layer=layer, direction=direction)
-    return saturation_figure(data, labels=labels)
+    data = saturation_data(traces, low=low, high=high, layer=layer, direction=direction, convention=convention)
+    return saturation_figure(data, convention=convention, labels=labels)
 
 
 def saturation_from_fractions(rows: Mapping[str, Mapping[str, list[float]]], *, steps: int, low: float,
-                              high: float) -> SaturationData:
+                              high: float, convention: str = DEFAULT_CONVENTION) -> SaturationData:
     """SaturationData from precomputed fractions, e.g. a corpus run of ``models.batch``.
 
-    rows: gate -> {"left": (H,) fractions below ``low``, "right": (H,) fractions above ``high``}.
+    rows: gate -> {"left": (H,) fractions below ``low``, "right": (H,) fractions above ``high``}, counted
+    on PyTorch's gates. In the textbook form the GRU's z is 1 - z, so its two sides swap: z < low
+    exactly where PyTorch's z > 1 - low. That needs thresholds symmetric about 1/2.
     """
+    if convention not in GRU_CONVENTIONS:
+        raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
     gates = tuple(g for g in rows if g in SIGMOID_GATES)
+    flip = convention == "textbook" and CONVENTION_GATE in gates
+    if flip and not math.isclose(low + high, 1.0):
+        raise ValueError(f"the textbook z needs thresholds with low + high = 1, got low={low}, high={high}")
+    sides = {g: ("right", "left") if flip and g == CONVENTION_GATE else ("left", "right") for g in gates}
     return SaturationData(
         gates=gates,
-        left={g: np.asarray(rows[g]["left"], dtype=FLOAT) for g in gates},
-        right={g: np.asarray(rows[g]["right"], dtype=FLOAT) for g in gates},
+        left={g: np.asarray(rows[g][sides[g][0]], dtype=FLOAT) for g in gates},
+        right={g: np.asarray(rows[g][sides[g][1]], dtype=FLOAT) for g in gates},
         steps=int(steps), low=float(low), high=float(high),
     )
 
 
-def saturation_figure(data: SaturationData, *, title: str | None = None,
+def saturation_figure(data: SaturationData, *, title: str | None = None, convention: str = DEFAULT_CONVENTION,
                       labels: Mapping[str, str] | None = None) -> go.Figure:
     """The scatter for already counted fractions (one trace, many, or a precomputed corpus)."""
     low, high = data.low, data.high
@@ -106,7 +104,7 @@ def saturation_figure(data: SaturationData, *, title: str | None = None,
     y_title = text(labels, "right_saturated", high=high)
     fig = go.Figure()
     for gate in data.gates:
-        name = state_label(labels, gate)
+        name = state_label(labels, gate, convention=convention)
         units = np.arange(len(data.left[gate]))
         fig.add_trace(go.Scatter(
             x=data.left[gate], y=data.right[gate], customdata=units, mode="markers", name=name,
@@ -129,6 +127,6 @@ def saturation_figure(data: SaturationData, *, title: str | None = None,
     return fig
 
 
-def _as_list(traces) -> list:
+def _as_list(traces: Trace | Iterable[Trace]) -> list[Trace]:
     """One trace or an iterable of traces, as a list."""
-    return [traces] if hasattr(traces, "cell_type") else list(traces)
+    return [traces] if isinstance(traces, Trace) else list(traces)
