@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
+from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.tokenize import MODES, tokenize
@@ -86,11 +87,11 @@ class PretrainedModel:
         return split_unknown_words(found, self.vocab) if self.char_fallback else found
 
     def encode(self, token_lists: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, list[tuple[bool, ...]]]:
+        """ids (B, T) int64 padded with <pad>, lengths (B,), and the unknown marks of each token list."""
         encoded = [self.vocab.encode(tokens) for tokens in token_lists]
+        ids = pad_sequence([torch.from_numpy(e.ids) for e in encoded], batch_first=True,
+                           padding_value=self.vocab.pad_id)
         lengths = torch.tensor([len(e.ids) for e in encoded])
-        ids = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.int64)
-        for row, e in enumerate(encoded):
-            ids[row, : len(e.ids)] = torch.from_numpy(e.ids)
         return ids, lengths, [e.unknown for e in encoded]
 
     def predict(self, texts: list[str], mode: str | None = None) -> list[dict]:
