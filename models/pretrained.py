@@ -57,6 +57,19 @@ class Analysis:
     def unknown_share(self) -> float:
         return sum(self.unknown) / len(self.unknown)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the numpy buffers the trace's arrays keep alive, each buffer counted once."""
+        trace = self.trace
+        arrays = [trace.hidden, trace.cell, trace.probabilities, *trace.gates.values(), *trace.terms.values()]
+        buffers = {}
+        for array in arrays:
+            while isinstance(array, np.ndarray) and isinstance(array.base, np.ndarray):
+                array = array.base  # a view keeps its whole base alive
+            if array is not None:
+                buffers[id(array)] = array.nbytes
+        return sum(buffers.values())
+
 
 def split_unknown_words(tokens: list[str], vocab: Vocabulary) -> list[str]:
     """Words not in the vocabulary are split into their characters, which usually are."""
