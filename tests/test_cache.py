@@ -85,7 +85,8 @@ def test_a_flood_of_long_texts_stays_within_the_budget(monkeypatch):
     try:
         cache = state.analysis_cache()
         assert cache.budget == 12 * 2**20
-        texts = [f"第{i}条：" + "这个热水器太费电了，千万不能买。" * 120 for i in range(8)]  # about 1,000 tokens each
+        review = "这个热水器太费电了，千万不能买。"
+        texts = [f"第{i}条：" + review * 120 for i in range(8)]  # about 1,000 tokens each
         results = []
         for text in texts:
             results.append(state.analyze("lstm", text, "word"))
