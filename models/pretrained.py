@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
+from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.tokenize import MODES, tokenize
@@ -56,6 +57,19 @@ class Analysis:
     def unknown_share(self) -> float:
         return sum(self.unknown) / len(self.unknown)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the numpy buffers the trace's arrays keep alive, each buffer counted once."""
+        trace = self.trace
+        arrays = [trace.hidden, trace.cell, trace.probabilities, *trace.gates.values(), *trace.terms.values()]
+        buffers = {}
+        for array in arrays:
+            while isinstance(array, np.ndarray) and isinstance(array.base, np.ndarray):
+                array = array.base  # a view keeps its whole base alive
+            if array is not None:
+                buffers[id(array)] = array.nbytes
+        return sum(buffers.values())
+
 
 def split_unknown_words(tokens: list[str], vocab: Vocabulary) -> list[str]:
     """Words not in the vocabulary are split into their characters, which usually are."""
@@ -86,11 +100,11 @@ class PretrainedModel:
         return split_unknown_words(found, self.vocab) if self.char_fallback else found
 
     def encode(self, token_lists: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, list[tuple[bool, ...]]]:
+        """ids (B, T) int64 padded with <pad>, lengths (B,), and the unknown marks of each token list."""
         encoded = [self.vocab.encode(tokens) for tokens in token_lists]
+        ids = pad_sequence([torch.from_numpy(e.ids) for e in encoded], batch_first=True,
+                           padding_value=self.vocab.pad_id)
         lengths = torch.tensor([len(e.ids) for e in encoded])
-        ids = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.int64)
-        for row, e in enumerate(encoded):
-            ids[row, : len(e.ids)] = torch.from_numpy(e.ids)
         return ids, lengths, [e.unknown for e in encoded]
 
     def predict(self, texts: list[str], mode: str | None = None) -> list[dict]:

@@ -104,7 +104,12 @@ def test_compare_tab_draws_all_three_models():
     assert [d["name"] for d in curve["data"]] == ["RNN", "LSTM", "GRU"]
     assert len([d for d in states["data"] if d["type"] == "heatmap"]) == 3
     assert [m.label for m in at.metric] == ["RNN", "LSTM", "GRU"]
-    assert all(t("zh", "test_accuracy") in c.value for c in at.caption if t("zh", "parameters") in c.value)
+    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value]
+    assert len(captions) == len(state.ARCHS)  # one per model, in the metrics' order
+    for caption, model in zip(captions, (state.load_models()[arch] for arch in state.ARCHS)):
+        accuracy = model.card["metrics"]["test"]["accuracy"]
+        assert f"{model.parameter_count:,}" in caption and f"{accuracy:.1%}" in caption, caption
+        assert t("zh", "test_accuracy") in caption
 
 
 def test_pair_tab_compares_the_two_sentences():

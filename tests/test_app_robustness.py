@@ -1,6 +1,7 @@
-"""Under real use: broken model files give an error page naming the file; any text gives a result or a message."""
+"""Under real use: broken model files give an error page naming the file; any text gives its tokens or a message."""
 from __future__ import annotations
 
+import html
 import shutil
 
 import pytest
@@ -13,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from models.pretrained import PRETRAINED_DIR
 from ui import state
+from ui.i18n import t
 
-from tests.test_app import APP, chart_specs, messages
+from tests.test_app import APP, chart_specs, lstm_tokens, messages
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +73,15 @@ PAGE_TEXTS = st_.lists(st_.one_of(WIRE_TEXT, NASTY), min_size=1, max_size=4).map
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(text=PAGE_TEXTS)
-def test_any_text_gives_a_page_or_a_message(text):
+def test_any_text_gives_its_tokens_or_says_there_are_none(text):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_area(key="text").set_value(text).run()
     assert not at.exception
     assert at.text_area(key="text").value == text  # nothing the person typed is lost
-    assert chart_specs(at) or messages(at)
+    tokens = [html.escape(tok, quote=False) for tok in lstm_tokens(text)]
+    if not tokens:
+        assert not chart_specs(at) and t("zh", "empty_text") in messages(at)
+        return
+    assert t("zh", "empty_text") not in messages(at)
+    ticks = chart_specs(at)[0]["layout"]["xaxis"]["ticktext"]  # the prediction curve, read token by token
+    assert ticks[0] == tokens[0] and set(ticks) <= set(tokens)

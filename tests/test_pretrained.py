@@ -1,6 +1,7 @@
 """The shipped models through load_pretrained: predictions, analysis, faithfulness, and bad files."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -20,16 +21,27 @@ def model(request):
     return load_pretrained(request.param)
 
 
-@pytest.mark.parametrize("arch", ["lstm", "gru"])
-def test_sanity_sentences(arch):
-    found = load_pretrained(arch).predict([POSITIVE, NEGATIVE])
-    assert [f["label"] for f in found] == ["positive", "negative"]
-    assert all(0.5 <= f["probability"] <= 1.0 for f in found)
+def _torch_outputs(model, tokens) -> torch.Tensor:
+    """(T, H): torch's own nn module over ``tokens`` alone, unpadded, no recorder involved."""
+    ids = torch.from_numpy(model.vocab.encode(list(tokens)).ids)[None]
+    with torch.inference_mode():
+        return model.model.rnn(model.model.embedding(ids))[0][0]
 
 
-def test_rnn_sanity_sentences():
-    found = load_pretrained("rnn").predict([POSITIVE, NEGATIVE])
+def _torch_probabilities(model, tokens) -> np.ndarray:
+    """(T, C): softmax of the head on torch's output after every token."""
+    with torch.inference_mode():
+        return torch.softmax(model.model.head(_torch_outputs(model, tokens)), dim=-1).numpy()
+
+
+def test_sanity_sentences(model):
+    found = model.predict([POSITIVE, NEGATIVE])
     assert [f["label"] for f in found] == ["positive", "negative"]
+    # In a padded batch of two, each text gets what torch gives it alone.
+    for text, f in zip((POSITIVE, NEGATIVE), found):
+        expected = _torch_probabilities(model, model.tokens(text))[-1]
+        assert f["label"] == model.labels[int(expected.argmax())]
+        np.testing.assert_allclose(f["probability"], expected.max(), atol=1e-5)
 
 
 def test_card_metrics(model):
@@ -45,24 +57,16 @@ def test_analyze_is_the_recorded_forward(model):
     trace = analysis.trace
     assert trace.tokens == analysis.tokens and len(analysis.unknown) == len(analysis.tokens)
     assert trace.cell_type == model.arch and trace.hidden.shape[:3] == (1, 1, len(analysis.tokens))
-    # The last per-step probability is the model's own prediction through its forward().
-    assert model.predict([POSITIVE])[0]["label"] == analysis.label
-    np.testing.assert_allclose(analysis.probabilities[-1].max(), analysis.probability, atol=1e-6)
-    np.testing.assert_allclose(model.predict([POSITIVE])[0]["probability"], analysis.probability, atol=1e-5)
+    assert analysis.unknown == tuple(model.vocab.id_of(tok) is None for tok in analysis.tokens)
+    # Every per-step probability is the head on torch's own output after that token.
+    np.testing.assert_allclose(analysis.probabilities, _torch_probabilities(model, analysis.tokens), atol=1e-5)
+    # The prediction is the model's own forward() (packed, batched) on the same text.
+    found = model.predict([POSITIVE])[0]
+    assert found["label"] == analysis.label
+    np.testing.assert_allclose(found["probability"], analysis.probability, atol=1e-5)
     # Each per-step probability equals the model run on that prefix alone.
     prefix = list(analysis.tokens[:3])
     np.testing.assert_allclose(model.analyze_tokens(prefix).probabilities[-1], analysis.probabilities[2], atol=1e-5)
-
-
-def test_recorded_gates_rebuild_torchs_hidden_states(model):
-    """The gates the page shows, alone, give back what the torch module outputs."""
-    from models.trace import hidden_from_gates
-
-    analysis = model.analyze(NEGATIVE)
-    ids = torch.from_numpy(model.vocab.encode(list(analysis.tokens)).ids)[None]
-    with torch.inference_mode():
-        out = model.model.rnn(model.model.embedding(ids))[0][0].numpy()
-    np.testing.assert_allclose(hidden_from_gates(analysis.trace)[0, 0], out, atol=1e-5, rtol=0)
 
 
 def test_unknown_words_are_marked_and_english_is_mostly_unknown():
@@ -150,5 +154,11 @@ def test_pretrained_is_small_and_has_no_pickles():
     assert {f.suffix for f in files} <= {".json", ".safetensors"}
 
 
-def test_recording_error_is_tiny(model):
-    assert model.recording_error(model.analyze(POSITIVE)) < 1e-5
+def test_recording_error_holds_the_gates_to_torch(model):
+    """The page's faithfulness badge: tiny for the recorded gates, large when a gate is off by a step."""
+    analysis = model.analyze(NEGATIVE)
+    assert model.recording_error(analysis) < 1e-5
+    trace = analysis.trace
+    shifted = {name: {k: np.roll(v, 1, axis=2) for k, v in getattr(trace, name).items()} for name in ("gates", "terms")}
+    broken = dataclasses.replace(analysis, trace=dataclasses.replace(trace, **shifted))
+    assert model.recording_error(broken) > 1e-3

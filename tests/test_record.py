@@ -10,7 +10,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import models.record
-from models.record import record, records_stepwise
+from models.record import LSTM_STEPWISE_BATCH, WAYS, record, recording_way
 from models.trace import GATE_NAMES, SIGMOID_GATES, hidden_from_gates
 
 TOL = 1e-5
@@ -18,15 +18,14 @@ IN, HID = 5, 6
 LENGTHS = [7, 4, 1]
 
 
-SHIPPED_THRESHOLD = models.record.LSTM_STEPWISE_BATCH  # read before any fixture changes it
-
-
-@pytest.fixture(autouse=True)
-def _lstm_strategy(request, monkeypatch):
+def _way(kind: str) -> str:
     """Kind "lstm_stepwise" records an LSTM stepwise whatever the batch; plain "lstm" always fused."""
-    kind = request.node.callspec.params.get("kind", "") if hasattr(request.node, "callspec") else ""
-    threshold = 1 if kind == "lstm_stepwise" else 10**9
-    monkeypatch.setattr(models.record, "LSTM_STEPWISE_BATCH", threshold)
+    return "stepwise" if kind == "lstm_stepwise" else WAYS[kind.split("_")[0]][0]
+
+
+def _record(kind: str, module: nn.RNNBase, x: torch.Tensor, **kwargs) -> list:
+    """``record`` the way ``kind`` names."""
+    return record(module, x, **kwargs, _way=_way(kind))
 
 
 def _module(kind: str, layers: int, bidirectional: bool, batch_first: bool, seed: int = 0) -> nn.RNNBase:
@@ -49,22 +48,36 @@ KINDS = ["rnn_tanh", "rnn_relu", "lstm", "lstm_stepwise", "gru"]
 CASES = list(itertools.product(KINDS, [1, 2], [False, True], [False, True]))
 
 
-def test_shipped_strategy_choice(monkeypatch):
-    monkeypatch.setattr(models.record, "LSTM_STEPWISE_BATCH", SHIPPED_THRESHOLD)
-    assert records_stepwise("gru", 1) and not records_stepwise("rnn", 10**6)
-    assert not records_stepwise("lstm", SHIPPED_THRESHOLD - 1) and records_stepwise("lstm", SHIPPED_THRESHOLD)
+def test_shipped_way_choice():
+    assert recording_way("gru", 1) == "stepwise" and recording_way("rnn", 10**6) == "fused"
+    assert recording_way("lstm", LSTM_STEPWISE_BATCH - 1) == "fused"
+    assert recording_way("lstm", LSTM_STEPWISE_BATCH) == "stepwise"
     module = _module("lstm", 1, True, True)
     torch.manual_seed(2)
-    x = torch.randn(SHIPPED_THRESHOLD, 5, IN)
+    x = torch.randn(LSTM_STEPWISE_BATCH, 5, IN)
     with torch.no_grad():
-        expected = module(x)[0].view(SHIPPED_THRESHOLD, 5, 2, HID)
+        expected = module(x)[0].view(LSTM_STEPWISE_BATCH, 5, 2, HID)
     traces = record(module, x)
     np.testing.assert_allclose(traces[-1].hidden[0], expected[-1].permute(1, 0, 2).numpy(), atol=TOL, rtol=0)
 
 
-@pytest.mark.parametrize("kind", ["lstm_stepwise"])
-def test_lstm_stepwise_fixture(kind):
-    assert records_stepwise("lstm", 1)
+@pytest.mark.parametrize("way", ["fused", "stepwise"])
+def test_the_way_asked_for_is_the_way_taken(way, monkeypatch):
+    """So that the "lstm" and "lstm_stepwise" cases below really test two ways."""
+    taken = []
+    for name in ("_record_fused", "_record_stepwise"):
+        real = getattr(models.record, name)
+        monkeypatch.setattr(models.record, name, lambda *args, real=real, name=name: taken.append(name) or real(*args))
+    record(_module("lstm", 1, False, True), torch.zeros(1, 3, IN), _way=way)
+    assert taken == [f"_record_{way}"]
+
+
+def test_a_way_a_cell_cannot_take_is_refused():
+    x = torch.zeros(1, 3, IN)
+    with pytest.raises(ValueError, match="gru is recorded stepwise"):
+        record(_module("gru", 1, False, True), x, _way="fused")
+    with pytest.raises(ValueError, match="rnn is recorded fused"):
+        record(_module("rnn_tanh", 1, False, True), x, _way="stepwise")
 
 
 @pytest.mark.parametrize("kind,layers,bidirectional,batch_first", CASES)
@@ -82,7 +95,7 @@ def test_parity_with_torch(kind, layers, bidirectional, batch_first, padded):
     h_n = h_n.view(layers, dirs, len(lengths), HID)
     c_n = None if c_n is None else c_n.view(layers, dirs, len(lengths), HID)
 
-    traces = record(module, x, lengths=lengths if padded else None)
+    traces = _record(kind, module, x, lengths=lengths if padded else None)
     assert len(traces) == len(lengths)
     for b, (trace, n) in enumerate(zip(traces, lengths)):
         assert trace.hidden.shape == (layers, dirs, n, HID)
@@ -131,7 +144,7 @@ def _reference_steps(module: nn.RNNBase, kind: str, x: torch.Tensor) -> dict[str
 def test_gates_match_a_plain_step_loop(kind):
     module = _module(kind, 1, False, True, seed=3)
     x = _batch(True)[0]  # (T, F)
-    trace = record(module, x.unsqueeze(0))[0]
+    trace = _record(kind, module, x.unsqueeze(0))[0]
     ref = _reference_steps(module, kind.removesuffix("_stepwise"), x)
     for name, values in trace.states().items():
         np.testing.assert_allclose(values[0, 0], ref[name], atol=TOL, rtol=0, err_msg=name)
@@ -142,7 +155,7 @@ def test_gates_match_a_plain_step_loop(kind):
 @pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise", "gru", "rnn_tanh"])
 def test_invariants(kind):
     module = _module(kind, 2, True, True, seed=4)
-    for trace in record(module, _batch(True) * 3, lengths=LENGTHS):
+    for trace in _record(kind, module, _batch(True) * 3, lengths=LENGTHS):
         assert set(trace.gates) == set(GATE_NAMES[trace.cell_type])
         for name, values in trace.gates.items():
             assert values.dtype == np.float32
@@ -185,8 +198,8 @@ def test_padding_never_leaks(kind):
     x = _batch(True)
     x_noisy = x.clone()
     x_noisy[1, LENGTHS[1]:] = 1e3  # garbage in the padding
-    batch = record(module, x_noisy, lengths=LENGTHS)[1]
-    alone = record(module, x[1:2, : LENGTHS[1]])[0]
+    batch = _record(kind, module, x_noisy, lengths=LENGTHS)[1]
+    alone = _record(kind, module, x[1:2, : LENGTHS[1]])[0]
     for name, values in alone.states().items():
         np.testing.assert_allclose(batch.states()[name], values, atol=TOL, rtol=0, err_msg=name)
 
@@ -218,7 +231,7 @@ def test_a_wrong_gate_is_caught_by_the_rebuild(kind):
     """hidden_from_gates really depends on the gates: shifting one step breaks it."""
     import dataclasses
 
-    trace = record(_module(kind, 1, True, True, seed=7), _batch(True) * 2)[0]
+    trace = _record(kind, _module(kind, 1, True, True, seed=7), _batch(True) * 2)[0]
     assert np.abs(hidden_from_gates(trace) - trace.hidden).max() < TOL
     name = {"lstm": "forget", "lstm_stepwise": "forget", "gru": "update"}.get(kind)
     if name is None:
@@ -240,7 +253,7 @@ def test_parity_on_long_padded_sequences(kind):
         packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
         out, state = module(packed)
         out = pad_packed_sequence(out, batch_first=True)[0]
-    for b, (trace, n) in enumerate(zip(record(module, x, lengths=lengths), lengths)):
+    for b, (trace, n) in enumerate(zip(_record(kind, module, x, lengths=lengths), lengths)):
         expected = out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy()
         np.testing.assert_allclose(trace.hidden[0], expected, atol=TOL, rtol=0)
         np.testing.assert_allclose(hidden_from_gates(trace)[0], expected, atol=TOL, rtol=0)
@@ -258,7 +271,7 @@ def test_nan_in_the_padding_never_reaches_a_real_step(kind):
     with torch.no_grad():
         packed = pack_padded_sequence(x, torch.tensor(LENGTHS), batch_first=True, enforce_sorted=False)
         out = pad_packed_sequence(module(packed)[0], batch_first=True)[0]
-    for b, (trace, n) in enumerate(zip(record(module, x, lengths=LENGTHS), LENGTHS)):
+    for b, (trace, n) in enumerate(zip(_record(kind, module, x, lengths=LENGTHS), LENGTHS)):
         for name, values in {**trace.states(), **trace.terms}.items():
             assert np.isfinite(values).all(), name
         np.testing.assert_allclose(trace.hidden[-1], out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy(), atol=TOL, rtol=0)
@@ -274,7 +287,7 @@ def test_large_cell_states_match_torch(kind):
     x = torch.randn(1, 1500, IN)
     with torch.no_grad():
         out, (_, c_n) = module(x)
-    trace = record(module, x)[0]
+    trace = _record(kind, module, x)[0]
     assert np.abs(trace.cell).max() > 100
     np.testing.assert_allclose(trace.cell[0, 0, -1], c_n[0, 0].numpy(), rtol=1e-5, atol=TOL)
     np.testing.assert_allclose(trace.hidden[0, 0], out[0].numpy(), atol=TOL, rtol=0)

@@ -1,9 +1,10 @@
 """Cached loaders and the analysis function: the only place the page talks to models/.
 
 Models are loaded once per process (``st.cache_resource``) and shared read-only by every
-session. Analyses are cached per (arch, text, mode) with ``st.cache_resource`` too: an Analysis is
-a frozen dataclass whose arrays are read-only, so sessions can share one object safely, and no
-copy (no pickling) is made on each rerun.
+session. Analyses are cached per (arch, text, mode) in one ``ByteBoundedCache`` per process, which
+holds at most ``RNN_GATES_ANALYSIS_CACHE_MB`` MiB of their arrays (default ``ANALYSIS_CACHE_MB``)
+and drops the least recently used first. An Analysis is a frozen dataclass whose arrays are
+read-only, so sessions share one object safely, and no copy (no pickling) is made on each rerun.
 """
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ import streamlit as st
 from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
 from models.runtime import configure_threads
 from models.tokenize import has_traditional, warm_up
+from ui.cache import ByteBoundedCache
 
 MAX_CHARS = 40_000  # text is cut to this many characters before segmenting, so jieba stays fast
 MAX_TOKENS = 10_000  # tokens read by the models; the rest is cut with a note
 THREADS = 1  # torch threads per process: sessions run side by side, the models are small
-MAX_ENTRIES = 32  # cached analyses; a 10,000-token LSTM analysis holds about 30 MB
+MAX_ENTRIES = 32  # cached small results (flags, badges) per function
+ANALYSIS_CACHE_MB = 512  # MiB of cached analyses per process; a 10,000-token LSTM analysis holds about 30 MiB
+ANALYSIS_CACHE_ENV = "RNN_GATES_ANALYSIS_CACHE_MB"  # sets that budget instead, in MiB
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "corpus_saturation", "load_models",
@@ -71,13 +75,27 @@ def analyze(arch: str, text: str, mode: str) -> TextResult:
     return _analyze(str(directory()), arch, text, mode)
 
 
-@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+def analysis_cache_bytes() -> int:
+    """The byte budget of the cached analyses: $RNN_GATES_ANALYSIS_CACHE_MB MiB, else ANALYSIS_CACHE_MB."""
+    return int(float(os.environ.get(ANALYSIS_CACHE_ENV) or ANALYSIS_CACHE_MB) * 2**20)
+
+
+@st.cache_resource(show_spinner=False)
+def analysis_cache() -> ByteBoundedCache[TextResult]:
+    """The process's one cache of analyses, shared by every session, measured by their arrays' bytes."""
+    return ByteBoundedCache(analysis_cache_bytes(), size_of=lambda result: result.analysis.nbytes)
+
+
 def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
-    model = _load_models(folder)[arch]
-    kept = text[:MAX_CHARS]
-    tokens = model.tokens(kept, mode)
-    analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
-    return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+    kept = text[:MAX_CHARS]  # the key holds no more of the text than is read
+
+    def make() -> TextResult:
+        model = _load_models(folder)[arch]
+        tokens = model.tokens(kept, mode)
+        analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
+        return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+
+    return analysis_cache().get((folder, arch, mode, kept, len(text)), make)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
