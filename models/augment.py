@@ -40,11 +40,11 @@ _END_PUNCTUATION = frozenset("。.!！?？~～,，;；、…")
 
 @dataclass(frozen=True)
 class AugmentSettings:
-    contrast: int = 3000  # A + contrast connective + B texts
-    additive: int = 1000  # A + additive connective + B texts, A and B of one label
-    multi: int = 600  # several same-label reviews joined
+    contrast: int = 4000  # A + contrast connective + B texts
+    additive: int = 1300  # A + additive connective + B texts, A and B of one label
+    multi: int = 700  # several same-label reviews joined
     multi_parts: tuple[int, int] = (3, 5)  # reviews per multi text, inclusive
-    max_part_tokens: int = 24  # a part is a training review of 3 to this many tokens, list markers dropped,
+    max_part_tokens: int = 16  # a part is a training review of 3 to this many tokens, list markers dropped,
     # with no contrast connective of its own
     min_part_tokens: int = 3
     seed: int = 0

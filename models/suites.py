@@ -4,7 +4,8 @@ Each suite is a tab-separated file in ``benchmarks/suites/`` with a header line:
 
 - ``contrast.tsv`` (``text, label, connective, domain``): "A, but B" reviews labelled as B. Besides the
   accuracy, the **turn rate** is the share of sentences whose per-token prediction is on A's side
-  (the other label) just before the connective and on B's side after the last token.
+  (the other label) just before the connective and on B's side after the last token. In ``lesson.tsv``
+  it counts only the sentences that name a connective.
 - ``negation.tsv``, ``intensifier.tsv``, ``word_order.tsv`` (``pair, text, label``): minimal pairs.
   Besides the accuracy, ``pairs_right`` is the share of pairs with both sentences right.
 - ``lesson.tsv`` (``text, label, connective``): the teaching material's own example sentences.
@@ -89,8 +90,9 @@ def run_suite(model, items: list[SuiteItem]) -> list[ItemResult]:
 def summarize(name: str, results: list[ItemResult]) -> dict:
     """Accuracy, and the turn rate (turning suites) or the share of pairs with both right (pair suites)."""
     out = {"examples": len(results), "accuracy": round(float(np.mean([r.right for r in results])), 4)}
-    if name in TURN_SUITES:
-        out["turn_rate"] = round(float(np.mean([r.turned for r in results])), 4)
+    turning = [r.turned for r in results if r.item.connective]
+    if name in TURN_SUITES and turning:
+        out["turn_rate"] = round(float(np.mean(turning)), 4)
     pairs: dict[str, list[bool]] = {}
     for r in results:
         if r.item.pair:

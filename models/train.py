@@ -38,12 +38,12 @@ IGNORE = -100  # step target past a sequence's end (cross_entropy's ignore_index
 
 @dataclass(frozen=True)
 class TrainSettings:
-    epochs: int = 8  # passes over the training split; the best epoch on validation is kept
+    epochs: int = 7  # passes over the training split; the best epoch on validation is kept
     batch_size: int = 64  # sentences per step, bucketed by length
     learning_rate: float = 2e-3  # peak of the one-cycle schedule (AdamW)
     weight_decay: float = 0.0
     max_tokens: int = 200  # longer training texts are cut to their first max_tokens
-    step_loss: float = 0.5  # weight of the loss at every step (head on every prefix), next to the last step's
+    step_loss: float = 1.0  # weight of the loss at every step (head on every prefix), next to the last step's
     word_dropout: float = 0.0  # share of training tokens replaced by <unk>
     min_word_count: int = 3  # rarer words are split into characters
     min_token_count: int = 2  # rarer tokens (after splitting) become <unk>
