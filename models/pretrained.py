@@ -11,7 +11,6 @@ validated, and a bad one raises ``PretrainedError`` naming the file and what is 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from safetensors.torch import load_file
 from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.jsonfile import read_json_object
 from models.tokenize import MODES, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
@@ -164,18 +164,6 @@ class PretrainedModel:
         return sum(p.numel() for p in self.model.parameters())
 
 
-def _read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PretrainedError(f"{path}: {what} is missing") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PretrainedError(f"{path}: {what} is not valid JSON ({err})") from None
-    if not isinstance(data, dict):
-        raise PretrainedError(f"{path}: {what} must be a JSON object")
-    return data
-
-
 def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise PretrainedError(f"{path}: weight file is missing")
@@ -204,7 +192,7 @@ def load_pretrained(arch: str, directory: str | Path | None = None) -> Pretraine
         raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
     folder = Path(directory) if directory is not None else PRETRAINED_DIR
     card_path = folder / f"{arch}.json"
-    card = _read_json(card_path, "model card")
+    card = read_json_object(card_path, "model card", PretrainedError)
     try:
         config = ClassifierConfig.from_dict(card["config"])
     except (KeyError, TypeError, ValueError) as err:

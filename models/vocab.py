@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from models.jsonfile import read_json_object
+
 PAD = "<pad>"
 UNK = "<unk>"
 FORMAT = "rnn-gates-vocab/1"
@@ -93,13 +95,8 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path) -> Vocabulary:
         path = Path(path)
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise VocabularyError(f"{path}: vocabulary file is missing") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise VocabularyError(f"{path}: not a valid JSON vocabulary ({err})") from None
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        payload = read_json_object(path, "vocabulary file", VocabularyError)
+        if payload.get("format") != FORMAT:
             raise VocabularyError(f"{path}: not a vocabulary in format {FORMAT!r}")
         tokens = payload.get("tokens")
         if not isinstance(tokens, list):

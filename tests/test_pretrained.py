@@ -109,31 +109,28 @@ def test_truncated_weights_name_the_file(copy_dir):
         load_pretrained("lstm", copy_dir)
 
 
-def test_wrong_shape_names_the_tensor(copy_dir):
-    path = copy_dir / "rnn.safetensors"
-    tensors = load_file(str(path))
+def _wrong_shape(tensors):
     tensors["head.weight"] = torch.zeros(3, tensors["head.weight"].shape[1])
-    save_file(tensors, str(path))
-    with pytest.raises(PretrainedError, match="head.weight"):
-        load_pretrained("rnn", copy_dir)
 
 
-def test_missing_tensor_is_reported(copy_dir):
-    path = copy_dir / "rnn.safetensors"
-    tensors = load_file(str(path))
+def _missing(tensors):
     del tensors["head.bias"]
-    save_file(tensors, str(path))
-    with pytest.raises(PretrainedError, match="missing.*head.bias"):
-        load_pretrained("rnn", copy_dir)
 
 
-def test_non_finite_weights_are_refused(copy_dir):
-    path = copy_dir / "gru.safetensors"
-    tensors = load_file(str(path))
+def _not_finite(tensors):
     tensors["head.bias"][0] = float("nan")
+
+
+@pytest.mark.parametrize(("arch", "spoil", "message"), [
+    ("rnn", _wrong_shape, "head.weight"), ("rnn", _missing, "missing.*head.bias"), ("gru", _not_finite, "NaN"),
+])
+def test_spoilt_weights_are_refused_with_the_tensor_named(copy_dir, arch, spoil, message):
+    path = copy_dir / f"{arch}.safetensors"
+    tensors = load_file(str(path))
+    spoil(tensors)
     save_file(tensors, str(path))
-    with pytest.raises(PretrainedError, match="NaN"):
-        load_pretrained("gru", copy_dir)
+    with pytest.raises(PretrainedError, match=message):
+        load_pretrained(arch, copy_dir)
 
 
 def test_corrupt_vocab_names_the_file(copy_dir):

@@ -64,7 +64,7 @@ def test_contrast_accuracy_and_turn_rate_by_hand(tmp_path, last_word_model):
 
 
 def test_pair_suite_counts_pairs_with_both_right(tmp_path, last_word_model):
-    path = _write(tmp_path / "negation.tsv", ("pair", "text", "label"), [
+    _write(tmp_path / "negation.tsv", ("pair", "text", "label"), [
         ("1", "菜好", "positive"), ("1", "菜不好", "negative"),  # 不 reads as 0: both positive, one wrong
         ("2", "服务差", "negative"), ("2", "服务好", "positive"),
     ])

@@ -98,7 +98,7 @@ def test_vocab_json_roundtrip(tmp_path):
 
 @pytest.mark.parametrize(
     "content,message",
-    [("{not json", "not a valid JSON"), ('{"format": "x"}', "format"),
+    [("{not json", "not valid JSON"), ('{"format": "x"}', "format"),
      ('{"format": "rnn-gates-vocab/1", "tokens": ["a"]}', "starts with"),
      ('{"format": "rnn-gates-vocab/1", "tokens": ["<pad>", "<unk>", "a", "a"]}', "unique")],
 )
