@@ -345,6 +345,16 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
                                for r in runs]},
         }
         _write_json(out / f"{arch}.json", card)
+    return write_comparison(out, parts)
+
+
+def write_comparison(out: Path, parts: dict[str, list[Example]] | None = None) -> dict:
+    """``comparison.json``: the TF-IDF baseline on ``parts`` (default: the full split) next to every card in ``out``.
+
+    Also run on its own, to join models trained in separate processes into one folder:
+    ``python -c "from models.train import write_comparison; write_comparison(Path('pretrained'))"``.
+    """
+    parts = parts or split_corpus(load_corpus()[0])
     comparison = {"split": "split.json", "test_examples": len(parts["test"]), "baseline": tfidf_baseline(parts),
                   "models": {}}
     for arch in ARCHS:

@@ -42,7 +42,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "ex_order": "词序：张三 / 李四",
         "ex_order_desc": "同样的词，换个顺序，意思完全相反。到“两句对比”页看两句话的隐藏状态从哪一步分开。",
         "ex_restaurant": "长评论：先夸后骂",
-        "ex_restaurant_desc": "前半句夸菜，后半句抱怨服务。看预测曲线在“但是”之后是否转向，以及普通 RNN 能否记住这么长的句子。",
+        "ex_restaurant_desc": "前半句夸菜，后半句抱怨服务。看什么：预测曲线读夸奖时一路走高，到“但是”转向负面。"
+                              "在“逐词读”页选 LSTM，找遗忘门图里“但是”那一列：大多数单元的遗忘门在这一步关上（接近 0），"
+                              "把记住的夸奖清掉，之后的细胞状态跟着换了样子。GRU 的更新门在这里做同样的事；"
+                              "普通 RNN 没有门，只能让新的输入慢慢盖过旧的记忆。",
         "ex_forget": "遗忘：哦不对",
         "ex_forget_desc": "“昨天……哦不对，是前天”：看 LSTM 的遗忘门在“不对”附近是否变小，忘掉前面的“昨天”。",
         "ex_de": "输入门：很多“的”",
@@ -222,8 +225,12 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "ex_order_desc": "The same words in another order mean the opposite. See in “Two sentences” at which step "
                          "the hidden states part.",
         "ex_restaurant": "Long review: praise, then complaints",
-        "ex_restaurant_desc": "Praise for the food, then complaints about the service: does the prediction turn after "
-                              "但是 (but), and can the vanilla RNN keep up with such a long sentence?",
+        "ex_restaurant_desc": "Praise for the food, then complaints about the service. What to watch: the prediction "
+                              "climbs through the praise and turns negative at 但是 (but). In Read, choose the LSTM "
+                              "and find the 但是 column of the forget-gate map: most units close their forget gate "
+                              "there (near 0), clearing the praise they held, and the cell state looks different "
+                              "after it. The GRU's update gate does the same job here; the vanilla RNN has no gate, "
+                              "so only new input can slowly drown the old memory.",
         "ex_forget": "Forgetting: 哦不对 (oh no, wait)",
         "ex_forget_desc": "“Yesterday … oh no, wait, the day before”: does the LSTM's forget gate drop near 不对 to "
                           "let go of 昨天 (yesterday)?",
