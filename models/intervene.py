@@ -301,7 +301,7 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
     return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in names}
 
 
-def _head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
+def head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
     """(..., H) -> (..., C) through the classifier's head: its ``logits`` method if it has one."""
     logits = getattr(classifier, "logits", None)
     return logits(hidden) if callable(logits) else classifier.head(hidden)
@@ -359,7 +359,7 @@ def edited_trace(
         arrays = run_cell(module, x, adjust if plan else None)
         probabilities = labels = None
         if classifier is not None:
-            probabilities = torch.softmax(_head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
+            probabilities = torch.softmax(head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
             labels = tuple(classifier.config.labels)
         numpy = {k: v.numpy() for k, v in arrays.items()}
     return Trace(
