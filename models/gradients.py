@@ -49,6 +49,8 @@ MIN_CORRELATION_POINTS = 3  # fewer tokens than this (besides the last) give no 
 
 
 def _frozen(array: Any, dtype=np.float64) -> np.ndarray:
+    if isinstance(array, torch.Tensor):
+        array = array.detach().numpy()
     out = np.array(array, dtype=dtype, copy=True)
     out.setflags(write=False)
     return out
@@ -231,7 +233,7 @@ def distance_curve(model: nn.Module, ids, *, method: str = "chain") -> DistanceC
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     classifier, ids = _classifier_and_ids(model, ids)
     module = classifier.rnn
-    with torch.no_grad():
+    with _Autograd(), torch.no_grad():  # a normal tensor, even if the caller is in inference_mode
         emb = classifier.embedding(ids)  # (T, E)
     if method == "autograd":
         log10 = _autograd_norms(module, emb)
