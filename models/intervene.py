@@ -41,6 +41,7 @@ TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 """What an edit can change, per cell type, in the order a step computes it."""
 ALL_UNITS = "all"
 CONVENTIONS = ("torch", "textbook")
+CONVENTION_ALIASES = {"pytorch": "torch"}  # the name viz.equations and the page use for torch's form
 TANH_GATES = frozenset({"candidate"})
 """Gates squashed by tanh: a value set there must lie in [-1, 1] (sigmoid gates: [0, 1])."""
 
@@ -77,7 +78,8 @@ class Edit:
         ``h = (1 - z) n + z h_prev``; z = 1 freezes the state. "textbook": the number is 1 - z,
         the share of the *new* candidate, ``h = (1 - u) h_prev + u n`` with u = 1 - z; u = 0
         freezes the state. It is applied in torch's z: set u gives z = 1 - u, and scale s of u
-        gives z = 1 - s (1 - z). The trace always stores torch's z.
+        gives z = 1 - s (1 - z). The trace always stores torch's z. "pytorch" (the page's name for
+        torch's form, as in ``viz.equations``) is read as "torch".
     layer, direction: which recurrent layer and direction (0 forward, 1 backward).
     """
 
@@ -115,6 +117,7 @@ class Edit:
             object.__setattr__(self, "units", units)
         if (self.set is None) == (self.scale is None):
             raise ValueError("give exactly one of set= (a value) or scale= (a factor)")
+        object.__setattr__(self, "convention", CONVENTION_ALIASES.get(self.convention, self.convention))
         if self.convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}, got {self.convention!r}")
         if self.convention != "torch" and self.target != "update":
