@@ -158,7 +158,7 @@ class Edit:
 
 
 def _check_edits(edits: Iterable[Edit], cell_type: str, layers: int, dirs: int, steps: int, hs: int) -> list[Edit]:
-    out = list(edits)
+    out = [edits] if isinstance(edits, Edit) else list(edits)  # one Edit alone is fine too
     for edit in out:
         if not isinstance(edit, Edit):
             raise TypeError(f"edits must be Edit objects, got {type(edit).__name__}")

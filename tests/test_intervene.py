@@ -183,6 +183,7 @@ def test_edits_of_one_quantity_compose_in_order():
     halves = edited_trace(module, x, [Edit("forget", [2], scale=0.5), Edit("forget", [2], scale=0.5)])
     quarter = edited_trace(module, x, [Edit("forget", [2], scale=0.25)])
     _assert_same(quarter, halves)
+    _assert_same(quarter, edited_trace(module, x, Edit("forget", [2], scale=0.25)))  # one Edit alone
     set_then_scale = edited_trace(module, x, [Edit("forget", [2], set=0.4), Edit("forget", [2], scale=0.5)])
     np.testing.assert_allclose(set_then_scale.gates["forget"][0, 0, 2], 0.2, atol=TOL)
     scale_then_set = edited_trace(module, x, [Edit("forget", [2], scale=0.5), Edit("forget", [2], set=0.4)])
