@@ -4,6 +4,7 @@
     model = load_pretrained("lstm")          # also "gru", "rnn"
     model.predict(["我很喜欢这款手机"])        # [{"label": "positive", "probability": 0.97}]
     analysis = model.analyze("我爱人工智能")   # tokens, unknown marks, Trace, per-step probabilities
+    model.analyze("我爱人工智能", edits=[Edit("forget", range(1, 3), set=1.0)])  # a what-if run
 
 Files, per architecture ``arch``: ``{arch}.safetensors`` (weights), ``{arch}.json`` (the model
 card: config, data, metrics), and the shared ``vocab.json``. Nothing is unpickled. Every file is
@@ -11,6 +12,7 @@ validated, and a bad one raises ``PretrainedError`` naming the file and what is 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from safetensors.torch import load_file
 from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.intervene import Edit, edited_trace
 from models.jsonfile import read_json_object
 from models.tokenize import MODES, tokenize
 from models.trace import Trace, hidden_from_gates
@@ -131,19 +134,27 @@ class PretrainedModel:
             probs = torch.softmax(self.model.step_logits(ids, lengths), dim=-1).numpy()
         return [p[:n] for p, n in zip(probs, lengths.tolist())]
 
-    def analyze(self, text: str, mode: str | None = None, max_tokens: int | None = None) -> Analysis:
+    def analyze(
+        self, text: str, mode: str | None = None, max_tokens: int | None = None, edits: Sequence[Edit] | None = None,
+    ) -> Analysis:
         """Tokens, unknown marks, the recorded Trace and the prediction for one text.
 
         ``max_tokens`` keeps only the first that many tokens. Raises EmptyTextError if there are none.
+        ``edits`` (``models.intervene.Edit``): the Analysis of the run with those gates or states
+        edited inside the steps (``edited_trace``); ValueError if an edit does not fit the text or
+        the cell. Without edits (None or empty) it is the recorder's fast path.
         """
-        return self.analyze_tokens(self.tokens(text, mode)[:max_tokens])
+        return self.analyze_tokens(self.tokens(text, mode)[:max_tokens], edits=edits)
 
-    def analyze_tokens(self, tokens: list[str]) -> Analysis:
+    def analyze_tokens(self, tokens: list[str], edits: Sequence[Edit] | None = None) -> Analysis:
         """Like ``analyze``, for tokens already made."""
         if not tokens:
             raise EmptyTextError("no tokens to read")
         ids, lengths, unknown = self.encode([tokens])
-        trace = self.model.record(ids, lengths, [tokens])[0]
+        if edits:
+            trace = edited_trace(self.model, ids[0], edits, tokens=tokens)
+        else:
+            trace = self.model.record(ids, lengths, [tokens])[0]
         final = trace.probabilities[-1]
         best = int(final.argmax())
         return Analysis(tuple(tokens), unknown[0], trace, self.labels[best], float(final[best]))

@@ -1,0 +1,337 @@
+"""Gradient paths of a trained classifier: token saliency, the distance curve of ‖∂h_T/∂h_t‖, and their
+agreement with the gates' retention.
+
+    from models.gradients import text_gradient_paths, retention_gradient_correlation
+    paths = text_gradient_paths(load_pretrained("lstm"), "这个手机很好，但是电池太差了")
+    paths.saliency.norm           # (T,) ‖∂ logit(predicted) / ∂ e_t‖
+    paths.curve.norm              # (T,) ‖∂h_T / ∂h_t‖_F against distance T - t = 0, 1, ...
+
+Nothing here changes the model: gradients are taken with respect to inputs and states only
+(``torch.autograd.grad``, never ``backward()``, so no parameter's ``.grad`` is written), and grad
+mode is switched on locally, because the app runs inference under ``inference_mode`` and grad
+mode is per thread.
+
+Saliency is torch autograd through the real ``nn.RNN/LSTM/GRU`` module and head. The distance
+curve is the Jacobian of the last hidden state with respect to every earlier one. Two ways give it
+(``method=``), both from the cell equations as ``models.intervene.run_cell`` steps them, and the
+tests hold them to each other and to finite differences:
+
+- ``"chain"`` (default): one pass backwards over the steps with the matrix of all H cotangent
+  rows at once, ``G_{t-1} = G_t ∂h_t/∂h_{t-1}``, each factor being the vector-Jacobian product
+  of torch's step equations written out (LSTM ``i, f, g, o``; GRU ``r, z, n``; RNN). It costs one
+  (H, G*H) @ (G*H, H) matmul per step. ``G`` is rescaled to norm 1 after every step and the
+  scale kept as a logarithm, so a vanishing gradient is still resolved far below float32's range.
+- ``"autograd"``: ``torch.autograd.grad`` of h_T with respect to every h_t of a re-run, with the
+  H identity rows batched (``is_grads_batched``). The reference; measured 2-3x slower
+  (``benchmarks/whatif.py``), and float32 values underflow to 0 beyond about 1e-38.
+
+For an LSTM, ∂h_T/∂h_t holds c_t fixed: h_t reaches h_T only through the gates of step t+1 on,
+and from there also along the cell (the forget-gate path).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from models.intervene import head_logits, run_cell
+from models.pretrained import EmptyTextError
+from models.record import cell_type_of
+from models.trace import Trace
+
+METHODS = ("chain", "autograd")
+RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU z is the share of the old state kept
+MIN_CORRELATION_POINTS = 3  # fewer tokens than this (besides the last) give no correlation
+
+
+def _frozen(array: Any, dtype=np.float64) -> np.ndarray:
+    if isinstance(array, torch.Tensor):
+        array = array.detach().numpy()
+    out = np.array(array, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Saliency:
+    """How much each token's embedding moves one logit. Arrays are (T,) and read-only."""
+
+    target: int  # class whose logit is differentiated: the predicted class unless one was given
+    logit: float  # that logit after the last token
+    norm: np.ndarray  # ‖∂ logit / ∂ e_t‖ over the embedding dimensions
+    grad_times_input: np.ndarray  # Σ_d (∂ logit / ∂ e_t)[d] * e_t[d], signed
+
+
+@dataclass(frozen=True, eq=False)
+class DistanceCurve:
+    """‖∂h_T / ∂h_t‖_F for every step t, ordered by distance T - t (index 0 is the last token).
+
+    With T the last step: distance 0 is the identity, of norm sqrt(H). Arrays are (T,), read-only.
+    """
+
+    distance: np.ndarray  # 0, 1, ..., T-1 (int)
+    steps: np.ndarray  # the token index t of each point: T-1, T-2, ..., 0 (int)
+    norm: np.ndarray  # Frobenius norm; may be 0 where it falls below float64's range
+    log10_norm: np.ndarray  # log10 of norm; finite wherever the chain could resolve it
+    method: str
+
+    def by_step(self) -> np.ndarray:
+        """(T,) the norms in token order: entry t is ‖∂h_T / ∂h_t‖."""
+        return self.norm[::-1]
+
+
+@dataclass(frozen=True, eq=False)
+class GradientPaths:
+    """Saliency and the distance curve of one sequence through one classifier."""
+
+    cell_type: str
+    tokens: tuple[str, ...]  # T tokens, or step numbers
+    saliency: Saliency
+    curve: DistanceCurve
+
+
+class _Autograd:
+    """Grad mode on for this thread, even inside an ``inference_mode`` block of the caller."""
+
+    def __enter__(self) -> None:
+        self._modes = (torch.inference_mode(False), torch.enable_grad())
+        for mode in self._modes:
+            mode.__enter__()
+
+    def __exit__(self, *exc) -> None:
+        for mode in reversed(self._modes):
+            mode.__exit__(*exc)
+
+
+def _classifier_and_ids(model: nn.Module, ids) -> tuple[nn.Module, torch.Tensor]:
+    """(classifier, ids (T,)) from a PretrainedModel or a RecurrentClassifier and ids (T,) or (1, T)."""
+    classifier = getattr(model, "model", model)  # a PretrainedModel holds its classifier in .model
+    for part in ("embedding", "rnn", "head"):
+        if not hasattr(classifier, part):
+            raise TypeError(f"need a classifier with embedding, rnn and head; {type(model).__name__} has no {part}")
+    module = classifier.rnn
+    cell_type_of(module)
+    if module.num_layers != 1 or module.bidirectional:
+        raise ValueError("gradient paths are computed for one layer in one direction (the shipped models' shape)")
+    ids = torch.as_tensor(ids)
+    if ids.dim() == 2 and ids.shape[0] == 1:
+        ids = ids[0]
+    if ids.dim() != 1 or ids.is_floating_point() or len(ids) == 0:
+        raise ValueError(f"give the token ids of one non-empty sequence, (T,) or (1, T); got {tuple(ids.shape)}")
+    return classifier, ids
+
+
+def saliency(model: nn.Module, ids, *, target: int | None = None) -> Saliency:
+    """Token saliency by torch autograd through the real recurrent module and head. ids (T,) or (1, T).
+
+    The logit of ``target`` (default: the predicted class) after the last token is differentiated
+    with respect to each token's embedding vector e_t (E,).
+    """
+    classifier, ids = _classifier_and_ids(model, ids)
+    module = classifier.rnn
+    with _Autograd():
+        with torch.no_grad():
+            emb = classifier.embedding(ids)  # (T, E)
+        emb = emb.detach().requires_grad_(True)
+        out = module(emb.unsqueeze(0 if module.batch_first else 1))[0]  # (1, T, H) or (T, 1, H)
+        last = out[0, -1] if module.batch_first else out[-1, 0]  # (H,)
+        logits = head_logits(classifier, last)  # (C,)
+        chosen = int(logits.argmax()) if target is None else int(target)
+        if not 0 <= chosen < logits.shape[-1]:
+            raise ValueError(f"target must be a class index in [0, {logits.shape[-1]}), got {target}")
+        (grad,) = torch.autograd.grad(logits[chosen], emb)  # (T, E)
+    grad, emb = grad.double(), emb.detach().double()
+    return Saliency(
+        target=chosen,
+        logit=float(logits[chosen].detach()),
+        norm=_frozen(grad.norm(dim=1)),
+        grad_times_input=_frozen((grad * emb).sum(dim=1)),
+    )
+
+
+def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndarray:
+    """log10 ‖∂h_{T-1}/∂h_t‖_F for t = T-1 .. 0 (by distance), from the forward's values (L, D, T, H).
+
+    G holds the H cotangent rows of h_T with respect to h_t, rescaled to norm 1 after every
+    step; ``log_scale`` keeps the natural log of the factor taken out. LSTM: Gc is the same for c_t
+    through c_{t+1} only, and dc the total with respect to c_t (also through h_t = o_t tanh(c_t)).
+    """
+    cell_type = cell_type_of(module)
+    w = module.weight_hh_l0  # (G*H, H) in torch's gate order
+    hidden = states["hidden"][0, 0]  # (T, H)
+    steps, hs = hidden.shape
+    out = np.empty(steps)
+    G = torch.eye(hs, dtype=hidden.dtype)  # (H rows of h_T, H units of h_t)
+    log_scale = 0.0
+    previous = torch.cat([hidden.new_zeros(1, hs), hidden[:-1]])  # h_{t-1}, (T, H)
+    if cell_type == "lstm":
+        i, f, g, o, c = (states[k][0, 0] for k in ("input", "forget", "candidate", "output", "cell"))
+        tanh_c = torch.tanh(c)
+        c_prev = torch.cat([c.new_zeros(1, hs), c[:-1]])
+        dh_dc = o * (1 - tanh_c * tanh_c)  # ∂h_t/∂c_t, diagonal
+        # ∂(step output)/∂(gate pre-activation), diagonal, per gate: c_t = f c_prev + i g, h_t = o tanh(c_t)
+        d_i, d_f, d_g, d_o = g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)
+        Gc = torch.zeros_like(G)
+    elif cell_type == "gru":
+        r, z, n, reset_hidden = (states[k][0, 0] for k in ("reset", "update", "candidate", "reset_hidden"))
+        dn = (1 - z) * (1 - n * n)  # ∂h_t/∂(candidate pre-activation)
+        # h_t = (1 - z) n + z h_prev; n = tanh(x_n + r * (W_hn h_prev + b_hn))
+        d_r, d_z, d_n = dn * reset_hidden * r * (1 - r), (previous - n) * z * (1 - z), dn * r
+    else:
+        pre = states["preactivation"][0, 0]
+        d_act = (pre > 0).to(pre.dtype) if module.nonlinearity == "relu" else 1 - hidden * hidden
+    for t in range(steps - 1, -1, -1):
+        norm = float(torch.linalg.matrix_norm(G))
+        if norm == 0.0 or not math.isfinite(norm):
+            out[steps - 1 - t :] = -np.inf if norm == 0.0 else np.nan
+            break
+        log_scale += math.log(norm)
+        out[steps - 1 - t] = log_scale / math.log(10)
+        if t == 0:
+            break
+        G = G / norm
+        if cell_type == "lstm":
+            Gc = Gc / norm
+            dc = torch.addcmul(Gc, G, dh_dc[t])  # (H, H) rows: ∂h_T/∂c_t
+            pre_grad = torch.cat([dc * d_i[t], dc * d_f[t], dc * d_g[t], G * d_o[t]], dim=1)  # (H, 4H)
+            Gc = dc * f[t]
+            G = pre_grad @ w  # (H, H): ∂h_T/∂h_{t-1}
+        elif cell_type == "gru":
+            pre_grad = torch.cat([G * d_r[t], G * d_z[t], G * d_n[t]], dim=1)  # (H, 3H)
+            G = torch.addcmul(pre_grad @ w, G, z[t])  # the matmul paths plus the direct z h_prev
+        else:
+            G = (G * d_act[t]) @ w
+    return out
+
+
+def _autograd_norms(module: nn.RNNBase, emb: torch.Tensor) -> np.ndarray:
+    """log10 ‖∂h_{T-1}/∂h_t‖_F by distance, from torch.autograd.grad over a re-run of the cell."""
+    steps, hs = len(emb), module.hidden_size
+    hidden: list[torch.Tensor | None] = [None] * steps
+
+    def keep(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+        if name == "hidden":
+            hidden[step] = value
+        return value
+
+    with _Autograd():
+        run_cell(module, emb.detach().requires_grad_(True), keep)  # every state in the graph, frozen weights or not
+        rows = torch.eye(hs, dtype=hidden[-1].dtype)  # (H, H): one cotangent per unit of h_T
+        grads = torch.autograd.grad(hidden[-1], hidden, grad_outputs=rows, is_grads_batched=True, allow_unused=True)
+    norms = np.array([0.0 if g is None else float(torch.linalg.matrix_norm(g)) for g in grads])[::-1]
+    with np.errstate(divide="ignore"):
+        return np.log10(norms)
+
+
+def distance_curve(model: nn.Module, ids, *, method: str = "chain") -> DistanceCurve:
+    """‖∂h_T / ∂h_t‖_F for every step t of one sequence, by distance T - t. ids (T,) or (1, T)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    classifier, ids = _classifier_and_ids(model, ids)
+    module = classifier.rnn
+    with _Autograd(), torch.no_grad():  # a normal tensor, even if the caller is in inference_mode
+        emb = classifier.embedding(ids)  # (T, E)
+    if method == "autograd":
+        log10 = _autograd_norms(module, emb)
+    else:
+        with torch.inference_mode():
+            log10 = _chain_norms(module, run_cell(module, emb))
+    steps = len(ids)
+    with np.errstate(under="ignore"):
+        norm = np.power(10.0, log10)
+    return DistanceCurve(
+        distance=_frozen(np.arange(steps), np.int64),
+        steps=_frozen(np.arange(steps)[::-1], np.int64),
+        norm=_frozen(norm),
+        log10_norm=_frozen(log10),
+        method=method,
+    )
+
+
+def gradient_paths(model: nn.Module, ids, *, tokens=None, target: int | None = None,
+                   method: str = "chain") -> GradientPaths:
+    """Saliency and the distance curve of one sequence. ids (T,) or (1, T); tokens: T strings or None."""
+    classifier, ids = _classifier_and_ids(model, ids)
+    names = tuple(map(str, range(len(ids)))) if tokens is None else tuple(map(str, tokens))
+    if len(names) != len(ids):
+        raise ValueError(f"{len(names)} tokens for {len(ids)} ids")
+    return GradientPaths(
+        cell_type=cell_type_of(classifier.rnn),
+        tokens=names,
+        saliency=saliency(classifier, ids, target=target),
+        curve=distance_curve(classifier, ids, method=method),
+    )
+
+
+def text_gradient_paths(pretrained, text: str, *, mode: str | None = None, max_tokens: int | None = None,
+                        method: str = "chain") -> GradientPaths:
+    """``gradient_paths`` of a ``PretrainedModel`` on a text, tokenized as ``analyze`` does."""
+    tokens = pretrained.tokens(text, mode)[:max_tokens]
+    if not tokens:
+        raise EmptyTextError("no tokens to read")
+    ids = pretrained.encode([tokens])[0][0]
+    return gradient_paths(pretrained.model, ids, tokens=tokens, method=method)
+
+
+def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.ndarray:
+    """(T,) log10 of the retention of each token at the end of the sequence, forward direction.
+
+    Retention of token t: the mean over units of the product of the keep gates of steps t+1..T
+    (LSTM forget gates; GRU torch z, the share of the old state kept). 0 (an empty product) at
+    the last token. Summed in logs and averaged with log-sum-exp, so long texts do not underflow;
+    a gate of exactly 0 gives -inf.
+    """
+    if trace.cell_type not in RETAIN_GATE:
+        raise ValueError(f"retention is defined for LSTM and GRU keep gates, not for a {trace.cell_type.upper()}")
+    if direction != 0:
+        raise ValueError("retention to the end of the text is defined for the forward direction")
+    gate = trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction].astype(np.float64)  # (T, H)
+    with np.errstate(divide="ignore"):
+        logs = np.log(gate)
+    after = np.zeros_like(logs)  # after[t] = Σ_{s>t} log gate_s, per unit
+    after[:-1] = np.cumsum(logs[::-1], axis=0)[::-1][1:]
+    top = after.max(axis=1)  # (T,) the largest unit's log product, taken out before exp
+    shift = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return (shift + np.log(np.exp(after - shift[:, None]).mean(axis=1))) / np.log(10)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties sharing their average rank (what Spearman's rho needs)."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + ends - 1) / 2.0)[inverse]
+
+
+def spearman(a, b) -> float:
+    """Spearman's rank correlation of two (N,) arrays, ties averaged; NaN if either is constant or N < 2."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"need two 1-D arrays of one length, got {a.shape} and {b.shape}")
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("spearman of values with NaN")
+    if len(a) < 2:
+        return float("nan")
+    ra, rb = _ranks(a) - (len(a) - 1) / 2.0, _ranks(b) - (len(b) - 1) / 2.0
+    denominator = math.sqrt(float((ra * ra).sum() * (rb * rb).sum()))
+    return float((ra * rb).sum() / denominator) if denominator > 0 else float("nan")
+
+
+def retention_gradient_correlation(trace: Trace, curve: DistanceCurve) -> float:
+    """Spearman's rho, over tokens, between retention to the end and ‖∂h_T / ∂h_t‖.
+
+    The last token is left out: there both are fixed by definition (retention 1, the identity).
+    NaN with fewer than ``MIN_CORRELATION_POINTS`` other tokens, or if either side is constant.
+    """
+    if trace.num_steps != len(curve.norm):
+        raise ValueError(f"the trace has {trace.num_steps} steps and the curve {len(curve.norm)}")
+    retention = log10_retention(trace)[:-1]
+    gradient = curve.log10_norm[::-1][:-1]  # by token
+    keep = ~np.isnan(gradient)
+    if keep.sum() < MIN_CORRELATION_POINTS:
+        return float("nan")
+    return spearman(retention[keep], gradient[keep])

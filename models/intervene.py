@@ -1,0 +1,379 @@
+"""Interventions: the real cell equations, stepped with edits to a gate or state, giving a new Trace.
+
+    from models.intervene import Edit, edited_trace
+    never_forget = Edit("forget", range(5, 10), set=1.0)        # f_t := 1 for t in [5, 9]
+    trace = edited_trace(classifier, ids, [never_forget], tokens=tokens)
+
+The cell is stepped in PyTorch's own order with the module's own parameters (the equations are in
+``models.trace``): LSTM ``i, f, g, o`` (the row blocks of ``weight_ih``, as ``chunk(4)`` splits
+them); GRU ``r, z, n`` with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; RNN tanh or relu.
+Each edit is applied inside the step, right after the edited quantity is computed, so everything
+computed from it later in that step and at every later step carries the consequence:
+
+    LSTM: i -> f -> g -> o -> c = f c_prev + i g -> h = o tanh(c)
+    GRU:  r -> z -> n = tanh(x_n + r * (W_hn h_prev + b_hn)) -> h = (1 - z) n + z h_prev
+    RNN:  h = act(W_ih x + b_ih + W_hh h_prev + b_hh)
+
+The recorded terms (GRU ``reset_hidden``, ``input_candidate``; RNN ``preactivation``) are never
+edited; they are what the step computed from the (possibly edited) previous state. With no edits
+the result is the recorder's trace to float32 rounding (the tests hold it to 1e-6).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from torch import nn
+
+from models.record import cell_type_of
+from models.trace import GATE_NAMES, SIGMOID_GATES, TERM_NAMES, Trace
+
+TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "lstm": ("input", "forget", "candidate", "output", "cell", "hidden"),
+        "gru": ("reset", "update", "candidate", "hidden"),
+        "rnn": ("hidden",),
+    }
+)
+"""What an edit can change, per cell type, in the order a step computes it."""
+ALL_UNITS = "all"
+CONVENTIONS = ("torch", "textbook")
+CONVENTION_ALIASES = {"pytorch": "torch"}  # the name viz.equations and the page use for torch's form
+TANH_GATES = frozenset({"candidate"})
+"""Gates squashed by tanh: a value set there must lie in [-1, 1] (sigmoid gates: [0, 1])."""
+
+Adjust = Callable[[int, str, torch.Tensor], torch.Tensor]  # (step, quantity name, value (H,)) -> value (H,)
+
+
+def _as_value(value, name: str) -> float | tuple:
+    """A scalar as float, an array (up to 2 axes) as nested tuples, so that an Edit stays hashable."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 2 or arr.size == 0:
+        raise ValueError(f"{name} must be a number, one value per unit, or (steps, units) values; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite")
+    if arr.ndim == 0:
+        return float(arr)
+    return tuple(tuple(row) for row in arr.tolist()) if arr.ndim == 2 else tuple(arr.tolist())
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Set or scale one gate or state over some steps and units.
+
+    target: a name from ``TARGETS[cell_type]``: LSTM input, forget, candidate, output, cell, hidden;
+        GRU reset, update, candidate, hidden; RNN hidden.
+    steps: token indices (a range or a list, 0-based, no repeats). In a backward direction, too,
+        step t is the state after reading token t.
+    units: ``"all"`` or a list of unit indices.
+    set / scale: exactly one. A number, one value per unit, or a (len(steps), units) array of
+        values (rows follow the order of ``steps``). ``set`` replaces the value; ``scale``
+        multiplies it. A value set on a sigmoid gate must lie in [0, 1], on the candidate in
+        [-1, 1]; states are free. Scaling is not clipped: it can take a gate beyond its range.
+    convention: only for the GRU's "update" gate, which means opposite things in two books.
+        "torch" (default): the number is PyTorch's z, the share of the *old* state kept,
+        ``h = (1 - z) n + z h_prev``; z = 1 freezes the state. "textbook": the number is 1 - z,
+        the share of the *new* candidate, ``h = (1 - u) h_prev + u n`` with u = 1 - z; u = 0
+        freezes the state. It is applied in torch's z: set u gives z = 1 - u, and scale s of u
+        gives z = 1 - s (1 - z). The trace always stores torch's z. "pytorch" (the page's name for
+        torch's form, as in ``viz.equations``) is read as "torch".
+    layer, direction: which recurrent layer and direction (0 forward, 1 backward).
+    """
+
+    target: str
+    steps: Sequence[int]
+    _: KW_ONLY
+    units: str | Sequence[int] = ALL_UNITS
+    set: float | Sequence | None = None
+    scale: float | Sequence | None = None
+    convention: str = "torch"
+    layer: int = 0
+    direction: int = 0
+
+    def __post_init__(self) -> None:
+        known = sorted({t for names in TARGETS.values() for t in names})
+        if self.target not in known:
+            raise ValueError(f"unknown edit target {self.target!r}; targets are {known}")
+        steps = tuple(int(s) for s in self.steps)
+        if not steps:
+            raise ValueError("an edit needs at least one step (the range is empty)")
+        if min(steps) < 0:
+            raise ValueError(f"steps are token indices from 0, got {min(steps)}")
+        if len(frozenset(steps)) != len(steps):
+            raise ValueError(f"steps repeat: {list(steps)}")
+        object.__setattr__(self, "steps", steps)
+        if isinstance(self.units, str):
+            if self.units != ALL_UNITS:
+                raise ValueError(f"units must be {ALL_UNITS!r} or a list of unit indices, got {self.units!r}")
+        else:
+            units = tuple(int(u) for u in self.units)
+            if not units:
+                raise ValueError("an edit needs at least one unit (the list is empty)")
+            if min(units) < 0 or len(frozenset(units)) != len(units):
+                raise ValueError(f"units must be distinct indices from 0, got {list(units)}")
+            object.__setattr__(self, "units", units)
+        if (self.set is None) == (self.scale is None):
+            raise ValueError("give exactly one of set= (a value) or scale= (a factor)")
+        object.__setattr__(self, "convention", CONVENTION_ALIASES.get(self.convention, self.convention))
+        if self.convention not in CONVENTIONS:
+            raise ValueError(f"convention must be one of {CONVENTIONS}, got {self.convention!r}")
+        if self.convention != "torch" and self.target != "update":
+            raise ValueError("convention= is for the GRU's update gate only")
+        if self.layer < 0 or self.direction not in (0, 1):
+            raise ValueError(f"layer must be >= 0 and direction 0 or 1, got {self.layer}, {self.direction}")
+        if self.set is not None:
+            value = _as_value(self.set, "set")
+            low, high = (0.0, 1.0) if self.target in SIGMOID_GATES else (-1.0, 1.0)
+            bounded = self.target in SIGMOID_GATES or self.target in TANH_GATES
+            if bounded and not np.all((np.asarray(value) >= low) & (np.asarray(value) <= high)):
+                raise ValueError(f"a {self.target} value must lie in [{low:g}, {high:g}], got {self.set!r}")
+            object.__setattr__(self, "set", value)
+        else:
+            object.__setattr__(self, "scale", _as_value(self.scale, "scale"))
+
+    def affine(self, num_units: int) -> tuple[np.ndarray, np.ndarray, list[int] | slice]:
+        """(a, b) with ``new = a * old + b`` in torch's convention, each (len(steps), n), and the units.
+
+        n is the number of edited units. Raises ValueError if a value array does not fit.
+        """
+        units = slice(None) if self.units == ALL_UNITS else list(self.units)
+        n = num_units if self.units == ALL_UNITS else len(self.units)
+        shape = (len(self.steps), n)
+        value = np.asarray(self.set if self.set is not None else self.scale, dtype=np.float64)
+        try:
+            value = np.broadcast_to(value, shape)
+        except ValueError:
+            raise ValueError(
+                f"the {'set' if self.set is not None else 'scale'} values have shape {value.shape}, which does not"
+                f" fit {len(self.steps)} steps x {n} units"
+            ) from None
+        textbook = self.convention == "textbook"
+        if self.set is not None:  # new = 0 * old + v  (textbook u = v: z = 1 - v)
+            return np.zeros(shape), (1.0 - value if textbook else value.copy()), units
+        # new = s * old  (textbook: 1 - z' = s (1 - z), so z' = s z + (1 - s))
+        return value.copy(), (1.0 - value if textbook else np.zeros(shape)), units
+
+
+def _check_edits(edits: Iterable[Edit], cell_type: str, layers: int, dirs: int, steps: int, hs: int) -> list[Edit]:
+    out = [edits] if isinstance(edits, Edit) else list(edits)  # one Edit alone is fine too
+    for edit in out:
+        if not isinstance(edit, Edit):
+            raise TypeError(f"edits must be Edit objects, got {type(edit).__name__}")
+        if edit.target not in TARGETS[cell_type]:
+            raise ValueError(f"a {cell_type.upper()} has no {edit.target!r}; it has {', '.join(TARGETS[cell_type])}")
+        outside = [s for s in edit.steps if s >= steps]
+        if outside:
+            raise ValueError(f"step {outside[0]} is outside the sequence of {steps} tokens (steps 0..{steps - 1})")
+        if edit.units != ALL_UNITS and max(edit.units) >= hs:
+            raise ValueError(f"unit {max(edit.units)} does not exist: the layer has {hs} units (0..{hs - 1})")
+        if edit.layer >= layers or edit.direction >= dirs:
+            raise ValueError(
+                f"layer {edit.layer}, direction {edit.direction} does not exist: the module has {layers} layer(s)"
+                f" and {dirs} direction(s)"
+            )
+    return out
+
+
+def _plan(edits: list[Edit], hs: int, dtype: torch.dtype) -> dict[tuple, tuple[torch.Tensor, torch.Tensor]]:
+    """(layer, direction, step, target) -> (a, b), each (H,): the step's value becomes a * value + b.
+
+    Several edits of one quantity at one step compose in list order: a2 (a1 x + b1) + b2.
+    """
+    plan: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    for edit in edits:
+        a_rows, b_rows, units = edit.affine(hs)
+        for row, step in enumerate(edit.steps):
+            key = (edit.layer, edit.direction, step, edit.target)
+            a, b = plan.get(key, (np.ones(hs), np.zeros(hs)))
+            a, b = a.copy(), b.copy()
+            a[units] *= a_rows[row]
+            b[units] = b[units] * a_rows[row] + b_rows[row]
+            plan[key] = (a, b)
+    return {k: (torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)) for k, (a, b) in plan.items()}
+
+
+def _no_change(step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+    return value
+
+
+def _params(module: nn.RNNBase, layer: int, direction: int) -> tuple[torch.Tensor, ...]:
+    """(w_ih (G*H, F), w_hh (G*H, H), b_ih (G*H,), b_hh (G*H,)) in torch's row order; zero biases if none."""
+    suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+    w_ih, w_hh = getattr(module, "weight_ih" + suffix), getattr(module, "weight_hh" + suffix)
+    if module.bias:
+        return w_ih, w_hh, getattr(module, "bias_ih" + suffix), getattr(module, "bias_hh" + suffix)
+    zeros = w_ih.new_zeros(w_ih.shape[0])
+    return w_ih, w_hh, zeros, zeros
+
+
+def _lstm_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust) -> dict[str, list]:
+    """One LSTM direction over x (T, F): per-step (H,) tensors of every gate, the cell and hidden."""
+    w_ih, w_hh, b_ih, b_hh = params
+    hs = w_hh.shape[1]
+    xproj = torch.addmm(b_ih + b_hh, x, w_ih.t())  # (T, 4H): x_t W_ih^T + b_ih + b_hh
+    out = {k: [None] * len(x) for k in ("input", "forget", "candidate", "output", "cell", "hidden")}
+    h = c = x.new_zeros(hs)
+    for t in order:
+        pre = torch.addmv(xproj[t], w_hh, h)  # (4H,) in torch's i, f, g, o blocks
+        i, f, g, o = pre.chunk(4)
+        i = adjust(t, "input", torch.sigmoid(i))
+        f = adjust(t, "forget", torch.sigmoid(f))
+        g = adjust(t, "candidate", torch.tanh(g))
+        o = adjust(t, "output", torch.sigmoid(o))
+        c = adjust(t, "cell", torch.addcmul(f * c, i, g))
+        h = adjust(t, "hidden", o * torch.tanh(c))
+        for name, value in (("input", i), ("forget", f), ("candidate", g), ("output", o), ("cell", c), ("hidden", h)):
+            out[name][t] = value
+    return out
+
+
+def _gru_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust) -> dict[str, list]:
+    """One GRU direction over x (T, F): per-step (H,) tensors of r, z, n, the two terms and hidden."""
+    w_ih, w_hh, b_ih, b_hh = params
+    hs = w_hh.shape[1]
+    bias = torch.cat([b_ih[: 2 * hs] + b_hh[: 2 * hs], b_ih[2 * hs :]])  # b_hn stays inside r * (...)
+    xproj = torch.addmm(bias, x, w_ih.t())  # (T, 3H)
+    w_rz, w_n, b_hn = w_hh[: 2 * hs], w_hh[2 * hs :], b_hh[2 * hs :]
+    names = ("reset", "update", "candidate", "reset_hidden", "input_candidate", "hidden")
+    out = {k: [None] * len(x) for k in names}
+    h = x.new_zeros(hs)
+    for t in order:
+        r, z = torch.sigmoid(torch.addmv(xproj[t, : 2 * hs], w_rz, h)).chunk(2)
+        r = adjust(t, "reset", r)
+        z = adjust(t, "update", z)
+        reset_hidden = torch.addmv(b_hn, w_n, h)  # W_hn h + b_hn
+        x_n = xproj[t, 2 * hs :]  # W_in x + b_in
+        n = adjust(t, "candidate", torch.tanh(torch.addcmul(x_n, r, reset_hidden)))
+        h = adjust(t, "hidden", torch.lerp(n, h, z))  # (1 - z) n + z h_prev
+        for name, value in zip(names, (r, z, n, reset_hidden, x_n, h)):
+            out[name][t] = value
+    return out
+
+
+def _rnn_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust, relu: bool) -> dict[str, list]:
+    """One RNN direction over x (T, F): per-step (H,) tensors of the preactivation and hidden."""
+    w_ih, w_hh, b_ih, b_hh = params
+    xproj = torch.addmm(b_ih + b_hh, x, w_ih.t())  # (T, H)
+    out = {k: [None] * len(x) for k in ("preactivation", "hidden")}
+    h = x.new_zeros(w_hh.shape[1])
+    for t in order:
+        pre = torch.addmv(xproj[t], w_hh, h)
+        h = adjust(t, "hidden", torch.relu(pre) if relu else torch.tanh(pre))
+        out["preactivation"][t], out["hidden"][t] = pre, h
+    return out
+
+
+LayerAdjust = Callable[[int, int, int, str, torch.Tensor], torch.Tensor]  # (layer, direction, step, name, value)
+
+
+def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = None) -> dict[str, torch.Tensor]:
+    """Step ``module``'s cell over one sequence x (T, F): every quantity, name -> (L, D, T, H) tensor.
+
+    ``adjust(layer, direction, step, name, value)`` returns the value to carry on with, called right
+    after each gate or state is computed (see the module docstring for the order); None keeps all.
+    Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
+    """
+    cell_type = cell_type_of(module)
+    if getattr(module, "proj_size", 0):
+        raise ValueError("LSTMs with proj_size > 0 are not supported")
+    layers, dirs = module.num_layers, 2 if module.bidirectional else 1
+    steps = len(x)
+    inp = x.to(module.weight_ih_l0.dtype)
+    per_layer = []
+    for layer in range(layers):
+        per_dir = []
+        for d in range(dirs):
+            order = range(steps - 1, -1, -1) if d == 1 else range(steps)
+            step_adjust = _no_change if adjust is None else (
+                lambda t, name, v, _l=layer, _d=d: adjust(_l, _d, t, name, v)
+            )
+            params = _params(module, layer, d)
+            if cell_type == "lstm":
+                found = _lstm_direction(inp, params, order, step_adjust)
+            elif cell_type == "gru":
+                found = _gru_direction(inp, params, order, step_adjust)
+            else:
+                found = _rnn_direction(inp, params, order, step_adjust, relu=module.nonlinearity == "relu")
+            per_dir.append({k: torch.stack(v) for k, v in found.items()})  # each (T, H)
+        per_layer.append(per_dir)
+        inp = torch.cat([found_d["hidden"] for found_d in per_dir], dim=1)  # (T, D*H), the next layer's input
+    names = per_layer[0][0].keys()
+    return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in names}
+
+
+def head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
+    """(..., H) -> (..., C) through the classifier's head: its ``logits`` method if it has one."""
+    logits = getattr(classifier, "logits", None)
+    return logits(hidden) if callable(logits) else classifier.head(hidden)
+
+
+def _sequence(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.RNNBase, torch.Tensor, nn.Module | None]:
+    """(recurrent module, x (T, F), classifier or None) from a classifier and ids, or a module and inputs."""
+    classifier = None if isinstance(model, nn.RNNBase) else model
+    module = model if classifier is None else classifier.rnn
+    inputs = torch.as_tensor(inputs)
+    if classifier is not None and not inputs.is_floating_point():
+        ids = inputs.reshape(-1) if inputs.dim() == 2 and inputs.shape[0] == 1 else inputs
+        if ids.dim() != 1:
+            raise ValueError(f"give the token ids of one sequence, (T,) or (1, T); got shape {tuple(inputs.shape)}")
+        return module, classifier.embedding(ids), classifier
+    x = inputs
+    if x.dim() == 3:
+        if x.shape[0 if module.batch_first else 1] != 1:
+            raise ValueError(f"one sequence at a time: got a batch of shape {tuple(inputs.shape)}")
+        x = x[0] if module.batch_first else x[:, 0]
+    if x.dim() != 2 or x.shape[-1] != module.input_size:
+        raise ValueError(f"inputs must be (T, {module.input_size}) for one sequence, got {tuple(inputs.shape)}")
+    return module, x, classifier
+
+
+def edited_trace(
+    model: nn.Module, inputs: torch.Tensor, edits: Iterable[Edit] = (), *, tokens: Sequence[str] | None = None,
+) -> Trace:
+    """The Trace of one sequence with ``edits`` applied inside the steps, and all their consequences.
+
+    model: a ``RecurrentClassifier`` (anything with ``embedding``, ``rnn`` and ``head``) or a bare
+        nn.RNN/LSTM/GRU (any layers and directions; not an LSTM with proj_size).
+    inputs: token ids (T,) or (1, T) for a classifier; embeddings (T, F), or one sequence in the
+        module's batch layout, for either.
+    tokens: T strings for the trace; step numbers when omitted.
+    A classifier's trace carries per-step probabilities from its head on the (edited) last-layer
+    hidden state. Raises ValueError for an edit the sequence or the cell cannot take.
+    """
+    with torch.inference_mode():
+        module, x, classifier = _sequence(model, inputs)
+        cell_type = cell_type_of(module)
+        steps, hs = len(x), module.hidden_size
+        if steps == 0:
+            raise ValueError("nothing to run: the sequence is empty")
+        names = tuple(map(str, range(steps))) if tokens is None else tuple(tokens)
+        if len(names) != steps:
+            raise ValueError(f"{len(names)} tokens for {steps} steps")
+        dirs = 2 if module.bidirectional else 1
+        plan = _plan(_check_edits(edits, cell_type, module.num_layers, dirs, steps, hs), hs, module.weight_ih_l0.dtype)
+
+        def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+            found = plan.get((layer, direction, step, name))
+            return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
+
+        arrays = run_cell(module, x, adjust if plan else None)
+        probabilities = labels = None
+        if classifier is not None:
+            probabilities = torch.softmax(head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
+            labels = tuple(classifier.config.labels)
+        numpy = {k: v.numpy() for k, v in arrays.items()}
+    return Trace(
+        cell_type=cell_type,
+        tokens=names,
+        hidden=numpy["hidden"],
+        cell=numpy.get("cell"),
+        gates={k: numpy[k] for k in GATE_NAMES[cell_type]},
+        terms={k: numpy[k] for k in TERM_NAMES[cell_type]},
+        nonlinearity=getattr(module, "nonlinearity", "tanh"),
+        probabilities=probabilities,
+        labels=labels or (),
+    )
+

@@ -1,0 +1,285 @@
+"""Gradient paths: saliency and the distance curve against finite differences through torch's own modules."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.gradients import (
+    METHODS,
+    DistanceCurve,
+    distance_curve,
+    gradient_paths,
+    log10_retention,
+    retention_gradient_correlation,
+    saliency,
+    spearman,
+    text_gradient_paths,
+)
+from models.pretrained import EmptyTextError, load_pretrained
+from models.trace import Trace
+
+EMBED, HID, VOCAB = 5, 4, 30
+IDS = torch.tensor([4, 9, 2, 17, 5, 5, 28, 3])
+EPS = 1e-6  # central differences in float64
+REL = 1e-3
+KINDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
+TEXT = "这个手机的屏幕很好，但是电池太差了，我不会再买了。"
+
+
+def _classifier(kind: str, seed: int = 0) -> RecurrentClassifier:
+    """A small random classifier in float64, so that finite differences are exact to ~1e-9."""
+    torch.manual_seed(seed)
+    arch = kind.split("_")[0]
+    model = RecurrentClassifier(ClassifierConfig(arch=arch, vocab_size=VOCAB, embed_dim=EMBED, hidden_size=HID))
+    if kind == "rnn_relu":
+        model.rnn = nn.RNN(EMBED, HID, nonlinearity="relu", batch_first=True)
+    with torch.no_grad():  # larger weights than the default init, so that gates saturate somewhere
+        for p in model.rnn.parameters():
+            p.mul_(2.5)
+    return model.double().eval()
+
+
+def _final_logits(model: RecurrentClassifier, emb: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return model.head(model.rnn(emb[None])[0][0, -1])
+
+
+def _rel(got: np.ndarray, want: np.ndarray) -> float:
+    return float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_saliency_matches_finite_differences(kind):
+    model = _classifier(kind)
+    with torch.no_grad():
+        emb = model.embedding(IDS)  # (T, E)
+    found = saliency(model, IDS)
+    target = int(_final_logits(model, emb).argmax())
+    assert found.target == target and found.norm.shape == found.grad_times_input.shape == (len(IDS),)
+    np.testing.assert_allclose(found.logit, _final_logits(model, emb)[target].item(), rtol=1e-12)
+    grad = np.zeros(tuple(emb.shape))
+    for t in range(len(IDS)):
+        for d in range(EMBED):
+            step = torch.zeros_like(emb)
+            step[t, d] = EPS
+            up, down = _final_logits(model, emb + step)[target], _final_logits(model, emb - step)[target]
+            grad[t, d] = (up - down).item() / (2 * EPS)
+    assert _rel(found.norm, np.linalg.norm(grad, axis=1)) <= REL
+    assert _rel(found.grad_times_input, (grad * emb.numpy()).sum(axis=1)) <= REL
+    other = saliency(model, IDS[None], target=1 - target)  # the other class: another logit, other gradients
+    assert other.target == 1 - target and not np.allclose(other.norm, found.norm)
+
+
+def _jacobian_by_differences(model: RecurrentClassifier, emb: torch.Tensor, t: int) -> np.ndarray:
+    """∂h_T/∂h_t (H, H) through torch's own module: run to t, nudge h_t (c_t kept), run on."""
+    module = model.rnn
+    steps = len(emb)
+    with torch.no_grad():
+        _, state = module(emb[None, : t + 1])
+        h_t, c_t = state if isinstance(state, tuple) else (state, None)
+        jac = np.zeros((HID, HID))
+        for k in range(HID):
+            ends = []
+            for sign in (1, -1):
+                h = h_t.clone()
+                h[..., k] += sign * EPS
+                if t == steps - 1:
+                    ends.append(h[0, 0])
+                    continue
+                hx = (h, c_t) if c_t is not None else h
+                ends.append(module(emb[None, t + 1 :], hx)[0][0, -1])
+            jac[:, k] = ((ends[0] - ends[1]) / (2 * EPS)).numpy()
+    return jac
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_distance_curve_matches_finite_differences(kind, method):
+    model = _classifier(kind, seed=1)
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+    curve = distance_curve(model, IDS, method=method)
+    steps = len(IDS)
+    np.testing.assert_array_equal(curve.distance, np.arange(steps))
+    np.testing.assert_array_equal(curve.steps, steps - 1 - np.arange(steps))
+    want = np.array([np.linalg.norm(_jacobian_by_differences(model, emb, t)) for t in range(steps)])  # by step
+    np.testing.assert_allclose(curve.by_step(), want, rtol=REL, atol=0)
+    np.testing.assert_allclose(curve.log10_norm, np.log10(curve.norm), rtol=1e-9)
+    assert curve.norm[0] == pytest.approx(math.sqrt(HID), rel=1e-12)  # distance 0: the identity
+    assert np.ptp(want) > 0.1  # the check compares something that varies
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_shipped_models_both_methods_agree_and_start_at_the_identity(arch):
+    model = load_pretrained(arch)
+    paths = text_gradient_paths(model, TEXT)
+    tokens = model.tokens(TEXT)
+    assert paths.tokens == tuple(tokens) and paths.cell_type == arch
+    assert paths.saliency.norm.shape == paths.curve.norm.shape == (len(tokens),)
+    assert paths.curve.norm[0] == pytest.approx(math.sqrt(model.model.rnn.hidden_size), rel=1e-6)
+    reference = text_gradient_paths(model, TEXT, method="autograd").curve
+    resolved = reference.norm > 1e-30  # float32 autograd loses digits as it nears underflow
+    np.testing.assert_allclose(paths.curve.norm[resolved], reference.norm[resolved], rtol=1e-4)
+    assert paths.saliency.target == model.labels.index(model.analyze(TEXT).label)
+
+
+def test_the_chain_resolves_a_gradient_that_float32_autograd_loses():
+    model = load_pretrained("rnn")
+    text = TEXT * 8  # long enough for the plain RNN's gradient to vanish below float32's range
+    chain = text_gradient_paths(model, text).curve
+    reference = text_gradient_paths(model, text, method="autograd").curve
+    assert reference.norm[-1] == 0.0 and np.isfinite(chain.log10_norm).all()
+    assert chain.log10_norm[-1] < -38
+
+
+def test_gradients_leave_the_shared_model_as_it_was_even_under_inference_mode():
+    model = load_pretrained("lstm")
+    before = {k: v.clone() for k, v in model.model.state_dict().items()}
+    with torch.inference_mode():  # what the app's other threads do
+        for method in METHODS:
+            paths = text_gradient_paths(model, TEXT, method=method)
+    assert np.isfinite(paths.saliency.norm).all()
+    assert all(p.grad is None for p in model.model.parameters())
+    assert all(torch.equal(before[k], v) for k, v in model.model.state_dict().items())
+    assert not model.model.training and torch.is_grad_enabled()
+
+
+def test_frozen_parameters_still_give_gradients():
+    model = _classifier("gru")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    reference = distance_curve(_classifier("gru"), IDS, method="autograd")
+    for method in METHODS:
+        np.testing.assert_allclose(distance_curve(model, IDS, method=method).norm, reference.norm, rtol=1e-9)
+    assert np.isfinite(saliency(model, IDS).norm).all()
+
+
+def test_results_are_read_only():
+    paths = gradient_paths(_classifier("lstm"), IDS, tokens=list("abcdefgh"))
+    for array in (paths.saliency.norm, paths.saliency.grad_times_input, paths.curve.norm, paths.curve.log10_norm):
+        assert not array.flags.writeable
+    assert paths.tokens == tuple("abcdefgh")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: distance_curve(m, IDS, method="guess"), ValueError, "method"),
+        (lambda m: saliency(m, torch.tensor([], dtype=torch.int64)), ValueError, "non-empty"),
+        (lambda m: saliency(m, IDS, target=2), ValueError, "target"),
+        (lambda m: gradient_paths(m, IDS, tokens=["a"]), ValueError, "1 tokens for 8 ids"),
+        (lambda m: saliency(nn.Linear(2, 2), IDS), TypeError, "embedding"),
+    ],
+)
+def test_bad_calls_are_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(_classifier("gru"))
+
+
+def test_more_than_one_layer_is_refused():
+    model = _classifier("lstm")
+    model.rnn = nn.LSTM(EMBED, HID, num_layers=2, batch_first=True).double()
+    with pytest.raises(ValueError, match="one layer in one direction"):
+        distance_curve(model, IDS)
+
+
+def test_empty_text_is_an_empty_text_error():
+    with pytest.raises(EmptyTextError):
+        text_gradient_paths(load_pretrained("gru"), "   ")
+
+
+# --- retention and its agreement with the gradient -----------------------------------------
+
+def _trace(cell_type: str, gate: np.ndarray) -> Trace:
+    """A trace whose keep gate (LSTM forget, GRU update) is ``gate`` (T, H); the rest is filler."""
+    steps, units = gate.shape
+    fill = np.full((1, 1, steps, units), 0.5)
+    gates = {name: fill for name in ("input", "forget", "candidate", "output", "reset", "update")}
+    keep = {"lstm": "forget", "gru": "update"}[cell_type]
+    gates[keep] = gate[None, None]
+    names = {"lstm": ("input", "forget", "candidate", "output"), "gru": ("reset", "update", "candidate")}[cell_type]
+    terms = {} if cell_type == "lstm" else {"reset_hidden": fill, "input_candidate": fill}
+    return Trace(cell_type=cell_type, tokens=tuple(map(str, range(steps))), hidden=fill,
+                 cell=fill if cell_type == "lstm" else None, gates={k: gates[k] for k in names}, terms=terms)
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
+def test_retention_is_the_mean_product_of_keep_gates_to_the_end(cell_type):
+    rng = np.random.default_rng(0)
+    gate = rng.uniform(0.05, 1.0, size=(7, 3)).astype(np.float32)
+    want = np.array([gate[t + 1 :].astype(np.float64).prod(axis=0).mean() for t in range(7)])
+    np.testing.assert_allclose(10 ** log10_retention(_trace(cell_type, gate)), want, rtol=1e-9)
+
+
+def test_retention_survives_what_would_underflow_and_exact_zeros():
+    steps = 400
+    gate = np.full((steps, 2), 1e-3, dtype=np.float32)
+    gate[:, 1] = 1e-2
+    found = log10_retention(_trace("lstm", gate))
+    low, high = (np.log10(np.float64(np.float32(v))) for v in (1e-3, 1e-2))  # log10 of the two units' gates
+    k = steps - 1 - np.arange(steps)  # how many gates follow each token
+    # log10 mean(low^k, high^k) = k high + log10((1 + 10^(k (low - high))) / 2); 1e-800 underflows in float64
+    np.testing.assert_allclose(found, k * high + np.log10((1 + 10.0 ** (k * (low - high))) / 2), rtol=1e-9, atol=1e-9)
+    assert found[0] < -790
+    assert found[-1] == 0.0
+    gate[5] = 0.0
+    assert np.isneginf(log10_retention(_trace("lstm", gate))[:5]).all()
+
+
+def test_retention_is_not_defined_for_a_plain_rnn():
+    fill = np.zeros((1, 1, 3, 2))
+    trace = Trace(cell_type="rnn", tokens=("a", "b", "c"), hidden=fill, terms={"preactivation": fill})
+    with pytest.raises(ValueError, match="RNN"):
+        log10_retention(trace)
+
+
+def test_spearman_known_values():
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 3, 4], [1, 100, 1000, 10**6]) == pytest.approx(1.0)  # ranks, not values
+    # ties share their average rank: ranks (1, 2.5, 2.5, 4) and (1, 3, 2, 4) -> Pearson of the ranks
+    a, b = np.array([1, 2.5, 2.5, 4]), np.array([1, 3, 2, 4])
+    want = np.corrcoef(a, b)[0, 1]
+    assert spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(want)
+    assert spearman([-np.inf, 0, 1], [0, 1, 2]) == pytest.approx(1.0)
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+    with pytest.raises(ValueError):
+        spearman([1, 2], [1, 2, 3])
+
+
+def test_spearman_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 5, 40).astype(float), rng.normal(size=40)
+    assert spearman(a, b) == pytest.approx(stats.spearmanr(a, b).statistic, abs=1e-12)
+
+
+def _curve_from_step_norms(by_step: np.ndarray) -> DistanceCurve:
+    steps = len(by_step)
+    return DistanceCurve(distance=np.arange(steps), steps=np.arange(steps)[::-1], norm=by_step[::-1],
+                         log10_norm=np.log10(by_step[::-1]), method="chain")
+
+
+def test_the_correlation_pairs_each_token_with_its_own_gradient_and_skips_the_last():
+    gate = np.array([[0.9], [0.2], [0.8], [0.5], [0.95], [0.3]], dtype=np.float32)
+    trace = _trace("gru", gate)
+    retention = 10 ** log10_retention(trace)  # (T,) by token
+    same_order = retention * 3.0
+    same_order[-1] = 1e-9  # the last token would break the order; it is left out
+    assert retention_gradient_correlation(trace, _curve_from_step_norms(same_order)) == pytest.approx(1.0)
+    assert retention_gradient_correlation(trace, _curve_from_step_norms(1 / same_order)) == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="steps"):
+        retention_gradient_correlation(trace, _curve_from_step_norms(same_order[:-1]))
+    assert math.isnan(retention_gradient_correlation(_trace("gru", gate[:3]), _curve_from_step_norms(same_order[:3])))
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_the_correlation_on_a_shipped_model_is_a_number(arch):
+    model = load_pretrained(arch)
+    rho = retention_gradient_correlation(model.analyze(TEXT).trace, text_gradient_paths(model, TEXT).curve)
+    assert -1.0 <= rho <= 1.0
