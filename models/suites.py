@@ -5,7 +5,10 @@ Each suite is a tab-separated file in ``benchmarks/suites/`` with a header line:
 - ``contrast.tsv`` (``text, label, connective, domain``): "A, but B" reviews labelled as B. Besides the
   accuracy, the **turn rate** is the share of sentences whose per-token prediction is on A's side
   (the other label) just before the connective and on B's side after the last token. In ``lesson.tsv``
-  it counts only the sentences that name a connective.
+  it counts only the sentences that name a connective. A model can only turn where it reads both
+  halves right, so two more numbers separate the mechanism from word knowledge: ``halves_right``,
+  the share of sentences whose two halves, each read alone, get their own labels, and
+  ``turn_rate_understood``, the turn rate among those sentences.
 - ``negation.tsv``, ``intensifier.tsv``, ``word_order.tsv`` (``pair, text, label``): minimal pairs.
   Besides the accuracy, ``pairs_right`` is the share of pairs with both sentences right.
 - ``lesson.tsv`` (``text, label, connective``): the teaching material's own example sentences.
@@ -23,6 +26,8 @@ import numpy as np
 SUITES_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "suites"
 SUITES = ("contrast", "negation", "intensifier", "word_order", "lesson")
 TURN_SUITES = frozenset({"contrast", "lesson"})  # suites whose sentences name their connective
+CONCESSIVE_LEAD = "虽然"  # "虽然 A，但是 B": A is read alone without it
+_CLAUSE_END = "，,。.！!；;、 "
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,17 @@ class ItemResult:
     probabilities: np.ndarray  # (T, C) after each token
     predicted: str  # label after the last token
     before_turn: str | None  # label after the last token before the connective; None without one
+    halves: tuple[str, str] | None = None  # labels of the part before the connective and the part after it,
+    #                                        each read alone; None without a connective
 
     @property
     def right(self) -> bool:
         return self.predicted == self.item.label
+
+    @property
+    def halves_right(self) -> bool:
+        """Each half read alone gets its own label: the first the other one, the second the expected one."""
+        return self.halves is not None and self.halves[0] != self.item.label and self.halves[1] == self.item.label
 
     @property
     def turned(self) -> bool:
@@ -73,26 +85,42 @@ def turn_step(tokens: list[str] | tuple[str, ...], text_read: str, connective: s
     return int(np.searchsorted(ends, start, side="right")) - 1
 
 
+def halves(text: str, connective: str) -> tuple[str, str]:
+    """The part before the connective (without a leading 虽然 or trailing punctuation) and the part after it."""
+    start = text.index(connective)
+    first = text[:start].removeprefix(CONCESSIVE_LEAD).rstrip(_CLAUSE_END)
+    return first, text[start + len(connective) :]
+
+
 def run_suite(model, items: list[SuiteItem]) -> list[ItemResult]:
-    """Each item through ``model`` (a PretrainedModel): its per-token prediction and where it turns."""
+    """Each item through ``model`` (a PretrainedModel): its per-token prediction, where it turns, and its
+    two halves read alone."""
     token_lists = [model.tokens(item.text) for item in items]
+    turning = [item for item in items if item.connective]
+    alone = iter(model.step_probabilities([model.tokens(half) or [model.vocab.tokens[1]]
+                                           for item in turning for half in halves(item.text, item.connective)]))
+    labels = model.labels
     results = []
     for item, tokens, probs in zip(items, token_lists, model.step_probabilities(token_lists)):
-        labels = model.labels
-        before = None
+        before, read_alone = None, None
         if item.connective:
             step = turn_step(tokens, "".join(tokens), item.connective)
             before = labels[int(probs[step].argmax())] if step >= 0 else None
-        results.append(ItemResult(item, tuple(tokens), probs, labels[int(probs[-1].argmax())], before))
+            read_alone = tuple(labels[int(next(alone)[-1].argmax())] for _ in range(2))
+        results.append(ItemResult(item, tuple(tokens), probs, labels[int(probs[-1].argmax())], before, read_alone))
     return results
 
 
 def summarize(name: str, results: list[ItemResult]) -> dict:
     """Accuracy, and the turn rate (turning suites) or the share of pairs with both right (pair suites)."""
     out = {"examples": len(results), "accuracy": round(float(np.mean([r.right for r in results])), 4)}
-    turning = [r.turned for r in results if r.item.connective]
+    turning = [r for r in results if r.item.connective]
     if name in TURN_SUITES and turning:
-        out["turn_rate"] = round(float(np.mean(turning)), 4)
+        out["turn_rate"] = round(float(np.mean([r.turned for r in turning])), 4)
+        understood = [r.turned for r in turning if r.halves_right]
+        out["halves_right"] = round(len(understood) / len(turning), 4)
+        if understood:
+            out["turn_rate_understood"] = round(float(np.mean(understood)), 4)
     pairs: dict[str, list[bool]] = {}
     for r in results:
         if r.item.pair:

@@ -8,7 +8,7 @@ import torch
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.pretrained import PretrainedModel
-from models.suites import SUITES, SUITES_DIR, load_suite, run_suite, summarize, score_suites, turn_step
+from models.suites import SUITES, SUITES_DIR, halves, load_suite, run_suite, score_suites, summarize, turn_step
 from models.vocab import Vocabulary
 
 WORDS = ("<pad>", "<unk>", "好", "差", ",", "但是", "菜", "服务", "也", "不")
@@ -60,7 +60,15 @@ def test_contrast_accuracy_and_turn_rate_by_hand(tmp_path, last_word_model):
         h = math.tanh(VALUE.get(tok, 0.0) + h)
     p_positive = 1 / (1 + math.exp(-10 * h))
     assert results[0].probabilities[2, 1] == pytest.approx(p_positive, abs=1e-5)
-    assert summarize("contrast", results) == {"examples": 4, "accuracy": 0.75, "turn_rate": 0.5}
+    assert [r.halves for r in results] == [("positive", "negative"), ("negative", "positive"),
+                                           ("positive", "positive"), ("negative", "negative")]
+    assert summarize("contrast", results) == {"examples": 4, "accuracy": 0.75, "turn_rate": 0.5,
+                                              "halves_right": 0.5, "turn_rate_understood": 1.0}
+
+
+def test_halves_drop_the_concessive_lead_and_the_comma():
+    assert halves("虽然价格贵，但是质量好。", "但是") == ("价格贵", "质量好。")
+    assert halves("菜很好吃，服务却很差。", "却") == ("菜很好吃，服务", "很差。")
 
 
 def test_pair_suite_counts_pairs_with_both_right(tmp_path, last_word_model):

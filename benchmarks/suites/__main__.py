@@ -12,7 +12,8 @@ import torch
 from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained
 from models.suites import SUITES, SUITES_DIR, load_suite, run_suite, summarize
 
-_COLUMNS = (("accuracy", "acc"), ("turn_rate", "turn"), ("pairs_right", "pairs"))
+_COLUMNS = (("accuracy", "acc"), ("turn_rate", "turn"), ("halves_right", "halves"),
+            ("turn_rate_understood", "turn|h"), ("pairs_right", "pairs"))
 
 
 def main() -> None:
@@ -23,6 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(2)
     suites = {name: load_suite(SUITES_DIR / f"{name}.tsv") for name in SUITES if (SUITES_DIR / f"{name}.tsv").is_file()}
+    print("acc: final label right; turn: on the first half's side before the connective and right at the end;\n"
+          "halves: both halves, read alone, right; turn|h: turn rate where both halves are right; pairs: both right")
     print(f"{'model':6} {'suite':12} {'n':>4} " + " ".join(f"{short:>6}" for _, short in _COLUMNS))
     for arch in ARCHS:
         model = load_pretrained(arch, args.pretrained)
@@ -36,7 +39,7 @@ def main() -> None:
                     if not r.right or (r.item.connective and not r.turned):
                         p = r.probabilities[:, model.labels.index(r.item.label)]
                         print(f"       miss: {r.item.text}  want {r.item.label}, got {r.predicted}, "
-                              f"before turn {r.before_turn}, P(want) end {p[-1]:.2f}")
+                              f"before turn {r.before_turn}, halves alone {r.halves}, P(want) end {p[-1]:.2f}")
 
 
 if __name__ == "__main__":
