@@ -1,6 +1,7 @@
 """Gradient figures: token saliency, the distance curve ‖∂h_T/∂h_t‖ on a log scale, and retention vs gradient."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -8,7 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz._common import DIVERGING_COLOURS, FLOAT, axis_layout, empty_figure, escape, step_axis
+from viz.colours import DIVERGING_COLOURS
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 SALIENCY_HEIGHT = 460
 CURVE_HEIGHT = 420
@@ -82,7 +85,8 @@ def saliency_bars(data: SaliencyData, *, labels: Mapping[str, str] | None = None
     fig.update_xaxes(**axis_layout(axis), row=2, col=1)
     fig.update_xaxes(**axis_layout(axis), showticklabels=False, row=1, col=1)
     model = _text(labels, data.cell_type) if data.cell_type in DEFAULT_LABELS else data.cell_type
-    fig.update_layout(title=dict(text=_text(labels, "title_saliency", model=model, label=escape(data.label))),
+    title = _text(labels, "title_saliency", model=model, label=html.escape(data.label, quote=False))
+    fig.update_layout(title=dict(text=title),
                       height=SALIENCY_HEIGHT, showlegend=False, uirevision="saliency")
     return fig
 
@@ -118,7 +122,7 @@ def distance_curves(data: DistanceData, *, labels: Mapping[str, str] | None = No
     for name, d, y, toks in zip(data.names, data.distance, data.norm, data.tokens):
         fig.add_trace(go.Scatter(
             x=d, y=y, mode="lines", name=_text(labels, name) if name in DEFAULT_LABELS else name,
-            customdata=np.array([escape(t) for t in toks], dtype=object),
+            customdata=np.array([html.escape(t, quote=False) for t in toks], dtype=object),
             hovertemplate=f"{_text(labels, 'distance')} %{{x}}<br>{_text(labels, 'token')} %{{customdata}}"
                           f"<br>{_text(labels, 'norm')} %{{y:.3e}}<extra>%{{fullData.name}}</extra>",
         ))
@@ -175,7 +179,8 @@ def retention_gradient_scatter(data: RetentionGradientData, *, labels: Mapping[s
     fig = go.Figure(go.Scatter(
         x=data.retention, y=data.gradient, mode="markers", marker=dict(color=data.steps, colorscale="Viridis",
                                                                         colorbar=dict(title=_text(labels, "step"))),
-        customdata=np.stack([data.steps, np.array([escape(t) for t in data.tokens], dtype=object)], axis=1),
+        customdata=np.stack([data.steps, np.array([html.escape(t, quote=False) for t in data.tokens], dtype=object)],
+                            axis=1),
         hovertemplate=f"{_text(labels, 'token')} %{{customdata[1]}} ({_text(labels, 'step')} %{{customdata[0]}})"
                       f"<br>{_text(labels, 'retention')} %{{x:.3e}}<br>{_text(labels, 'norm')} %{{y:.3e}}<extra></extra>",
     ))

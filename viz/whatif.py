@@ -1,25 +1,17 @@
 """The "what if" views: an edit in words and as a formula, the prediction before and after, the change in h."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import (
-    DIVERGING_COLOURS,
-    FLOAT,
-    ColourScale,
-    axis_layout,
-    check_position,
-    empty_figure,
-    escape,
-    heatmap_trace,
-    pool_steps,
-    step_axis,
-    title_notes,
-)
+from viz.colours import DIVERGING_COLOURS, ColourScale
+from viz.labels import title_notes
+from viz.plotly_helpers import FLOAT, empty_figure, heatmap_trace
+from viz.steps import axis_layout, pool_steps, step_axis
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
 MIN_DIFFERENCE_LIMIT = 1e-6  # colour range of the difference map when nothing changed
@@ -143,7 +135,8 @@ def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Seq
     steps = list(edit.steps)
     if len(steps) == 1:
         token = tokens[steps[0]] if tokens is not None and steps[0] < len(tokens) else ""
-        place = _text(labels, "token_at", step=steps[0], token=escape(token)) if token else f"t = {steps[0]}"
+        shown = html.escape(token, quote=False)
+        place = _text(labels, "token_at", step=steps[0], token=shown) if token else f"t = {steps[0]}"
     elif steps == list(range(steps[0], steps[0] + len(steps))):
         place = _text(labels, "tokens_between", first=steps[0], last=steps[-1])
     else:
@@ -184,7 +177,7 @@ def whatif_data(before, after, *, label: str | None = None, layer: int = 0, dire
     """
     if before.tokens != after.tokens or before.cell_type != after.cell_type or before.hidden.shape != after.hidden.shape:
         raise ValueError("before and after must be the same model on the same tokens")
-    check_position(before, layer, direction)
+    before.check_position(layer, direction)
     if before.probabilities is None or after.probabilities is None or not before.labels:
         raise ValueError("both traces need class probabilities")
     label = before.labels[-1] if label is None else label
@@ -223,13 +216,13 @@ def whatif_prediction(data: WhatIfData, *, edited_steps: Sequence[int] = (),
         return empty_figure(_text(labels, "no_probabilities"), uirevision="whatif_prediction")
     steps = np.arange(len(data.tokens))
     axis = step_axis(data.tokens, steps, 1)
-    shown = escape(data.label)
+    shown = html.escape(data.label, quote=False)
     fig = go.Figure()
     for name, curve, dash in ((_text(labels, "before"), data.before, "dash"), (_text(labels, "after"), data.after, "solid")):
         fig.add_trace(go.Scatter(
             x=steps, y=curve, mode="lines+markers", name=name, line=dict(dash=dash),
             hovertemplate=f"{_text(labels, 'token')} %{{x}}<br>{_text(labels, 'step')} %{{x:d}}<br>"
-                          f"P({shown}) %{{y:.3f}}<extra>{escape(name)}</extra>",
+                          f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>",
         ))
     for first, last in _runs(edited_steps):
         fig.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=EDITED_SHADE, line_width=0, layer="below",
