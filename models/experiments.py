@@ -27,7 +27,8 @@ from models.intervene import ALL_UNITS, Edit, edited_trace
 
 PRESETS = ("never_forget", "forget_at_connective", "ignore_de", "cut_memory")
 CHOSEN_TOKEN = frozenset({"never_forget", "cut_memory"})  # presets that act from or at a token the reader picks
-CONNECTIVES = tuple(c for c in CONTRAST if "…" not in c)  # contrast connectives, one token each (虽然…但是 turns at 但是)
+# The contrast connectives, one token each: 虽然…但是 turns at 但是, which is in the list on its own.
+CONNECTIVES = tuple(c for c in CONTRAST if "…" not in c)
 DE = "的"
 
 # Why an experiment has no edit for a cell (Experiment.missing).
@@ -52,7 +53,7 @@ class Experiment:
 
 
 def preset_steps(preset: str, tokens: Sequence[str], *, at: int = 0) -> tuple[int, ...]:
-    """The token indices ``preset`` acts at: from ``at`` to the end, the first contrast connective, every 的, or ``at``."""
+    """The token indices ``preset`` acts at: from ``at`` on, the first contrast connective, every 的, or ``at``."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {PRESETS}")
     if preset in CHOSEN_TOKEN and not 0 <= at < len(tokens):
