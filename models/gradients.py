@@ -349,7 +349,7 @@ class Agreement:
 
     rho: float  # Spearman's rho over the tokens compared (NaN: too few tokens, or one side constant)
     tokens: int  # tokens compared: every one but the last whose gradient could be resolved
-    apart: int | None  # the token whose two ranks differ most; None when rho is NaN
+    apart: int | None  # the token whose two ranks differ most; None if rho is NaN or no token's ranks differ
     retention_rank: int  # its rank by retention, 1 = kept best
     gradient_rank: int  # its rank by gradient norm, 1 = reached most
 
@@ -362,5 +362,8 @@ def retention_gradient_agreement(trace: Trace, curve: DistanceCurve) -> Agreemen
         return Agreement(rho, len(steps), None, 0, 0)
     by_retention = len(steps) - _ranks(retention)  # 1 = largest; ties share their average rank
     by_gradient = len(steps) - _ranks(gradient)
-    worst = int(np.argmax(np.abs(by_retention - by_gradient)))
+    apart = np.abs(by_retention - by_gradient)
+    worst = int(np.argmax(apart))
+    if apart[worst] == 0:
+        return Agreement(rho, len(steps), None, 0, 0)
     return Agreement(rho, len(steps), int(steps[worst]), round(by_retention[worst]), round(by_gradient[worst]))

@@ -288,6 +288,8 @@ def test_the_agreement_names_the_token_where_retention_and_gradient_part_most():
     found = retention_gradient_agreement(trace, _curve_from_step_norms(by_step))
     assert found.rho == pytest.approx(retention_gradient_correlation(trace, _curve_from_step_norms(by_step)))
     assert (found.tokens, found.apart, found.retention_rank, found.gradient_rank) == (5, 1, 4, 1)
+    same = retention_gradient_agreement(trace, _curve_from_step_norms(retention * 3.0))
+    assert same.rho == pytest.approx(1.0) and same.apart is None  # one order: no token to single out
     short = retention_gradient_agreement(_trace("gru", gate[:3]), _curve_from_step_norms(by_step[:3]))
     assert math.isnan(short.rho) and short.apart is None and short.tokens == 2
 
