@@ -15,8 +15,8 @@ from viz.whatif import edit_text, hidden_difference_heatmap, whatif_data, whatif
 
 EXPERIMENTS = ("custom", *PRESETS)
 PRESET_KEY = "whatif_preset"
-RANGE_KEY = "whatif_range"  # (first, last) token of the edit, inclusive
-AT_KEY = "whatif_at"  # the token a preset starts from or acts at
+RANGE_KEY = "whatif_range"  # (first, last) token of the edit, inclusive; kept in whatif_range_kept
+AT_KEY = "whatif_at"  # the token a preset starts from or acts at; kept in whatif_at_kept
 UNIT_CHOICES = ("all", "top", "list")
 HOWS = ("set", "scale")
 DEFAULT_K = 8
@@ -45,13 +45,19 @@ def _token_label(tokens: tuple[str, ...]):
     return lambda i: f"{i} · {tokens[i]}"
 
 
-def _kept_or_reset(lang: str, key: str, fits, default, count: int) -> None:
-    """Put ``default`` in the widget ``key`` on first use, or when its kept value no longer fits the text (say so)."""
-    if key not in st.session_state:
-        st.session_state[key] = default
-    elif not fits(st.session_state[key]):
-        st.session_state[key] = default
+def _kept(lang: str, key: str, fits, default, count: int):
+    """The choice kept for the widget ``key``, or ``default`` if there is none or it does not fit the text (said so).
+
+    The widget takes it as its ``value``: when the text changes, the widget is a new one (its options
+    changed) and starts from the kept choice, which it could not hold itself.
+    """
+    kept = st.session_state.get(f"{key}_kept")
+    if kept is None:
+        return default
+    if not fits(kept):
         st.info(t(lang, "whatif_range_reset", count=count), icon=":material/info:")
+        return default
+    return kept
 
 
 def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str, ...]) -> None:
@@ -76,9 +82,10 @@ def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
         help=t(lang, f"whatif_value_help_{convention}") if target == "update" else t(lang, "whatif_value_help"),
     )
     last = len(tokens) - 1
-    _kept_or_reset(lang, RANGE_KEY, lambda r: 0 <= r[0] <= r[1] <= last, (len(tokens) // 2, last), len(tokens))
-    first, final = st.select_slider(t(lang, "whatif_tokens"), options=range(len(tokens)),
+    chosen = _kept(lang, RANGE_KEY, lambda r: 0 <= r[0] <= r[1] <= last, (len(tokens) // 2, last), len(tokens))
+    first, final = st.select_slider(t(lang, "whatif_tokens"), options=range(len(tokens)), value=tuple(chosen),
                                     format_func=_token_label(tokens), key=RANGE_KEY)
+    st.session_state[f"{RANGE_KEY}_kept"] = (first, final)
     left, right = st.columns([2, 3])
     with left:
         unit_choice = translated_radio(lang, t(lang, "whatif_units"), UNIT_CHOICES, "whatif_units",
@@ -111,10 +118,10 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
     st.info(t(lang, f"whatif_preset_{preset}_desc"), icon=":material/science:")
     at = 0
     if preset in CHOSEN_TOKEN:
-        last = len(tokens) - 1
-        _kept_or_reset(lang, AT_KEY, lambda a: 0 <= a <= last, len(tokens) // 2, len(tokens))
-        at = st.selectbox(t(lang, f"whatif_at_{preset}"), range(len(tokens)), format_func=_token_label(tokens),
-                          key=AT_KEY)
+        chosen = _kept(lang, AT_KEY, lambda a: 0 <= a < len(tokens), len(tokens) // 2, len(tokens))
+        at = st.selectbox(t(lang, f"whatif_at_{preset}"), range(len(tokens)), index=chosen,
+                          format_func=_token_label(tokens), key=AT_KEY)
+        st.session_state[f"{AT_KEY}_kept"] = at
     runs = {arch: experiment(preset, arch, state.analyze_edited(arch, text, mode).analysis.tokens, at=at)
             for arch in ARCHS}
     lstm = runs["lstm"]
