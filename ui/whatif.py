@@ -1,10 +1,12 @@
 """The What-if tab: edit a gate or state of a real model inside its steps, or run a classic experiment on all three."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from models.experiments import CHOSEN_TOKEN, CONNECTIVES, PRESETS, Experiment, experiment, top_units
-from models.intervene import TARGETS, Edit, value_range
+from models.intervene import ALL_UNITS, TARGETS, Edit, value_range
 from models.pretrained import ARCHS
 from ui import state
 from ui.common import MODEL_NAMES, literal, model_selector, show, translated_radio
@@ -86,31 +88,39 @@ def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
     first, final = st.select_slider(t(lang, "whatif_tokens"), options=range(len(tokens)), value=tuple(chosen),
                                     format_func=_token_label(tokens), key=RANGE_KEY)
     st.session_state[f"{RANGE_KEY}_kept"] = (first, final)
+    plain = state.analyze_edited(arch, text, mode).analysis
+    edit = Edit(target, range(first, final + 1), **{how: float(value)},
+                **({"convention": convention} if target == "update" else {}))
+    units = _units(lang, arch, text, mode, edit, plain.trace.hidden_size, plain.trace.labels[-1])
+    if units is None:
+        return
+    _show_run(lang, arch, text, mode, convention, (replace(edit, units=units),), key="whatif_custom")
+
+
+def _units(lang: str, arch: str, text: str, mode: str, edit: Edit, size: int, label: str):
+    """The units to edit, chosen as all, the top k by their effect alone, or a list; None if none are chosen."""
     left, right = st.columns([2, 3])
     with left:
-        unit_choice = translated_radio(lang, t(lang, "whatif_units"), UNIT_CHOICES, "whatif_units",
-                                       lambda u: t(lang, f"whatif_units_{u}"), horizontal=True)
-    size = state.analyze_edited(arch, text, mode).analysis.trace.hidden_size
-    amount = {how: float(value)}
-    gru_form = {"convention": convention} if target == "update" else {}
-    edit = Edit(target, range(first, final + 1), **amount, **gru_form)
-    with right:
-        if unit_choice == "top":
-            st.session_state.setdefault("whatif_k", DEFAULT_K)
-            k = st.number_input(t(lang, "whatif_k"), min_value=1, max_value=size, step=1, key="whatif_k")
-            with st.spinner(t(lang, "whatif_effects_running", units=size)):
-                effects = state.unit_effects(arch, text, mode, edit)
-            units = top_units(effects, int(k))
-            st.caption(t(lang, "whatif_top_units", k=len(units), label=class_name(lang, "positive"),
-                         units=", ".join(f"{u} ({effects[u]:+.3f})" for u in units)))
-            edit = Edit(target, edit.steps, units=units, **amount, **gru_form)
-        elif unit_choice == "list":
-            units = st.multiselect(t(lang, "whatif_unit_list"), options=range(size), key="whatif_unit_list")
-            if not units:
-                st.info(t(lang, "whatif_no_units"), icon=":material/info:")
-                return
-            edit = Edit(target, edit.steps, units=sorted(units), **amount, **gru_form)
-    _show_run(lang, arch, text, mode, convention, (edit,), key="whatif_custom")
+        choice = translated_radio(lang, t(lang, "whatif_units"), UNIT_CHOICES, "whatif_units",
+                                  lambda u: t(lang, f"whatif_units_{u}"), horizontal=True)
+    if choice == "all":
+        return ALL_UNITS
+    if choice == "list":
+        kept = [u for u in st.session_state.get("whatif_unit_list", []) if u < size]  # another model may be smaller
+        st.session_state["whatif_unit_list"] = kept
+        units = right.multiselect(t(lang, "whatif_unit_list"), options=range(size), key="whatif_unit_list")
+        if not units:
+            right.info(t(lang, "whatif_no_units"), icon=":material/info:")
+            return None
+        return sorted(units)
+    st.session_state["whatif_k"] = min(st.session_state.get("whatif_k", DEFAULT_K), size)
+    k = right.number_input(t(lang, "whatif_k"), min_value=1, max_value=size, step=1, key="whatif_k")
+    with st.spinner(t(lang, "whatif_effects_running", units=size)):
+        effects = state.unit_effects(arch, text, mode, edit)
+    units = top_units(effects, int(k))
+    right.caption(t(lang, "whatif_top_units", k=len(units), label=class_name(lang, label),
+                    units=", ".join(f"{u} ({effects[u]:+.2g})" for u in units)))
+    return units
 
 
 def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str, ...], preset: str) -> None:
