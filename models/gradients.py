@@ -321,17 +321,49 @@ def spearman(a, b) -> float:
     return float((ra * rb).sum() / denominator) if denominator > 0 else float("nan")
 
 
+def _paired(trace: Trace, curve: DistanceCurve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, log10 retention, log10 gradient), each (N,): every token but the last with a resolved gradient."""
+    if trace.num_steps != len(curve.norm):
+        raise ValueError(f"the trace has {trace.num_steps} steps and the curve {len(curve.norm)}")
+    retention = log10_retention(trace)[:-1]
+    gradient = curve.log10_norm[::-1][:-1]  # by token
+    steps = np.flatnonzero(~np.isnan(gradient))
+    return steps, retention[steps], gradient[steps]
+
+
 def retention_gradient_correlation(trace: Trace, curve: DistanceCurve) -> float:
     """Spearman's rho, over tokens, between retention to the end and ‖∂h_T / ∂h_t‖.
 
     The last token is left out: there both are fixed by definition (retention 1, the identity).
     NaN with fewer than ``MIN_CORRELATION_POINTS`` other tokens, or if either side is constant.
     """
-    if trace.num_steps != len(curve.norm):
-        raise ValueError(f"the trace has {trace.num_steps} steps and the curve {len(curve.norm)}")
-    retention = log10_retention(trace)[:-1]
-    gradient = curve.log10_norm[::-1][:-1]  # by token
-    keep = ~np.isnan(gradient)
-    if keep.sum() < MIN_CORRELATION_POINTS:
+    _, retention, gradient = _paired(trace, curve)
+    if len(gradient) < MIN_CORRELATION_POINTS:
         return float("nan")
-    return spearman(retention[keep], gradient[keep])
+    return spearman(retention, gradient)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far the gates' retention and the gradient tell the same story about which tokens reach the end."""
+
+    rho: float  # Spearman's rho over the tokens compared (NaN: too few tokens, or one side constant)
+    tokens: int  # tokens compared: every one but the last whose gradient could be resolved
+    apart: int | None  # the token whose two ranks differ most; None if rho is NaN or no token's ranks differ
+    retention_rank: int  # its rank by retention, 1 = kept best
+    gradient_rank: int  # its rank by gradient norm, 1 = reached most
+
+
+def retention_gradient_agreement(trace: Trace, curve: DistanceCurve) -> Agreement:
+    """``retention_gradient_correlation`` and the token where the two explanations part most."""
+    steps, retention, gradient = _paired(trace, curve)
+    rho = retention_gradient_correlation(trace, curve)
+    if math.isnan(rho):
+        return Agreement(rho, len(steps), None, 0, 0)
+    by_retention = len(steps) - _ranks(retention)  # 1 = largest; ties share their average rank
+    by_gradient = len(steps) - _ranks(gradient)
+    apart = np.abs(by_retention - by_gradient)
+    worst = int(np.argmax(apart))
+    if apart[worst] == 0:
+        return Agreement(rho, len(steps), None, 0, 0)
+    return Agreement(rho, len(steps), int(steps[worst]), round(by_retention[worst]), round(by_gradient[worst]))

@@ -45,6 +45,14 @@ CONVENTION_ALIASES = {"pytorch": "torch"}  # the name viz.equations and the page
 TANH_GATES = frozenset({"candidate"})
 """Gates squashed by tanh: a value set there must lie in [-1, 1] (sigmoid gates: [0, 1])."""
 
+def value_range(target: str) -> tuple[float, float] | None:
+    """The range a value set on ``target`` must lie in: [0, 1] on a sigmoid gate, [-1, 1] on the
+    candidate; None for a state (free)."""
+    if target in SIGMOID_GATES:
+        return (0.0, 1.0)
+    return (-1.0, 1.0) if target in TANH_GATES else None
+
+
 Adjust = Callable[[int, str, torch.Tensor], torch.Tensor]  # (step, quantity name, value (H,)) -> value (H,)
 
 
@@ -126,10 +134,9 @@ class Edit:
             raise ValueError(f"layer must be >= 0 and direction 0 or 1, got {self.layer}, {self.direction}")
         if self.set is not None:
             value = _as_value(self.set, "set")
-            low, high = (0.0, 1.0) if self.target in SIGMOID_GATES else (-1.0, 1.0)
-            bounded = self.target in SIGMOID_GATES or self.target in TANH_GATES
-            if bounded and not np.all((np.asarray(value) >= low) & (np.asarray(value) <= high)):
-                raise ValueError(f"a {self.target} value must lie in [{low:g}, {high:g}], got {self.set!r}")
+            bounds = value_range(self.target)
+            if bounds and not np.all((np.asarray(value) >= bounds[0]) & (np.asarray(value) <= bounds[1])):
+                raise ValueError(f"a {self.target} value must lie in [{bounds[0]:g}, {bounds[1]:g}], got {self.set!r}")
             object.__setattr__(self, "set", value)
         else:
             object.__setattr__(self, "scale", _as_value(self.scale, "scale"))

@@ -146,13 +146,19 @@ class PretrainedModel:
         """
         return self.analyze_tokens(self.tokens(text, mode)[:max_tokens], edits=edits)
 
-    def analyze_tokens(self, tokens: list[str], edits: Sequence[Edit] | None = None) -> Analysis:
-        """Like ``analyze``, for tokens already made."""
+    def analyze_tokens(
+        self, tokens: list[str], edits: Sequence[Edit] | None = None, *, stepped: bool = False,
+    ) -> Analysis:
+        """Like ``analyze``, for tokens already made.
+
+        ``stepped``: step the real cell (``edited_trace``) even without edits: the run an edited one is
+        compared with, by the same float operations, so every step before the first edit agrees exactly.
+        """
         if not tokens:
             raise EmptyTextError("no tokens to read")
         ids, lengths, unknown = self.encode([tokens])
-        if edits:
-            trace = edited_trace(self.model, ids[0], edits, tokens=tokens)
+        if edits or stepped:
+            trace = edited_trace(self.model, ids[0], edits or (), tokens=tokens)
         else:
             trace = self.model.record(ids, lengths, [tokens])[0]
         final = trace.probabilities[-1]

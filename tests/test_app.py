@@ -73,8 +73,8 @@ def test_default_page_draws_the_example():
     assert curve["layout"]["xaxis"]["ticktext"] == [escape(tok) for tok in lstm_tokens(EXAMPLES[0].text)]
     assert len(curve["data"]) == 1  # the Read tab's curve: one model
     assert any(fig.get("frames") for fig in figures)  # the step animation
-    assert [tab.label for tab in at.tabs] == [t("zh", k) for k in
-                                             ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")]
+    assert [tab.label for tab in at.tabs] == [t("zh", k) for k in ("tab_read", "tab_compare", "tab_step", "tab_pair",
+                                                                  "tab_memory", "tab_whatif", "tab_about")]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.key for e in EXAMPLES])
@@ -127,7 +127,7 @@ def test_language_switch_changes_labels_and_figures():
     zh_title = chart_specs(at)[0]["layout"]["xaxis"]["title"]["text"]
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
-    assert at.tabs[0].label == "Read" and at.tabs[5].label == "About the models"
+    assert at.tabs[0].label == "Read" and at.tabs[-1].label == "About the models"
     assert at.text_area(key="text").label == "Your text"
     en_title = chart_specs(at)[0]["layout"]["xaxis"]["title"]["text"]
     assert (zh_title, en_title) == (VIZ_LABELS["zh"]["token"], DEFAULT_LABELS["token"])
@@ -246,7 +246,7 @@ def test_one_convention_governs_every_tab():
     assert [VIZ_LABELS["zh"]["update_torch"]] in [d.get("y") for d in animation["data"]]
     at.session_state["tab"] = tab("tab_memory")
     at.run()
-    retention, saturation, corpus = chart_specs(at)
+    retention, saturation, corpus = chart_specs(at)[:3]  # then the gradient figures
     assert VIZ_LABELS["zh"]["update_torch"] in retention["layout"]["title"]["text"]
     assert VIZ_LABELS["zh"]["update_torch"] in {d.get("name") for d in saturation["data"]}
     assert VIZ_LABELS["zh"]["update_torch"] in {d.get("name") for d in corpus["data"]}
@@ -306,7 +306,7 @@ def test_about_and_compare_tabs_show_suite_scores_with_their_spread():
 def test_memory_tab_draws_retention_and_saturation():
     at = run_app(tab=tab("tab_memory"))
     assert not at.exception
-    retention, saturation, corpus = chart_specs(at)
+    retention, saturation, corpus = chart_specs(at)[:3]  # then the gradient figures
     assert retention["data"][0]["type"] == "heatmap"
     gates = {VIZ_LABELS["zh"][g] for g in ("input", "forget", "output")}
     assert {d["name"] for d in saturation["data"] if d.get("name")} == gates

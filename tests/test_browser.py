@@ -228,3 +228,43 @@ def test_page_draws_updates_and_plays(server_url):
             _screenshot(page, "10_long_document_en.png")
         finally:
             browser.close()
+
+
+# The before/after charts of the What-if tab, read from the Plotly divs: each trace's name and y values, and the
+# shaded (edited) span of the x axis.
+WHATIF_CURVES = """(names) => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot'))
+    .filter(gd => gd._fullData && gd._fullData.map(d => d.name).join('|') === names.join('|'))
+    .map(gd => ({
+        before: Array.from(gd._fullData[0].y),
+        after: Array.from(gd._fullData[1].y),
+        edited: (gd.layout.shapes || []).filter(s => s.type === 'rect').map(s => [s.x0, s.x1]),
+    }))"""
+
+
+def test_whatif_preset_changes_the_curve_after_the_edit_only(server_url):
+    playwright = pytest.importorskip("playwright.sync_api")
+    before_name, after_name = "改动前", "改动后"
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server_url)
+            _poll(page, lambda s: s["connected"] and s["idle"] and s["drawn"] >= READ_CHARTS, "the first page")
+            _open_tab(page, t("zh", "tab_whatif"), t("zh", "whatif_heading"))
+            start = time.perf_counter()
+            page.get_by_text(t("zh", "whatif_preset_never_forget"), exact=True).click()
+            page.get_by_text(t("zh", "whatif_preset_never_forget_desc"), exact=True).wait_for(timeout=TIMEOUT * 1000)
+            _poll(page, lambda s: s["idle"] and s["charts"] == 4 and s["drawn"] == 4, "the never-forget charts")
+            print(f"\nnever forget on LSTM and GRU -> charts drawn: {time.perf_counter() - start:.2f} s")
+            curves = page.evaluate(WHATIF_CURVES, [before_name, after_name])
+            assert len(curves) == 2  # the LSTM and the GRU; the RNN has no gate to hold on with
+            for curve in curves:
+                ((x0, x1),) = curve["edited"]
+                first = int(x0 + 0.5)  # the first edited token
+                assert x1 == len(curve["before"]) - 0.5  # from there to the end of the text
+                assert curve["after"][:first] == curve["before"][:first]
+                assert max(abs(a - b) for a, b in zip(curve["after"][first:], curve["before"][first:])) > 1e-4
+            assert page.get_by_text(t("zh", "whatif_missing_no_gate"), exact=True).is_visible()
+            _screenshot(page, "11_whatif_never_forget.png")
+        finally:
+            browser.close()

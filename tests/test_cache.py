@@ -105,3 +105,30 @@ def test_analysis_bytes_count_every_array_once():
     trace = result.analysis.trace
     arrays = [trace.hidden, trace.probabilities, *trace.gates.values(), *trace.terms.values()]
     assert result.analysis.nbytes == sum(a.nbytes for a in arrays)  # one sentence: its views cover the buffers
+
+
+def test_edited_runs_are_keyed_by_their_edits_in_a_cache_of_their_own(monkeypatch):
+    """Many what-if edits never push out the analyses the tabs read: they have their own, smaller budget."""
+    from models.intervene import Edit
+
+    monkeypatch.setenv(state.ANALYSIS_CACHE_ENV, "12")
+    state.analysis_cache.clear()
+    state.edited_cache.clear()
+    try:
+        text = "这个热水器太费电了，千万不能买。"
+        page = state.analyze("lstm", text, "word")
+        plain = state.analyze_edited("lstm", text, "word")
+        edited = state.analyze_edited("lstm", text, "word", (Edit("forget", [2, 3], set=1.0),))
+        again = state.analyze_edited("lstm", text, "word", (Edit("forget", range(2, 4), set=1.0),))
+        assert again is edited  # equal edits are one key
+        assert state.analyze_edited("lstm", text, "word", (Edit("forget", [2, 3], set=0.0),)) is not edited
+        assert state.edited_cache().budget == int(12 * 2**20 * state.EDITED_CACHE_SHARE)
+        review = "第{}条：" + text * 60  # long enough to fill the edited runs' budget several times
+        for i in range(12):
+            state.analyze_edited("lstm", review.format(i), "word", (Edit("input", [0], set=0.0),))
+            assert state.edited_cache().nbytes <= state.edited_cache().budget
+        assert state.analyze("lstm", text, "word") is page  # the page's analysis is still held
+        assert state.analyze_edited("lstm", text, "word") is not plain  # the edited runs' oldest went
+    finally:
+        state.analysis_cache.clear()
+        state.edited_cache.clear()

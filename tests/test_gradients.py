@@ -15,6 +15,7 @@ from models.gradients import (
     distance_curve,
     gradient_paths,
     log10_retention,
+    retention_gradient_agreement,
     retention_gradient_correlation,
     saliency,
     spearman,
@@ -276,6 +277,21 @@ def test_the_correlation_pairs_each_token_with_its_own_gradient_and_skips_the_la
     with pytest.raises(ValueError, match="steps"):
         retention_gradient_correlation(trace, _curve_from_step_norms(same_order[:-1]))
     assert math.isnan(retention_gradient_correlation(_trace("gru", gate[:3]), _curve_from_step_norms(same_order[:3])))
+
+
+def test_the_agreement_names_the_token_where_retention_and_gradient_part_most():
+    gate = np.array([[0.9], [0.2], [0.8], [0.5], [0.95], [0.3]], dtype=np.float32)
+    trace = _trace("gru", gate)
+    retention = 10 ** log10_retention(trace)
+    by_step = retention * 3.0
+    by_step[1] = by_step[4] * 2  # token 1: fourth of five by retention, but the largest gradient
+    found = retention_gradient_agreement(trace, _curve_from_step_norms(by_step))
+    assert found.rho == pytest.approx(retention_gradient_correlation(trace, _curve_from_step_norms(by_step)))
+    assert (found.tokens, found.apart, found.retention_rank, found.gradient_rank) == (5, 1, 4, 1)
+    same = retention_gradient_agreement(trace, _curve_from_step_norms(retention * 3.0))
+    assert same.rho == pytest.approx(1.0) and same.apart is None  # one order: no token to single out
+    short = retention_gradient_agreement(_trace("gru", gate[:3]), _curve_from_step_norms(by_step[:3]))
+    assert math.isnan(short.rho) and short.apart is None and short.tokens == 2
 
 
 @pytest.mark.parametrize("arch", ["lstm", "gru"])

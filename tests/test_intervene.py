@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.intervene import TARGETS, Edit, edited_trace, run_cell
+from models.intervene import TARGETS, Edit, edited_trace, run_cell, value_range
 from models.pretrained import ARCHS, load_pretrained
 from models.record import record
 
@@ -88,6 +88,23 @@ def test_analyze_without_edits_stays_the_recorder(monkeypatch):
     model.analyze(TEXT)
     model.analyze(TEXT, edits=[])
     assert calls == []
+
+
+def test_a_stepped_baseline_agrees_exactly_before_the_first_edit():
+    model = load_pretrained("lstm")
+    tokens = model.tokens(TEXT)
+    base = model.analyze_tokens(tokens, stepped=True)
+    edited = model.analyze_tokens(tokens, edits=[Edit("forget", range(4, len(tokens)), set=1.0)])
+    np.testing.assert_array_equal(edited.trace.hidden[..., :4, :], base.trace.hidden[..., :4, :])
+    np.testing.assert_array_equal(edited.probabilities[:4], base.probabilities[:4])
+    assert not np.array_equal(edited.probabilities[4:], base.probabilities[4:])
+    _assert_same(model.analyze_tokens(tokens).trace, base.trace)  # and it is the recorder's run
+
+
+def test_the_range_a_set_value_must_lie_in():
+    assert value_range("forget") == (0.0, 1.0) and value_range("update") == (0.0, 1.0)
+    assert value_range("candidate") == (-1.0, 1.0)
+    assert value_range("cell") is None and value_range("hidden") is None
 
 
 # --- edits land where the equations say -----------------------------------------------------

@@ -186,6 +186,95 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                             "默认是教材写法。模型实际算的是 PyTorch 的 z，教材写法显示的是 1 − z。",
         "convention_textbook_formula": "教材写法",
         "convention_torch_formula": "PyTorch 写法",
+        # what if
+        "tab_whatif": "假如",
+        "whatif_heading": "假如模型这样读……",
+        "whatif_caption": "在真实模型的某几步里改掉一个门或状态（设为某个值，或乘以一个系数），之后的每一步都按真实的方程"
+                          "接着算。虚线是原来的判断，实线是改动之后的。这回答的是“假如……会怎样”：是因果证据，不只是相关。",
+        "whatif_experiment": "实验",
+        "whatif_preset_custom": "自己设定",
+        "whatif_preset_never_forget": "永不遗忘",
+        "whatif_preset_forget_at_connective": "在转折词处遗忘",
+        "whatif_preset_ignore_de": "忽略“的”",
+        "whatif_preset_cut_memory": "切断记忆",
+        "whatif_preset_never_forget_desc": "永不遗忘：从选定的词起，让 LSTM 的遗忘门 f = 1，旧记忆一点不丢。"
+                                           "后面的内容还能盖过前面的吗？",
+        "whatif_preset_forget_at_connective_desc": "在转折词处遗忘：在文本里第一个“但是”（或其他转折词）处让 f = 0，"
+                                                   "清空前半句的记忆。判断还会跟着后半句走吗？",
+        "whatif_preset_ignore_de_desc": "忽略“的”：在每个“的”处让 LSTM 的输入门 i = 0，不把“的”写进记忆。"
+                                        "“的”对判断有多大影响？",
+        "whatif_preset_cut_memory_desc": "切断记忆：在选定的词处把普通 RNN 的隐藏状态 h 设为 0，它只能从那里重新读起。",
+        "whatif_at_never_forget": "从这个词起",
+        "whatif_at_cut_memory": "在这个词处",
+        "whatif_mapping_never_forget": "**对应关系**：LSTM 遗忘门 f = 1 ↔ GRU 保留旧状态的比例 = 1（PyTorch 写法的 z，"
+                                       "教材写法的 1 − z）。GRU 里保留旧的和采纳新的是同一个门，全部保留就是什么新东西都不写："
+                                       "它的状态从第 {step} 个词起被冻结。普通 RNN 没有门，每一步都把整个状态重新混合，"
+                                       "无法让它“不遗忘”。",
+        "whatif_mapping_forget_at_connective": "**对应关系**：在第 {step} 个词“{token}”处。LSTM 遗忘门 f = 0，"
+                                               "丢掉旧的细胞状态 ↔ GRU 保留旧状态的比例 = 0，于是 h = n"
+                                               "（候选值，它仍经过重置门读到上一步的 h）↔ 普通 RNN 没有门："
+                                               "把它前一步的记忆清零，它就像文本从“{token}”开始一样读下去。",
+        "whatif_mapping_ignore_de": "**对应关系**：在全部 {count} 个“的”处。LSTM 输入门 i = 0：不把“的”写进细胞状态"
+                                    "（输出门仍看得到它）↔ GRU 保留旧状态的比例 = 1：什么新东西都不取，“的”被完全跳过 ↔ "
+                                    "普通 RNN 没有可以关上的门，每个词都必须读进去。",
+        "whatif_mapping_cut_memory": "**对应关系**：在第 {step} 个词“{token}”处把记忆清零。普通 RNN 和 GRU：h = 0；"
+                                     "LSTM 的记忆有两份，c = 0 且 h = 0。",
+        "whatif_missing_no_gate": "普通 RNN 没有门，这个实验在它身上没有对应的改动。",
+        "whatif_missing_no_connective": "这段文本里没有转折词（{connectives}），所以没有可以遗忘的转折处。"
+                                        "试试带“但是”的餐馆示例。",
+        "whatif_missing_no_de": "这段文本里没有“的”，没有可以忽略的词。试试“的”字示例。",
+        "whatif_missing_nothing_before": "转折词是第一个词：它前面还没有记忆可以清零。",
+        "whatif_cut": "“假如”只读前 {kept:,} 个词（共 {total:,} 个），这样每次改动都能很快算完。",
+        "whatif_range_reset": "之前选的词不在这段文本里（它只有 {count} 个词），已改回默认位置。",
+        "whatif_target": "改哪个门或状态",
+        "whatif_how": "怎么改",
+        "whatif_how_set": "设为",
+        "whatif_how_scale": "乘以",
+        "whatif_value": "值",
+        "whatif_value_help": "门（sigmoid）取 0 到 1，候选值取 −1 到 1，状态 c、h 可以取任意值。乘以系数时不截断。",
+        "whatif_value_help_textbook": "GRU 更新门按页面上选的教材写法：z 是采纳新候选值的比例（PyTorch 的 1 − z）。"
+                                      "z = 0 表示完全保留旧状态。",
+        "whatif_value_help_torch": "GRU 更新门按页面上选的 PyTorch 写法：z 是保留旧状态的比例。z = 1 表示完全保留旧状态。",
+        "whatif_tokens": "改哪些词（从第几个到第几个）",
+        "whatif_units": "改哪些单元",
+        "whatif_units_all": "全部",
+        "whatif_units_top": "影响最大的 k 个",
+        "whatif_units_list": "指定编号",
+        "whatif_k": "k：单独改一个单元时，最终判断变化最大的 k 个",
+        "whatif_effects_running": "正在逐个单元试改（{units} 次真实运行）……",
+        "whatif_top_units": "单独改动时对最终 P({label}) 影响最大的 {k} 个单元（括号里是变化量）：{units}",
+        "whatif_unit_list": "单元编号",
+        "whatif_no_units": "请至少选一个单元。",
+        "whatif_bad_edit": "这个改动无法运行：{error}",
+        "whatif_equations": "改动代入的步方程",
+        "whatif_label_changed": "**最终判断改变了**：从{old}变成{new}（P({label})：{before:.1%} → {after:.1%}）。",
+        "whatif_label_same": "**最终判断不变**：仍是{final}（P({label})：{before:.1%} → {after:.1%}）。",
+        "whatif_nothing_changed": "这个改动没有改变任何隐藏状态：被改的值本来就是这样。",
+        "whatif_first_changed": "隐藏状态从第 {step} 个词“{token}”起开始不同；在此之前，两条曲线完全重合。",
+        # gradient paths (memory tab)
+        "gradients_heading": "梯度能往回传多远",
+        "gradients_cut": "梯度只对前 {kept:,} 个词计算（共 {total:,} 个）。",
+        "saliency_caption": "用 PyTorch 自动求导，对三个模型分别计算最终预测类别的 logit 对每个词的词向量 e_t 的梯度。"
+                            "上半是梯度的范数 ‖∂ logit / ∂ e_t‖（这个词稍有变化，判断会动多少），下半是梯度 × 输入"
+                            "（带符号：红色把判断推向这个类别，蓝色推离）。",
+        "distance_caption": "‖∂h_T / ∂h_t‖：最后的隐藏状态对 T − t 个词之前的隐藏状态有多敏感。纵轴是对数刻度，"
+                            "一条下降的直线就是按指数消失的梯度。教材说普通 RNN 的梯度消失得最快，门让 LSTM 和 GRU "
+                            "留住一条通路；这里是真实模型在你的文本上的数字。",
+        "retention_gradient_caption": "对 LSTM 和 GRU，把两种解释放在一起。左：门的“保留”（沿途保留门值的乘积）。"
+                                      "右：每个点是一个词，横轴是它的内容保留到最后的比例，纵轴是梯度范数；"
+                                      "两者的 Spearman 等级相关 ρ 写在标题里。",
+        "agreement_strong": "{model}：两种解释大体一致（ρ = {rho:.2f}）：门保留得越久的词，梯度也传得越远。"
+                            "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
+                            "{gradient_rank}（共 {count} 个词）。",
+        "agreement_weak": "{model}：两种解释只部分一致（ρ = {rho:.2f}）：梯度除了沿着门，还经过权重矩阵传播。"
+                          "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
+                          "{gradient_rank}（共 {count} 个词）。",
+        "agreement_opposite": "{model}：两种解释相反（ρ = {rho:.2f}）：门保留得多的词，梯度反而传得少。"
+                              "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
+                              "{gradient_rank}（共 {count} 个词）。",
+        "agreement_same": "{model}：两种解释给 {count} 个词排出的顺序完全相同（ρ = {rho:.2f}）：离结尾越远，门保留得越少，"
+                          "传回的梯度也越小。",
+        "agreement_none": "{model}：词太少（除最后一个词外不到 3 个），或一方处处相同，无法比较两种解释。",
     },
     "en": {
         "page_title": "RNN · LSTM · GRU gates",
@@ -383,6 +472,113 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                             "PyTorch's z; the textbook form shows 1 − z.",
         "convention_textbook_formula": "Textbook form",
         "convention_torch_formula": "PyTorch's form",
+        # what if
+        "tab_whatif": "What if",
+        "whatif_heading": "What if the model read it differently?",
+        "whatif_caption": "Change one gate or state of a real model at some steps (set it to a value, or multiply it "
+                          "by a factor); every later step is computed on by the real equations. Dashed: the "
+                          "prediction as it was; solid: after the edit. This asks “what if”: causal evidence, not "
+                          "only a correlation.",
+        "whatif_experiment": "Experiment",
+        "whatif_preset_custom": "Your own edit",
+        "whatif_preset_never_forget": "Never forget",
+        "whatif_preset_forget_at_connective": "Forget at the connective",
+        "whatif_preset_ignore_de": "Ignore 的",
+        "whatif_preset_cut_memory": "Cut the memory",
+        "whatif_preset_never_forget_desc": "Never forget: from the chosen token on, the LSTM's forget gate f = 1, so "
+                                           "nothing of the old memory is dropped. Can what comes later still "
+                                           "outweigh what came first?",
+        "whatif_preset_forget_at_connective_desc": "Forget at the connective: f = 0 at the first 但是 (or another "
+                                                   "contrast connective) of the text wipes the first half's memory. "
+                                                   "Does the prediction still follow the second half?",
+        "whatif_preset_ignore_de_desc": "Ignore 的: the LSTM's input gate i = 0 at every 的, so 的 is never "
+                                        "written into the memory. How much does 的 matter?",
+        "whatif_preset_cut_memory_desc": "Cut the memory: the vanilla RNN's hidden state h is set to 0 at the chosen "
+                                         "token, so it reads on from there as if from scratch.",
+        "whatif_at_never_forget": "From this token on",
+        "whatif_at_cut_memory": "At this token",
+        "whatif_mapping_never_forget": "**What maps to what**: LSTM forget gate f = 1 ↔ the GRU's share of the old "
+                                       "state kept = 1 (z in PyTorch's form, 1 − z in the textbook's). In the GRU, "
+                                       "keeping the old and taking the new are one gate: keeping all of it writes "
+                                       "nothing new, so its state freezes from token {step} on. The vanilla RNN has "
+                                       "no gate: it remixes its whole state at every step and cannot be told to keep it.",
+        "whatif_mapping_forget_at_connective": "**What maps to what**: at token {step} (“{token}”). LSTM forget gate "
+                                               "f = 0 drops the old cell ↔ the GRU's share of the old state kept = 0, "
+                                               "so h = n (the candidate, which still reads the previous h through "
+                                               "the reset gate) ↔ the vanilla RNN has no gate: its memory just "
+                                               "before is set to 0, so it reads on as if the text began at “{token}”.",
+        "whatif_mapping_ignore_de": "**What maps to what**: at all {count} 的. LSTM input gate i = 0: nothing of 的 "
+                                    "is written into the cell (the output gate still sees it) ↔ the GRU's share of "
+                                    "the old state kept = 1: nothing new is taken, so 的 is skipped exactly ↔ the "
+                                    "vanilla RNN has no gate to close: it must read every token.",
+        "whatif_mapping_cut_memory": "**What maps to what**: the memory is set to 0 at token {step} (“{token}”). "
+                                     "Vanilla RNN and GRU: h = 0; the LSTM keeps two memories, so c = 0 and h = 0.",
+        "whatif_missing_no_gate": "The vanilla RNN has no gate: this experiment has no counterpart in it.",
+        "whatif_missing_no_connective": "The text has no contrast connective ({connectives}), so there is no turn "
+                                        "to forget at. Try the restaurant example, which has 但是.",
+        "whatif_missing_no_de": "The text has no 的 to ignore. Try the 的 example.",
+        "whatif_missing_nothing_before": "The connective is the first token: there is no memory before it to cut.",
+        "whatif_cut": "What if reads only the first {kept:,} of {total:,} tokens, so that every edit runs quickly.",
+        "whatif_range_reset": "The tokens chosen before are not in this text (it has {count} tokens); they were "
+                              "set back to the default.",
+        "whatif_target": "Gate or state to edit",
+        "whatif_how": "How",
+        "whatif_how_set": "set to",
+        "whatif_how_scale": "multiply by",
+        "whatif_value": "Value",
+        "whatif_value_help": "Gates (sigmoid) take 0 to 1, the candidate −1 to 1, the states c and h any value. "
+                             "A factor is not clipped.",
+        "whatif_value_help_textbook": "The GRU's update gate in the textbook form chosen for the page: z is the share "
+                                      "of the new candidate taken (PyTorch's 1 − z). z = 0 keeps the old state whole.",
+        "whatif_value_help_torch": "The GRU's update gate in PyTorch's form chosen for the page: z is the share of the "
+                                   "old state kept. z = 1 keeps the old state whole.",
+        "whatif_tokens": "Tokens to edit (from … to …)",
+        "whatif_units": "Units",
+        "whatif_units_all": "all",
+        "whatif_units_top": "the top k by effect",
+        "whatif_units_list": "a list",
+        "whatif_k": "k: the units whose edit alone moves the final prediction most",
+        "whatif_effects_running": "Trying the edit on one unit at a time ({units} real runs)…",
+        "whatif_top_units": "The {k} units whose edit alone moves the final P({label}) most (the change in "
+                            "brackets): {units}",
+        "whatif_unit_list": "Unit numbers",
+        "whatif_no_units": "Choose at least one unit.",
+        "whatif_bad_edit": "This edit cannot run: {error}",
+        "whatif_equations": "The step equations the edit enters",
+        "whatif_label_changed": "**The final prediction changes**: from {old} to {new} (P({label}): {before:.1%} → "
+                                "{after:.1%}).",
+        "whatif_label_same": "**The final prediction stays** {final} (P({label}): {before:.1%} → {after:.1%}).",
+        "whatif_nothing_changed": "This edit changes no hidden state: the edited values were already those.",
+        "whatif_first_changed": "The hidden state first differs at token {step} (“{token}”); before it the two "
+                                "curves coincide exactly.",
+        "gradients_heading": "How far back the gradient reaches",
+        "gradients_cut": "Gradients are computed for the first {kept:,} of {total:,} tokens.",
+        "saliency_caption": "From torch autograd, for each model: the gradient of the predicted class's logit with "
+                            "respect to each token's embedding e_t. Top: its norm ‖∂ logit / ∂ e_t‖ (how much a small "
+                            "change of the token moves the prediction); bottom: gradient × input (signed: red pushes "
+                            "towards the class, blue away).",
+        "distance_caption": "‖∂h_T / ∂h_t‖: how sensitive the last hidden state is to the one T − t tokens back. The "
+                            "y axis is logarithmic, so a falling straight line is a gradient vanishing exponentially. "
+                            "The textbook says the vanilla RNN's vanishes fastest and gates keep a path open for the "
+                            "LSTM and the GRU; these are the real models' numbers on your text.",
+        "retention_gradient_caption": "For the LSTM and the GRU, the two explanations side by side. Left: the gates' "
+                                      "retention (products of the keep gates in between). Right: one point per "
+                                      "token, across how much of it is kept to the end, up the gradient norm; their "
+                                      "Spearman rank correlation ρ is in the title.",
+        "agreement_strong": "{model}: the two explanations mostly agree (ρ = {rho:.2f}): the tokens the gates keep "
+                            "longer are the ones the gradient reaches more. They part most at token {step} "
+                            "(“{token}”): rank {retention_rank} by retention, {gradient_rank} by gradient, of {count}.",
+        "agreement_weak": "{model}: the two explanations agree only in part (ρ = {rho:.2f}): the gradient also "
+                          "travels through the weight matrices, not only along the gates. They part most at token "
+                          "{step} (“{token}”): rank {retention_rank} by retention, {gradient_rank} by gradient, "
+                          "of {count}.",
+        "agreement_opposite": "{model}: the two explanations disagree (ρ = {rho:.2f}): the tokens the gates keep "
+                              "more are the ones the gradient reaches less. They part most at token {step} "
+                              "(“{token}”): rank {retention_rank} by retention, {gradient_rank} by gradient, of {count}.",
+        "agreement_same": "{model}: the two explanations put all {count} tokens in the same order (ρ = {rho:.2f}): "
+                          "the further back a token, the less the gates keep of it and the less gradient reaches it.",
+        "agreement_none": "{model}: too few tokens (fewer than 3 besides the last), or one side is constant: the two "
+                          "explanations cannot be compared.",
     },
 }
 
@@ -454,6 +650,30 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "kept_update_textbook": "1 − z（教材的 z：新内容占比）",
         "convention_torch": "PyTorch 写法：z 是保留旧状态的比例",
         "convention_textbook": "教材写法：z 是采纳新候选值的比例（即 PyTorch 的 1 − z）",
+        "before": "改动前",
+        "after": "改动后",
+        "edited": "被改动",
+        "title_whatif_prediction": "读到每个词时的 P({label})：改动前与改动后",
+        "title_hidden_change": "{model}：隐藏状态的变化 h(改动后) − h(改动前)",
+        "colorbar_difference": "h 改动后 − 改动前（±{limit:.3g}）",
+        "all_units": "全部单元",
+        "units": "单元 {units}",
+        "set_words": "{gate}：在{where}设为 {value}（{units}）",
+        "scale_words": "{gate}：在{where}乘以 {value}（{units}）",
+        "given_values": "给定的值",
+        "token_at": "第 {step} 个词（{token}）",
+        "tokens_between": "第 {first}–{last} 个词",
+        "tokens_list": "第 {steps} 个词",
+        "distance": "距离 T − t（从最后一个词往回数）",
+        "norm": "‖∂h_T / ∂h_t‖",
+        "saliency_norm": "‖∂ logit / ∂ e_t‖",
+        "grad_times_input": "梯度 × 输入",
+        "title_saliency": "{model}：每个词对“{label}”的 logit 有多大影响",
+        "title_curve": "梯度能往回传多远：‖∂h_T / ∂h_t‖ 与距离",
+        "title_scatter": "{model}：每个词的保留与梯度（Spearman ρ = {rho}）",
+        "retention_to_end": "保留到最后的比例（保留门乘积的平均）",
+        "no_tokens": "没有词",
+        "no_curves": "没有梯度曲线",
     },
 }
 

@@ -1,16 +1,30 @@
-"""The Memory tab: how long a token's content survives (retention map) and how switch-like the gates are."""
+"""The Memory tab: how long a token's content survives (retention map), how switch-like the gates are, and how far
+back the gradient reaches in each model."""
 from __future__ import annotations
+
+import math
 
 import streamlit as st
 
+from models.gradients import log10_retention, retention_gradient_agreement
+from models.pretrained import ARCHS
 from ui import state
-from ui.common import model_selector, show
+from ui.common import MODEL_NAMES, literal, model_selector, show
 from ui.i18n import t, viz_labels
+from viz.gradients import (
+    distance_curves,
+    distance_data,
+    retention_gradient_data,
+    retention_gradient_scatter,
+    saliency_bars,
+    saliency_data,
+)
 from viz.retention import RETAIN_GATE, retention_map
 from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, saturation_from_fractions
 
 THRESHOLD_STEP = 0.05
 THRESHOLDS_KEPT = "memory_thresholds_kept"
+AGREE = 0.5  # |Spearman's rho| from which retention and gradient are said to agree (or to be opposed)
 
 
 def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
@@ -38,6 +52,7 @@ def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
     else:
         st.info(t(lang, "no_saturation_rnn"))
     _corpus_saturation(lang, arch, convention, labels)
+    _gradient_paths(lang, text, mode, convention, labels)
 
 
 def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> None:
@@ -53,3 +68,41 @@ def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> N
                                      convention=convention)
     title = t(lang, "corpus_saturation_title", texts=found["texts"], steps=model["steps"])
     show(saturation_figure(data, title=title, convention=convention, labels=labels), key="memory_corpus_saturation")
+
+
+def _gradient_paths(lang: str, text: str, mode: str, convention: str, labels: dict) -> None:
+    """Saliency, the distance curve and retention against gradient, for all three models on this text."""
+    st.subheader(t(lang, "gradients_heading"))
+    runs = {arch: state.analyze_edited(arch, text, mode) for arch in ARCHS}  # the tokens the gradients read
+    paths = {arch: state.gradient_paths(arch, text, mode) for arch in ARCHS}
+    read = runs[ARCHS[0]]
+    if read.tokens_read < read.tokens_total:
+        st.caption(t(lang, "gradients_cut", kept=read.tokens_read, total=read.tokens_total))
+    st.caption(t(lang, "saliency_caption"))
+    for arch in ARCHS:
+        data = saliency_data(paths[arch], class_labels=runs[arch].analysis.trace.labels)
+        show(saliency_bars(data, labels=labels), key=f"memory_saliency_{arch}")
+    st.caption(t(lang, "distance_caption"))
+    show(distance_curves(distance_data(paths), labels=labels), key="memory_distance")
+    st.caption(t(lang, "retention_gradient_caption"))
+    for arch in RETAIN_GATE:
+        trace = runs[arch].analysis.trace
+        found = retention_gradient_agreement(trace, paths[arch].curve)
+        left, right = st.columns(2)
+        with left:
+            show(retention_map(trace, convention=convention, labels=labels), key=f"memory_gradient_retention_{arch}")
+        with right:
+            scatter = retention_gradient_data(paths[arch], log10_retention(trace), rho=found.rho)
+            show(retention_gradient_scatter(scatter, labels=labels), key=f"memory_scatter_{arch}")
+        st.markdown(_agreement(lang, arch, found, trace.tokens))
+
+
+def _agreement(lang: str, arch: str, found, tokens: tuple[str, ...]) -> str:
+    """One line: whether retention and gradient tell the same story, and the token where they part most."""
+    if math.isnan(found.rho):
+        return t(lang, "agreement_none", model=MODEL_NAMES[arch])
+    if found.apart is None:
+        return t(lang, "agreement_same", model=MODEL_NAMES[arch], rho=found.rho, count=found.tokens)
+    key = "strong" if found.rho >= AGREE else "opposite" if found.rho <= -AGREE else "weak"
+    return t(lang, f"agreement_{key}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]), step=found.apart,
+             retention_rank=found.retention_rank, gradient_rank=found.gradient_rank, count=found.tokens)

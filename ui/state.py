@@ -5,6 +5,10 @@ session. Analyses are cached per (arch, text, mode) in one ``ByteBoundedCache`` 
 holds at most ``RNN_GATES_ANALYSIS_CACHE_MB`` MiB of their arrays (default ``ANALYSIS_CACHE_MB``)
 and drops the least recently used first. An Analysis is a frozen dataclass whose arrays are
 read-only, so sessions share one object safely, and no copy (no pickling) is made on each rerun.
+
+Asking the model (edited runs, gradients) reads the first ``ASK_MAX_TOKENS`` tokens. Edited runs
+are keyed by their edits (``Edit`` is hashable) in a cache of their own, ``EDITED_CACHE_SHARE`` of
+the analysis budget, so that trying many edits never pushes out the analyses every tab reads.
 """
 from __future__ import annotations
 
@@ -13,8 +17,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
+from models import experiments
+from models.gradients import GradientPaths, text_gradient_paths
+from models.intervene import Edit
 from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
 from models.runtime import configure_threads
 from models.tokenize import has_traditional, warm_up
@@ -27,9 +35,11 @@ MAX_ENTRIES = 32  # cached small results (flags, badges) per function
 ANALYSIS_CACHE_MB = 512  # MiB of cached analyses per process; a 10,000-token LSTM analysis holds about 30 MiB
 ANALYSIS_CACHE_ENV = "RNN_GATES_ANALYSIS_CACHE_MB"  # sets that budget instead, in MiB
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
+ASK_MAX_TOKENS = 500  # tokens read by edited runs and gradients (the cell is stepped in Python); the rest is cut
+EDITED_CACHE_SHARE = 0.125  # the edited runs' cache budget, as a share of the analyses' budget
 
-__all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "comparison", "corpus_saturation", "load_models",
-           "reads_traditional", "recording_error"]
+__all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "analyze_edited", "comparison", "corpus_saturation",
+           "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -96,6 +106,50 @@ def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
         return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
 
     return analysis_cache().get((folder, arch, mode, kept, len(text)), make)
+
+
+def analyze_edited(arch: str, text: str, mode: str, edits: tuple[Edit, ...] = ()) -> TextResult:
+    """The first ASK_MAX_TOKENS tokens through ``arch`` with ``edits``, by the stepped cell.
+
+    Without edits it is the run edited ones are compared with: every step before an edit agrees
+    exactly. Raises EmptyTextError, or ValueError for an edit the text or the cell cannot take.
+    """
+    kept, folder = text[:MAX_CHARS], str(directory())
+
+    def make() -> TextResult:
+        model = _load_models(folder)[arch]
+        tokens = model.tokens(kept, mode)
+        analysis = model.analyze_tokens(tokens[:ASK_MAX_TOKENS], edits=list(edits), stepped=True)
+        return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
+
+    return edited_cache().get((folder, arch, mode, kept, len(text), tuple(edits)), make)
+
+
+@st.cache_resource(show_spinner=False)
+def edited_cache() -> ByteBoundedCache[TextResult]:
+    """The process's cache of edited runs, apart from the analyses' and measured the same way."""
+    return ByteBoundedCache(int(analysis_cache_bytes() * EDITED_CACHE_SHARE), size_of=lambda r: r.analysis.nbytes)
+
+
+def unit_effects(arch: str, text: str, mode: str, edit: Edit) -> np.ndarray:
+    """(H,) the change in the final P(positive) when ``edit`` is applied to each unit alone (read-only)."""
+    return _unit_effects(str(directory()), arch, text[:MAX_CHARS], mode, edit)
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+def _unit_effects(folder: str, arch: str, kept: str, mode: str, edit: Edit) -> np.ndarray:
+    model = _load_models(folder)[arch]
+    return experiments.unit_effects(model, model.tokens(kept, mode)[:ASK_MAX_TOKENS], edit)
+
+
+def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
+    """Saliency and the distance curve of ``arch`` over the first ASK_MAX_TOKENS tokens (read-only arrays)."""
+    return _gradient_paths(str(directory()), arch, text[:MAX_CHARS], mode)
+
+
+@st.cache_resource(max_entries=3 * MAX_ENTRIES, show_spinner=False)
+def _gradient_paths(folder: str, arch: str, kept: str, mode: str) -> GradientPaths:
+    return text_gradient_paths(_load_models(folder)[arch], kept, mode=mode, max_tokens=ASK_MAX_TOKENS)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)

@@ -13,8 +13,9 @@ from ui.pair import pair_tab
 from ui.read import read_tab
 from ui.source import Source
 from ui.step import step_tab
+from ui.whatif import whatif_tab
 
-TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")
+TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_whatif", "tab_about")
 TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
 OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
 CONVENTION_KEY = "convention"  # the page's GRU convention, kept across languages by translated_radio
@@ -42,6 +43,7 @@ def tabs_section(lang: str, source: Source) -> str:
         "tab_step": lambda: step_tab(lang, text, mode, convention),
         "tab_pair": lambda: pair_tab(lang, mode),
         "tab_memory": lambda: memory_tab(lang, text, mode, convention),
+        "tab_whatif": lambda: whatif_tab(lang, text, mode, convention),
         "tab_about": lambda: about_tab(lang, text, mode),
     }
     opened = TABS[0]

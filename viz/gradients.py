@@ -1,6 +1,7 @@
 """Gradient figures: token saliency, the distance curve ‖∂h_T/∂h_t‖ on a log scale, and retention vs gradient."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -8,36 +9,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz._common import DIVERGING_COLOURS, FLOAT, axis_layout, empty_figure, escape, step_axis
+from viz.colours import DIVERGING_COLOURS
+from viz.labels import state_label, text
+from viz.plotly_helpers import FLOAT, empty_figure
+from viz.steps import axis_layout, step_axis
 
 SALIENCY_HEIGHT = 460
 CURVE_HEIGHT = 420
 SCATTER_HEIGHT = 420
 MIN_SCALE = 1e-12  # bar colour range when every value is 0
-
-DEFAULT_LABELS: Mapping[str, str] = {
-    "token": "token",
-    "step": "step",
-    "distance": "distance T − t (tokens back from the last)",
-    "norm": "‖∂h_T / ∂h_t‖",
-    "saliency_norm": "‖∂ logit / ∂ e_t‖",
-    "grad_times_input": "gradient × input",
-    "title_saliency": "{model}: how much each token moves the logit of “{label}”",
-    "title_curve": "How far back the gradient reaches: ‖∂h_T / ∂h_t‖ against distance",
-    "title_scatter": "{model}: retention vs gradient per token (Spearman ρ = {rho})",
-    "retention": "retention to the end (mean product of keep gates)",
-    "no_tokens": "No tokens",
-    "no_curves": "No gradient curves",
-    "lstm": "LSTM",
-    "gru": "GRU",
-    "rnn": "RNN",
-}
-
-
-def _text(labels: Mapping[str, str] | None, key: str, **fmt: object) -> str:
-    template = (labels or {}).get(key, DEFAULT_LABELS[key])
-    return template.format(**fmt) if fmt else template
-
 
 class SaliencyData(NamedTuple):
     """Per-token saliency of one model."""
@@ -65,24 +45,25 @@ def saliency_data(paths, *, class_labels: tuple[str, ...] = ()) -> SaliencyData:
 def saliency_bars(data: SaliencyData, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Two rows over the tokens: the gradient norm (bars), and gradient × input (signed, diverging)."""
     if not data.tokens:
-        return empty_figure(_text(labels, "no_tokens"), uirevision="saliency")
+        return empty_figure(text(labels, "no_tokens"), uirevision="saliency")
     steps = np.arange(len(data.tokens))
     axis = step_axis(data.tokens, steps, 1)
     limit = float(max(MIN_SCALE, np.abs(data.grad_times_input).max()))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    hover = f"{_text(labels, 'token')} %{{x}}<br>{_text(labels, 'step')} %{{x:d}}<br>%{{y:.4g}}<extra>%{{fullData.name}}</extra>"
-    fig.add_trace(go.Bar(x=steps, y=data.norm, name=_text(labels, "saliency_norm"), marker_color="#636efa",
+    hover = f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>%{{y:.4g}}<extra>%{{fullData.name}}</extra>"
+    fig.add_trace(go.Bar(x=steps, y=data.norm, name=text(labels, "saliency_norm"), marker_color="#636efa",
                          hovertemplate=hover), row=1, col=1)
     fig.add_trace(go.Bar(
-        x=steps, y=data.grad_times_input, name=_text(labels, "grad_times_input"), hovertemplate=hover,
+        x=steps, y=data.grad_times_input, name=text(labels, "grad_times_input"), hovertemplate=hover,
         marker=dict(color=data.grad_times_input, colorscale=DIVERGING_COLOURS, cmin=-limit, cmax=limit, cmid=0.0),
     ), row=2, col=1)
-    fig.update_yaxes(title_text=_text(labels, "saliency_norm"), row=1, col=1)
-    fig.update_yaxes(title_text=_text(labels, "grad_times_input"), row=2, col=1)
+    fig.update_yaxes(title_text=text(labels, "saliency_norm"), row=1, col=1)
+    fig.update_yaxes(title_text=text(labels, "grad_times_input"), row=2, col=1)
     fig.update_xaxes(**axis_layout(axis), row=2, col=1)
     fig.update_xaxes(**axis_layout(axis), showticklabels=False, row=1, col=1)
-    model = _text(labels, data.cell_type) if data.cell_type in DEFAULT_LABELS else data.cell_type
-    fig.update_layout(title=dict(text=_text(labels, "title_saliency", model=model, label=escape(data.label))),
+    model = state_label(labels, data.cell_type)
+    title = text(labels, "title_saliency", model=model, label=html.escape(state_label(labels, data.label), quote=False))
+    fig.update_layout(title=dict(text=title),
                       height=SALIENCY_HEIGHT, showlegend=False, uirevision="saliency")
     return fig
 
@@ -113,19 +94,19 @@ def distance_data(paths: Mapping[str, object]) -> DistanceData:
 def distance_curves(data: DistanceData, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """‖∂h_T/∂h_t‖ against distance, one line per model, log y: a vanishing gradient is a falling line."""
     if not data.names:
-        return empty_figure(_text(labels, "no_curves"), uirevision="distance_curve")
+        return empty_figure(text(labels, "no_curves"), uirevision="distance_curve")
     fig = go.Figure()
     for name, d, y, toks in zip(data.names, data.distance, data.norm, data.tokens):
         fig.add_trace(go.Scatter(
-            x=d, y=y, mode="lines", name=_text(labels, name) if name in DEFAULT_LABELS else name,
-            customdata=np.array([escape(t) for t in toks], dtype=object),
-            hovertemplate=f"{_text(labels, 'distance')} %{{x}}<br>{_text(labels, 'token')} %{{customdata}}"
-                          f"<br>{_text(labels, 'norm')} %{{y:.3e}}<extra>%{{fullData.name}}</extra>",
+            x=d, y=y, mode="lines", name=state_label(labels, name),
+            customdata=np.array([html.escape(t, quote=False) for t in toks], dtype=object),
+            hovertemplate=f"{text(labels, 'distance')} %{{x}}<br>{text(labels, 'token')} %{{customdata}}"
+                          f"<br>{text(labels, 'norm')} %{{y:.3e}}<extra>%{{fullData.name}}</extra>",
         ))
     fig.update_layout(
-        title=dict(text=_text(labels, "title_curve")),
-        xaxis=dict(title=dict(text=_text(labels, "distance"))),
-        yaxis=dict(title=dict(text=_text(labels, "norm")), type="log", exponentformat="power"),
+        title=dict(text=text(labels, "title_curve")),
+        xaxis=dict(title=dict(text=text(labels, "distance"))),
+        yaxis=dict(title=dict(text=text(labels, "norm")), type="log", exponentformat="power"),
         height=CURVE_HEIGHT,
         uirevision="distance_curve",
     )
@@ -169,20 +150,21 @@ def retention_gradient_data(paths, log10_retention: np.ndarray, *, rho: float) -
 def retention_gradient_scatter(data: RetentionGradientData, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """One point per token: retention (x, log) against ‖∂h_T/∂h_t‖ (y, log), ρ in the title."""
     if not data.tokens:
-        return empty_figure(_text(labels, "no_tokens"), uirevision="retention_gradient")
+        return empty_figure(text(labels, "no_tokens"), uirevision="retention_gradient")
     rho = "–" if np.isnan(data.rho) else f"{data.rho:.2f}"
-    model = _text(labels, data.cell_type) if data.cell_type in DEFAULT_LABELS else data.cell_type
+    model = state_label(labels, data.cell_type)
     fig = go.Figure(go.Scatter(
         x=data.retention, y=data.gradient, mode="markers", marker=dict(color=data.steps, colorscale="Viridis",
-                                                                        colorbar=dict(title=_text(labels, "step"))),
-        customdata=np.stack([data.steps, np.array([escape(t) for t in data.tokens], dtype=object)], axis=1),
-        hovertemplate=f"{_text(labels, 'token')} %{{customdata[1]}} ({_text(labels, 'step')} %{{customdata[0]}})"
-                      f"<br>{_text(labels, 'retention')} %{{x:.3e}}<br>{_text(labels, 'norm')} %{{y:.3e}}<extra></extra>",
+                                                                        colorbar=dict(title=text(labels, "step"))),
+        customdata=np.stack([data.steps, np.array([html.escape(t, quote=False) for t in data.tokens], dtype=object)],
+                            axis=1),
+        hovertemplate=f"{text(labels, 'token')} %{{customdata[1]}} ({text(labels, 'step')} %{{customdata[0]}})"
+                      f"<br>{text(labels, 'retention')} %{{x:.3e}}<br>{text(labels, 'norm')} %{{y:.3e}}<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=_text(labels, "title_scatter", model=model, rho=rho)),
-        xaxis=dict(title=dict(text=_text(labels, "retention")), type="log", exponentformat="power"),
-        yaxis=dict(title=dict(text=_text(labels, "norm")), type="log", exponentformat="power"),
+        title=dict(text=text(labels, "title_scatter", model=model, rho=rho)),
+        xaxis=dict(title=dict(text=text(labels, "retention_to_end")), type="log", exponentformat="power"),
+        yaxis=dict(title=dict(text=text(labels, "norm")), type="log", exponentformat="power"),
         height=SCATTER_HEIGHT,
         uirevision="retention_gradient",
     )

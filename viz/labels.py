@@ -76,6 +76,32 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "kept_update_textbook": "1 − z (textbook z: share of new)",
     "convention_torch": "PyTorch convention: z is the share of the old state kept",
     "convention_textbook": "Textbook convention: z is the share of the new candidate taken (PyTorch's 1 − z)",
+    # what if: an edit in words, the prediction before and after, the change in h (viz.whatif)
+    "before": "before",
+    "after": "after the edit",
+    "edited": "edited",
+    "title_whatif_prediction": "P({label}) after each token, before and after the edit",
+    "title_hidden_change": "{model}: change in the hidden state, h(after) − h(before)",
+    "colorbar_difference": "h after − h before (±{limit:.3g})",
+    "all_units": "all units",
+    "units": "units {units}",
+    "set_words": "{gate} set to {value} at {where} ({units})",
+    "scale_words": "{gate} multiplied by {value} at {where} ({units})",
+    "given_values": "given values",
+    "token_at": "token {step} ({token})",
+    "tokens_between": "tokens {first}–{last}",
+    "tokens_list": "tokens {steps}",
+    # gradient paths (viz.gradients)
+    "distance": "distance T − t (tokens back from the last)",
+    "norm": "‖∂h_T / ∂h_t‖",
+    "saliency_norm": "‖∂ logit / ∂ e_t‖",
+    "grad_times_input": "gradient × input",
+    "title_saliency": "{model}: how much each token moves the logit of “{label}”",
+    "title_curve": "How far back the gradient reaches: ‖∂h_T / ∂h_t‖ against distance",
+    "title_scatter": "{model}: retention vs gradient per token (Spearman ρ = {rho})",
+    "retention_to_end": "retention to the end (mean product of keep gates)",
+    "no_tokens": "No tokens",
+    "no_curves": "No gradient curves",
 }
 
 

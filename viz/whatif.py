@@ -1,83 +1,36 @@
 """The "what if" views: an edit in words and as a formula, the prediction before and after, the change in h."""
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz._common import (
-    DIVERGING_COLOURS,
-    FLOAT,
-    ColourScale,
-    axis_layout,
-    check_position,
-    empty_figure,
-    escape,
-    heatmap_trace,
-    pool_steps,
-    step_axis,
-    title_notes,
-)
+from models.trace import GRU_CONVENTIONS
+from viz.colours import DIVERGING_COLOURS, ColourScale
+from viz.labels import state_label, text, title_notes
+from viz.plotly_helpers import FLOAT, empty_figure, heatmap_trace
+from viz.prediction import DECISION, MARKERS_MAX
+from viz.steps import axis_layout, pool_steps, step_axis
 
-DECISION = 0.5  # the line a binary classifier crosses to change its answer
 MIN_DIFFERENCE_LIMIT = 1e-6  # colour range of the difference map when nothing changed
 SIGNIFICANT = 4  # significant digits of a value in a formula
 HEIGHT = 380
 DIFFERENCE_HEIGHT = 420
 EDITED_SHADE = "rgba(255, 165, 0, 0.18)"
-CONVENTIONS = ("pytorch", "textbook")  # the page's GRU convention, as in viz.equations
 
 SYMBOLS: Mapping[str, str] = {  # LaTeX symbol of each editable quantity, in torch's names
     "input": "i",
     "forget": "f",
-    "candidate": "g",  # the LSTM's; the GRU's is n (see _symbol)
+    "candidate": "g",  # the LSTM's; the GRU's is n (see edit_text)
     "output": "o",
     "cell": "c",
     "hidden": "h",
     "reset": "r",
-    "update": "z",
+    "update": "z",  # in the page's convention: PyTorch's z, or the textbook's (1 − PyTorch's)
 }
-
-DEFAULT_LABELS: Mapping[str, str] = {
-    "before": "before",
-    "after": "after the edit",
-    "edited": "edited",
-    "token": "token",
-    "step": "step",
-    "unit": "unit",
-    "title_whatif_prediction": "P({label}) after each token, before and after the edit",
-    "title_difference": "{model}: change in the hidden state, h(after) − h(before)",
-    "colorbar_difference": "h after − h before (±{limit:.3g})",
-    "no_probabilities": "No class probabilities in these traces",
-    "no_steps": "No steps to show",
-    "all_units": "all units",
-    "units": "units {units}",
-    "set_words": "{gate} set to {value} at {where} ({units})",
-    "scale_words": "{gate} multiplied by {value} at {where} ({units})",
-    "given_values": "given values",
-    "token_at": "token {step} ({token})",
-    "tokens_between": "tokens {first}–{last}",
-    "tokens_list": "tokens {steps}",
-    "lstm": "LSTM",
-    "gru": "GRU",
-    "rnn": "RNN",
-    "input": "input gate i",
-    "forget": "forget gate f",
-    "candidate": "candidate",
-    "output": "output gate o",
-    "cell": "cell state c",
-    "hidden": "hidden state h",
-    "reset": "reset gate r",
-    "update": "update gate z",
-    "update_textbook": "update gate u = 1 − z (share of the new candidate)",
-}
-
-
-def _text(labels: Mapping[str, str] | None, key: str, **fmt: object) -> str:
-    template = (labels or {}).get(key, DEFAULT_LABELS[key])
-    return template.format(**fmt) if fmt else template
 
 
 # --- the edit in words and as a formula ----------------------------------------------------
@@ -106,17 +59,17 @@ def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Seq
               labels: Mapping[str, str] | None = None) -> EditText:
     """The edit as LaTeX and words. ``edit``: anything with Edit's fields (``models.intervene.Edit``).
 
-    A GRU update edit is shown in the page's ``convention``: "pytorch" in z (the share of the
-    old state kept), "textbook" in u = 1 − z (the share of the new candidate), whichever
-    convention the edit itself was written in. So z := 1 shows as u := 0 on a textbook page.
+    A GRU update edit is shown in the page's ``convention`` (``models.trace.GRU_CONVENTIONS``), as
+    every view writes z: "torch", PyTorch's z (the share of the old state kept); "textbook", the
+    teaching material's z (the share of the new candidate, PyTorch's 1 − z), whichever convention
+    the edit itself was written in. So PyTorch's z := 1 shows as z := 0 on a textbook page. The
+    words are plain text (tokens unescaped): the caller escapes them for where they are shown.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    if convention not in GRU_CONVENTIONS:
+        raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
     target = edit.target
     flip = target == "update" and (edit.convention == "textbook") != (convention == "textbook")
-    shown_in_u = target == "update" and convention == "textbook"
     symbol = "n" if (target == "candidate" and cell_type == "gru") else SYMBOLS[target]
-    symbol = "u" if shown_in_u else symbol
     units = edit.units
     sub = "t" if units == "all" else "t,j"
     lhs = f"{symbol}_{{{sub}}}"
@@ -125,12 +78,12 @@ def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Seq
     if edit.set is not None:
         if not scalar:
             rhs = r"v_{" + sub + "}"
-            value_words = _text(labels, "given_values")
+            value_words = text(labels, "given_values")
         else:
             v = 1.0 - float(value) if flip else float(value)
             rhs, value_words = _number(v), _number(v)
     elif not scalar:
-        rhs, value_words = rf"s_{{{sub}}} \, {lhs}", _text(labels, "given_values")
+        rhs, value_words = rf"s_{{{sub}}} \, {lhs}", text(labels, "given_values")
     elif flip:  # s scales the other convention's number: x' = 1 - s (1 - x)
         s = _number(float(value))
         rhs, value_words = rf"1 - {s} \, (1 - {lhs})", f"1 − {s}·(1 − {symbol})"
@@ -143,15 +96,15 @@ def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Seq
     steps = list(edit.steps)
     if len(steps) == 1:
         token = tokens[steps[0]] if tokens is not None and steps[0] < len(tokens) else ""
-        place = _text(labels, "token_at", step=steps[0], token=escape(token)) if token else f"t = {steps[0]}"
+        place = text(labels, "token_at", step=steps[0], token=token) if token else f"t = {steps[0]}"
     elif steps == list(range(steps[0], steps[0] + len(steps))):
-        place = _text(labels, "tokens_between", first=steps[0], last=steps[-1])
+        place = text(labels, "tokens_between", first=steps[0], last=steps[-1])
     else:
-        place = _text(labels, "tokens_list", steps=", ".join(map(str, steps)))
-    gate = _text(labels, "update_textbook" if shown_in_u else target)
-    unit_words = _text(labels, "all_units") if units == "all" else _text(labels, "units", units=", ".join(map(str, units)))
+        place = text(labels, "tokens_list", steps=", ".join(map(str, steps)))
+    gate = state_label(labels, target, convention=convention)
+    unit_words = text(labels, "all_units") if units == "all" else text(labels, "units", units=", ".join(map(str, units)))
     key = "set_words" if edit.set is not None or flip else "scale_words"  # a flipped scale reads as a setting
-    words = _text(labels, key, gate=gate, value=value_words, where=place, units=unit_words)
+    words = text(labels, key, gate=gate, value=value_words, where=place, units=unit_words)
     return EditText(formula=formula, words=words)
 
 
@@ -184,7 +137,7 @@ def whatif_data(before, after, *, label: str | None = None, layer: int = 0, dire
     """
     if before.tokens != after.tokens or before.cell_type != after.cell_type or before.hidden.shape != after.hidden.shape:
         raise ValueError("before and after must be the same model on the same tokens")
-    check_position(before, layer, direction)
+    before.check_position(layer, direction)
     if before.probabilities is None or after.probabilities is None or not before.labels:
         raise ValueError("both traces need class probabilities")
     label = before.labels[-1] if label is None else label
@@ -220,24 +173,24 @@ def whatif_prediction(data: WhatIfData, *, edited_steps: Sequence[int] = (),
                       labels: Mapping[str, str] | None = None) -> go.Figure:
     """P(label) after each token, before (dashed) and after (solid); edited tokens shaded."""
     if not data.tokens:
-        return empty_figure(_text(labels, "no_probabilities"), uirevision="whatif_prediction")
+        return empty_figure(text(labels, "no_probabilities"), uirevision="whatif_prediction")
     steps = np.arange(len(data.tokens))
     axis = step_axis(data.tokens, steps, 1)
-    shown = escape(data.label)
+    shown = html.escape(state_label(labels, data.label), quote=False)
     fig = go.Figure()
-    for name, curve, dash in ((_text(labels, "before"), data.before, "dash"), (_text(labels, "after"), data.after, "solid")):
+    for name, curve, dash in ((text(labels, "before"), data.before, "dash"), (text(labels, "after"), data.after, "solid")):
         fig.add_trace(go.Scatter(
-            x=steps, y=curve, mode="lines+markers", name=name, line=dict(dash=dash),
-            hovertemplate=f"{_text(labels, 'token')} %{{x}}<br>{_text(labels, 'step')} %{{x:d}}<br>"
-                          f"P({shown}) %{{y:.3f}}<extra>{escape(name)}</extra>",
+            x=steps, y=curve, mode="lines+markers" if len(steps) <= MARKERS_MAX else "lines", name=name, line=dict(dash=dash),
+            hovertemplate=f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>"
+                          f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>",
         ))
     for first, last in _runs(edited_steps):
         fig.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=EDITED_SHADE, line_width=0, layer="below",
-                      annotation_text=_text(labels, "edited"), annotation_position="top left")
+                      annotation_text=text(labels, "edited"), annotation_position="top left")
     fig.add_hline(y=DECISION, line=dict(dash="dot", color="gray", width=1))
     fig.update_layout(
-        title=dict(text=_text(labels, "title_whatif_prediction", label=shown)),
-        xaxis=dict(title=dict(text=_text(labels, "token")), **axis_layout(axis)),
+        title=dict(text=text(labels, "title_whatif_prediction", label=shown)),
+        xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=f"P({shown})"), range=[0, 1]),
         height=HEIGHT,
         hovermode="x unified",
@@ -249,18 +202,18 @@ def whatif_prediction(data: WhatIfData, *, edited_steps: Sequence[int] = (),
 def hidden_difference_heatmap(data: WhatIfData, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Units x steps map of h(after) − h(before), diverging around 0; long texts are pooled."""
     if data.difference.size == 0:
-        return empty_figure(_text(labels, "no_steps"), uirevision="whatif_difference")
+        return empty_figure(text(labels, "no_steps"), uirevision="whatif_difference")
     pooled = pool_steps(data.difference)
     axis = step_axis(data.tokens, pooled.starts, pooled.width)
     scale = ColourScale(DIVERGING_COLOURS, -data.limit, data.limit, 0.0,
-                        _text(labels, "colorbar_difference", limit=data.limit))
+                        text(labels, "colorbar_difference", limit=data.limit))
     rows = [str(u) for u in range(data.difference.shape[0])]
     fig = go.Figure(heatmap_trace(pooled.values, axis, rows, scale))
-    model = _text(labels, data.cell_type)
+    model = text(labels, data.cell_type)
     fig.update_layout(
-        title=dict(text=_text(labels, "title_difference", model=model) + title_notes(None, width=pooled.width)),
-        xaxis=dict(title=dict(text=_text(labels, "token")), **axis_layout(axis)),
-        yaxis=dict(title=dict(text=_text(labels, "unit")), type="category", showticklabels=len(rows) <= 32),
+        title=dict(text=text(labels, "title_hidden_change", model=model) + title_notes(None, width=pooled.width)),
+        xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
+        yaxis=dict(title=dict(text=text(labels, "unit")), type="category", showticklabels=len(rows) <= 32),
         height=DIFFERENCE_HEIGHT,
         uirevision="whatif_difference",
     )
