@@ -58,20 +58,31 @@ def prediction_curve(
     shown = html.escape(state_label(labels, data.label), quote=False)
     fig = go.Figure()
     for name, curve in zip(data.names, data.curves):
-        fig.add_trace(go.Scatter(
-            x=np.arange(len(curve)), y=curve, mode="lines+markers" if len(curve) <= MARKERS_MAX else "lines", name=name,
-            hovertemplate=(
-                f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>"
-                f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>"
-            ),
-        ))
+        fig.add_trace(probability_line(curve, name, shown=shown, labels=labels))
     fig.add_hline(y=DECISION, line=dict(dash="dash", color="gray", width=1))
-    fig.update_layout(
-        title=dict(text=text(labels, "title_prediction", label=shown)),
+    fig.update_layout(**probability_layout(text(labels, "title_prediction", label=shown), shown, axis, labels),
+                      hovermode="closest", uirevision=UIREVISION)
+    return fig
+
+
+def probability_line(curve: np.ndarray, name: str, *, shown: str, labels: Mapping[str, str] | None,
+                     dash: str = "solid") -> go.Scatter:
+    """One model's P(shown) after each token (T,), markers on short curves, token and step on hover."""
+    return go.Scatter(
+        x=np.arange(len(curve)), y=curve, mode="lines+markers" if len(curve) <= MARKERS_MAX else "lines", name=name,
+        line=dict(dash=dash),
+        hovertemplate=(
+            f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>"
+            f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>"
+        ),
+    )
+
+
+def probability_layout(title: str, shown: str, axis, labels: Mapping[str, str] | None) -> dict:
+    """Layout of a probability-per-token figure: token ticks on x, P(shown) in [0, 1] on y."""
+    return dict(
+        title=dict(text=title),
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=f"P({shown})"), range=[0, 1]),
         height=HEIGHT,
-        hovermode="closest",
-        uirevision=UIREVISION,
     )
-    return fig

@@ -12,7 +12,7 @@ from models.trace import GRU_CONVENTIONS
 from viz.colours import DIVERGING_COLOURS, ColourScale
 from viz.labels import state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure, heatmap_trace
-from viz.prediction import DECISION, MARKERS_MAX
+from viz.prediction import DECISION, probability_layout, probability_line
 from viz.steps import axis_layout, pool_steps, step_axis
 
 MIN_DIFFERENCE_LIMIT = 1e-6  # colour range of the difference map when nothing changed
@@ -179,23 +179,13 @@ def whatif_prediction(data: WhatIfData, *, edited_steps: Sequence[int] = (),
     shown = html.escape(state_label(labels, data.label), quote=False)
     fig = go.Figure()
     for name, curve, dash in ((text(labels, "before"), data.before, "dash"), (text(labels, "after"), data.after, "solid")):
-        fig.add_trace(go.Scatter(
-            x=steps, y=curve, mode="lines+markers" if len(steps) <= MARKERS_MAX else "lines", name=name, line=dict(dash=dash),
-            hovertemplate=f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>"
-                          f"P({shown}) %{{y:.3f}}<extra>{html.escape(name, quote=False)}</extra>",
-        ))
+        fig.add_trace(probability_line(curve, name, shown=shown, labels=labels, dash=dash))
     for first, last in _runs(edited_steps):
         fig.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=EDITED_SHADE, line_width=0, layer="below",
                       annotation_text=text(labels, "edited"), annotation_position="top left")
     fig.add_hline(y=DECISION, line=dict(dash="dot", color="gray", width=1))
-    fig.update_layout(
-        title=dict(text=text(labels, "title_whatif_prediction", label=shown)),
-        xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
-        yaxis=dict(title=dict(text=f"P({shown})"), range=[0, 1]),
-        height=HEIGHT,
-        hovermode="x unified",
-        uirevision="whatif_prediction",
-    )
+    fig.update_layout(**probability_layout(text(labels, "title_whatif_prediction", label=shown), shown, axis, labels),
+                      hovermode="x unified", uirevision="whatif_prediction")
     return fig
 
 
