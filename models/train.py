@@ -267,9 +267,24 @@ def seed_summary(runs: list[dict]) -> dict:
     return out
 
 
+SHIPPING_RULE = ("median validation accuracy among the seeds that read every lesson sentence right and turn "
+                 "on the long review (all seeds if none does); lower middle for an even count")
+
+
+def reads_the_lessons(run: dict) -> bool:
+    """Every sentence of the lesson suite ends on its label, and the long review turns at its connective."""
+    lesson = run.get("suites", {}).get("lesson")
+    return bool(lesson) and lesson["accuracy"] == 1.0 and lesson.get("turn_rate", 1.0) == 1.0
+
+
 def median_run(runs: list[dict]) -> int:
-    """Index of the run with the median validation accuracy (the lower middle for an even count)."""
-    order = sorted(range(len(runs)), key=lambda k: (runs[k]["validation"]["accuracy"], -k))
+    """Index of the run to ship: ``SHIPPING_RULE``.
+
+    A model the page teaches with must read the teaching material's own examples the way the
+    lessons say; among those, the median validation accuracy keeps the choice from being a lucky draw.
+    """
+    eligible = [k for k, r in enumerate(runs) if reads_the_lessons(r)] or list(range(len(runs)))
+    order = sorted(eligible, key=lambda k: (runs[k]["validation"]["accuracy"], -k))
     return order[(len(order) - 1) // 2]
 
 
@@ -279,7 +294,7 @@ def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Enc
 
 
 def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
-        augmentation: AugmentSettings = AugmentSettings()) -> dict:
+        augmentation: AugmentSettings = AugmentSettings(), first_seed: int = 0) -> dict:
     """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
 
     ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
@@ -312,7 +327,7 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
                                                   "comma, B's from the connective on; originals: their label"}}
     for arch in archs:
         runs, states = [], []
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             start = time.perf_counter()
             model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"],
                                                      replace(settings, seed=seed), embeddings)
@@ -339,7 +354,7 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
             "data": data_card,
             "metrics": {k: runs[chosen][k] for k in ("validation", "test")},
             "suites": runs[chosen]["suites"],
-            "seeds": {"shipped": runs[chosen]["seed"], "rule": "median validation accuracy",
+            "seeds": {"shipped": runs[chosen]["seed"], "rule": SHIPPING_RULE,
                       "summary": seed_summary(runs),
                       "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites")}
                                for r in runs]},
@@ -375,7 +390,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
     parser.add_argument("--epochs", type=int, default=TrainSettings.epochs)
     parser.add_argument("--seeds", type=int, default=1,
-                        help="seeds per architecture; the one with the median validation accuracy is shipped")
+                        help="seeds per architecture; which one is shipped: see SHIPPING_RULE")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed + 1, ...")
     parser.add_argument("--limit", type=int, default=None, help="train on a slice of about this many texts")
     parser.add_argument("--step-loss", type=float, default=TrainSettings.step_loss,
                         help="weight of the loss at every step, next to the last step's")
@@ -391,7 +407,8 @@ def main() -> None:
     settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss)
     augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
                                    max_part_tokens=args.max_part_tokens)
-    comparison = run(archs, args.out, settings, args.limit, seeds=args.seeds, augmentation=augmentation)
+    comparison = run(archs, args.out, settings, args.limit, seeds=args.seeds, augmentation=augmentation,
+                     first_seed=args.first_seed)
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

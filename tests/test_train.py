@@ -104,10 +104,15 @@ def test_augmentation_sees_the_training_split_only_and_cards_record_every_seed(t
     assert added["contrast"] > 0 and added["additive"] > 0 and added["multi"] > 0
 
 
-def test_median_run_picks_the_middle_validation_score():
+def test_the_shipped_seed_reads_the_lessons_and_has_the_middle_validation_score():
     from models.train import median_run
 
-    runs = [{"validation": {"accuracy": a}} for a in (0.80, 0.86, 0.83)]
+    reads = {"lesson": {"accuracy": 1.0, "turn_rate": 1.0}}
+    misreads = {"lesson": {"accuracy": 2 / 3, "turn_rate": 0.0}}
+    runs = [{"validation": {"accuracy": a}, "suites": reads} for a in (0.80, 0.86, 0.83)]
     assert median_run(runs) == 2
     assert median_run(runs[:1]) == 0
     assert median_run(runs[:2]) == 0  # lower middle of two
+    runs[2]["suites"] = misreads  # the median misreads the long review: the middle of the other two
+    assert median_run(runs) == 0
+    assert median_run([{**r, "suites": misreads} for r in runs]) == 2  # none reads them: all count
