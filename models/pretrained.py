@@ -323,8 +323,11 @@ def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
         )
     if vocab.tokenizer.get("mode", "word") not in MODES:
         raise PretrainedError(f"{source.where(vocab_name)}: unknown tokenizer mode {vocab.tokenizer.get('mode')!r}")
-    with torch.device("meta"):  # names, shapes and dtypes only: nothing is allocated before the header matches
-        expected = RecurrentClassifier(config).state_dict()
+    try:
+        with torch.device("meta"):  # names, shapes and dtypes only: nothing is allocated before the header matches
+            expected = RecurrentClassifier(config).state_dict()
+    except (RuntimeError, ValueError, TypeError, OverflowError) as err:
+        raise PretrainedError(f"{source.where(card_name)}: no usable 'config' ({err})") from None
     data[weights_name] = source.read(weights_name, "weight file")
     with source.path(weights_name, data[weights_name]) as path:
         tensors = _read_weights(path, source.where(weights_name), expected)
