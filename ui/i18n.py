@@ -429,6 +429,7 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "compared_steps": "（只比较两句的前 {steps} 步）",
         "title_animation": "{model}：每一步的门和状态",
         "title_prediction": "读到每个词时的概率 P({label})",
+        "title_prediction_all": "读到每个词时每个类别的概率",
         "no_probabilities": "这些记录里没有类别概率",
         "title_compare": "各模型在同一串词上的{state}",
         "no_state": "没有模型有{state}",
