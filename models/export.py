@@ -21,7 +21,7 @@ from itertools import repeat
 import numpy as np
 
 from models import VERSION
-from models.trace import Trace
+from models.trace import DISPLAY_ORDER, Trace
 
 FORMAT = "rnn-gates-export/1"
 CSV_COLUMNS = ("model", "state", "layer", "direction", "step", "token", "unit", "value")
@@ -55,6 +55,12 @@ def traces_npz(traces: Mapping[str, Trace]) -> bytes:
 def csv_rows(traces: Mapping[str, Trace]) -> int:
     """Data rows ``tidy_csv`` writes: one per model, gate or state, layer, direction, step and unit."""
     return sum(values.size for trace in traces.values() for values in trace.states().values())
+
+
+def planned_csv_rows(steps: int, units: Mapping[str, int]) -> int:
+    """``csv_rows`` before recording: ``steps`` tokens through one-layer, one-direction models with
+    ``units`` hidden units each, by cell type (each writes its ``DISPLAY_ORDER`` gates and states)."""
+    return steps * sum(size * len(DISPLAY_ORDER[cell]) for cell, size in units.items())
 
 
 def tidy_csv(traces: Mapping[str, Trace]) -> str:
