@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 PREFIX = "rnn-gates"
 MAX_NAME = 80  # characters of a file name, before the extension
 _TAG = re.compile(r"<[^>]*>")
-_UNSAFE = re.compile(r"[\\/:*?\"<>|\s\x00-\x1f,;#%&{}$!'`=+\[\]()^~]+")
+_UNSAFE = re.compile(r"[\\/:*?\"<>|\s\x00-\x1f,;#%&{}$!'`=+\[\]()^~—–·，。：；（）]+")
 IMAGE_SCALE = 2  # the toolbar's PNG is drawn at twice the figure's size
 
 
@@ -18,12 +18,6 @@ def file_name(*parts: str) -> str:
     or a URL would trip on turned into '-', cut to MAX_NAME characters. Chinese characters stay."""
     words = [_UNSAFE.sub("-", html.unescape(_TAG.sub(" ", part))).strip("-._") for part in (PREFIX, *parts)]
     return "_".join(w for w in words if w)[:MAX_NAME].rstrip("-_.")
-
-
-def figure_file_name(fig: go.Figure, key: str) -> str:
-    """``rnn-gates_{key}_{title}``: the figure's title says what it shows."""
-    title = fig.layout.title.text or ""
-    return file_name(key, title)
 
 
 def image_options(name: str, image_format: str = "png") -> dict:
