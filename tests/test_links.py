@@ -3,6 +3,7 @@ the URL sets the view, the view sets the URL, and a bad value is a note, never a
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import streamlit as st
@@ -60,8 +61,9 @@ def test_a_long_text_stays_out_of_the_link_but_not_out_of_the_session_file():
 
 def test_the_link_is_the_page_address_with_the_view():
     view = ViewState(text="I love 人工智能!", model="gru")
-    assert link("http://host:8501/app?x=1#top", view) == \
-        "http://host:8501/app?text=I%20love%20%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD%21&model=gru"
+    assert link("http://host:8501/app?x=1#top", view) == "http://host:8501/app?text=I%20love%20人工智能%21&model=gru"
+    odd = ViewState(text="a&b=c#d\u3000e\u200bf%")  # specials, an ideographic space, a zero-width space
+    assert parse_qs(urlsplit(link("http://h/", odd)).query) == {"text": [odd.text]}
 
 
 def test_ranges_models_and_tabs_the_page_lacks_are_dropped_with_notes():

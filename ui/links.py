@@ -101,9 +101,16 @@ def to_params(view: ViewState) -> dict[str, str]:
     return out
 
 
+def _readable_quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
+    """``quote``, except that printable non-ASCII characters (Chinese) stay as they are: a readable link that
+    browsers and chat apps encode themselves; ASCII specials and every kind of space are still escaped."""
+    return "".join(ch if ord(ch) > 127 and ch.isprintable() and not ch.isspace() else quote(ch, safe=safe)
+                   for ch in value)
+
+
 def query_string(view: ViewState) -> str:
-    """``text=...&mode=...``: ``to_params`` encoded for a URL (spaces as %20, Chinese as UTF-8 escapes)."""
-    return urlencode(to_params(view), quote_via=quote)
+    """``text=...&mode=...``: ``to_params`` for a URL (ASCII specials and spaces escaped, Chinese kept)."""
+    return urlencode(to_params(view), quote_via=_readable_quote)
 
 
 def link(base: str, view: ViewState) -> str:

@@ -210,13 +210,13 @@ def _numbers_section(lang: str, view: ViewState, steps: int) -> None:
         )
 
     rows = planned_csv_rows(steps, {arch: m.model.config.hidden_size for arch, m in models.items()})
-    left, middle, right = st.columns(3)
-    left.download_button(t(lang, "export_npz"), data=lambda: traces_npz(traces()), file_name=f"{names}_traces.npz",
-                         mime="application/octet-stream", key="export_npz", on_click="ignore")
-    middle.download_button(t(lang, "export_csv"), data=lambda: tidy_csv(traces()), file_name=f"{names}_traces.csv",
-                           mime="text/csv", key="export_csv", on_click="ignore", disabled=rows > MAX_CSV_ROWS)
-    right.download_button(t(lang, "export_json"), data=provenance, file_name=f"{names}_provenance.json",
-                          mime="application/json", key="export_json", on_click="ignore")
+    st.download_button(t(lang, "export_npz"), data=lambda: traces_npz(traces()), file_name=f"{names}_traces.npz",
+                       mime="application/octet-stream", key="export_npz", on_click="ignore", icon=":material/download:")
+    st.download_button(t(lang, "export_csv"), data=lambda: tidy_csv(traces()), file_name=f"{names}_traces.csv",
+                       mime="text/csv", key="export_csv", on_click="ignore", disabled=rows > MAX_CSV_ROWS,
+                       icon=":material/download:")
+    st.download_button(t(lang, "export_json"), data=provenance, file_name=f"{names}_provenance.json",
+                       mime="application/json", key="export_json", on_click="ignore", icon=":material/download:")
     if rows > MAX_CSV_ROWS:
         st.caption(t(lang, "export_csv_too_big", rows=rows, limit=MAX_CSV_ROWS))
     translated_radio(lang, t(lang, "image_format"), IMAGE_FORMATS, IMAGE_FORMAT_KEY, str.upper, horizontal=True,
