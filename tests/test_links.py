@@ -6,7 +6,6 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ui import links
@@ -14,7 +13,7 @@ from ui.common import literal
 from ui.i18n import t
 from ui.links import MAX_LINK_TEXT, Note, ViewState, check_ranges, link, parse, parse_session, session_json, to_params
 
-from tests.test_app import APP, chart_specs, lstm_tokens
+from tests.test_app import APP, chart_specs, fresh_data_cache, lstm_tokens  # noqa: F401 (an autouse fixture)
 
 TEXT = "我爱人工智能"
 
@@ -90,13 +89,6 @@ def test_a_session_file_with_odd_values_keeps_the_good_ones():
 
 
 # Through the page ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def open_link(**params) -> AppTest:

@@ -12,14 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from models.corpus import load_csv, split_corpus
 from ui import state
 from ui.i18n import t
 
-from tests.test_app import APP, chart_specs
+from tests.test_app import APP, chart_specs, fresh_data_cache  # noqa: F401 (autouse)
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = {"sports": ["足球", "比赛", "球队", "进球", "冠军", "教练"], "tech": ["手机", "电脑", "芯片", "软件", "屏幕", "电池"],
@@ -48,13 +47,6 @@ def trained(tmp_path_factory) -> Path:
         cwd=ROOT, check=True, capture_output=True,
     )
     return folder / "mymodels"
-
-
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def test_training_on_a_csv_writes_a_three_class_model(trained):
