@@ -161,3 +161,15 @@ def test_readme_and_mac_folders_in_a_zip_are_passed_over():
     files, names = upload_files(zipped(members))
     assert sorted(files) == ["lstm.json", "lstm.safetensors", "vocab.json"]
     assert names["lstm.json"] == "mymodels.zip: m/lstm.json"
+
+
+def test_a_folder_with_one_model_offers_that_model(tmp_path):
+    from models.pretrained import available_archs, load_pretrained
+
+    files = model_files("gru")
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert available_archs(tmp_path) == ("gru",)
+    model = load_pretrained("gru", tmp_path)
+    assert model.labels == LABELS
+    assert dict(model.files) == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
