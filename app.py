@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from models.pretrained import PretrainedError
-from ui import state
+from ui import share, state
 from ui.i18n import DEFAULT_LANG, t
 from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
 from ui.tabs import tabs_section
@@ -16,6 +16,7 @@ ICON = Path(__file__).resolve().parent / "ui" / "icon.png"  # a local file: Mate
 
 
 def main() -> None:
+    share.open_link()  # once per session, before any widget: the view a link asks for
     page_lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)  # the radio below is not drawn yet
     st.set_page_config(page_title=t(page_lang, "page_title"), page_icon=str(ICON), layout="wide")
     init_state()
@@ -24,22 +25,29 @@ def main() -> None:
         lang = language_switch()
     head.title(t(lang, "title"))
     st.caption(t(lang, "intro"))
+    notes = st.container()  # what a link held that the page ignored, known by the end of the run
     try:
         state.load_models()
     except PretrainedError as err:
         st.error(t(lang, "load_error", error=err), icon=":material/error:")
         st.caption(t(lang, "load_error_hint"))
+        share.models_sidebar(lang)
         st.stop()
 
     source = source_section(lang)
     try:
-        result = state.analyze("lstm", source.text, source.mode)
+        result = state.analyze(state.main_arch(), source.text, source.mode)
     except state.EmptyTextError:
         st.info(t(lang, "empty_text"), icon=":material/edit:")
+        share.finish(lang, None, None)
+        share.show_notes(lang, notes)
         return
     token_chips(result.analysis.tokens, result.analysis.unknown, lang)
     text_notes(result, lang, traditional=state.reads_traditional(source.text))
-    tabs_section(lang, source)
+    share.settle(result.tokens_read)
+    opened = tabs_section(lang, source)
+    share.finish(lang, opened, result.tokens_read)
+    share.show_notes(lang, notes)
 
 
 main()

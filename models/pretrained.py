@@ -7,30 +7,37 @@
     model.analyze("我爱人工智能", edits=[Edit("forget", range(1, 3), set=1.0)])  # a what-if run
 
 Files, per architecture ``arch``: ``{arch}.safetensors`` (weights), ``{arch}.json`` (the model
-card: config, data, metrics), and the shared ``vocab.json``. Nothing is unpickled. Every file is
-validated, and a bad one raises ``PretrainedError`` naming the file and what is wrong.
+card: config, data, metrics), and the shared ``vocab.json``, from a folder (``load_pretrained``) or
+from bytes in memory (``load_from_files``, for uploads). Nothing is unpickled. Every file is
+validated, the weights' header (names, shapes, dtypes) before any tensor is read, and a bad one
+raises ``PretrainedError`` naming the file and what is wrong.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
+from safetensors import SafetensorError, safe_open
 from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.intervene import Edit, edited_trace
-from models.jsonfile import read_json_object
+from models.jsonfile import parse_json_object
 from models.tokenize import MODES, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ARCHS = ("rnn", "lstm", "gru")
+VOCAB_FILE = "vocab.json"
+SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64"}
 
 
 class PretrainedError(RuntimeError):
@@ -88,10 +95,12 @@ def split_unknown_words(tokens: list[str], vocab: Vocabulary) -> list[str]:
 class PretrainedModel:
     """A loaded classifier, in eval mode, never changed after loading (safe to share across threads)."""
 
-    def __init__(self, model: RecurrentClassifier, vocab: Vocabulary, card: dict) -> None:
+    def __init__(self, model: RecurrentClassifier, vocab: Vocabulary, card: dict,
+                 files: Mapping[str, str] | None = None) -> None:
         self.model = model.eval()
         self.vocab = vocab
         self.card = card
+        self.files = MappingProxyType(dict(files or {}))  # file name -> sha256 of the bytes loaded
         self.arch = model.config.arch
         self.labels = model.config.labels
         self.mode = str(vocab.tokenizer.get("mode", "word"))
@@ -181,51 +190,153 @@ class PretrainedModel:
         return sum(p.numel() for p in self.model.parameters())
 
 
-def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise PretrainedError(f"{path}: weight file is missing")
+def model_file_names(arch: str) -> tuple[str, str, str]:
+    """The files one model is made of: the shared vocabulary, its card and its weights."""
+    return VOCAB_FILE, f"{arch}.json", f"{arch}.safetensors"
+
+
+class _Folder:
+    """Model files in a folder; messages name their paths."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def where(self, name: str) -> str:
+        return str(self.folder / name)
+
+    def read(self, name: str, what: str) -> bytes:
+        try:
+            return (self.folder / name).read_bytes()
+        except FileNotFoundError:
+            raise PretrainedError(f"{self.where(name)}: {what} is missing") from None
+        except OSError as err:
+            raise PretrainedError(f"{self.where(name)}: {what} cannot be read ({err})") from None
+
+    @contextmanager
+    def path(self, name: str, data: bytes) -> Iterator[Path]:
+        yield self.folder / name
+
+
+class _Memory:
+    """Model files held as bytes (an upload); messages name each file as ``names`` says, else by its name."""
+
+    def __init__(self, files: Mapping[str, bytes], names: Mapping[str, str] | None) -> None:
+        self.files = files
+        self.names = names or {}
+
+    def where(self, name: str) -> str:
+        return self.names.get(name, name)
+
+    def read(self, name: str, what: str) -> bytes:
+        if name not in self.files:
+            raise PretrainedError(f"{self.where(name)}: {what} is missing")
+        return self.files[name]
+
+    @contextmanager
+    def path(self, name: str, data: bytes) -> Iterator[Path]:
+        """``data`` in a temporary file, deleted afterwards: safetensors reads a header from a file."""
+        with tempfile.TemporaryDirectory(prefix="rnn-gates-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            yield path
+
+
+def _read_weights(path: Path, where: str, expected: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The tensors in the safetensors file ``path``, checked against ``expected`` (names, shapes, dtypes).
+
+    The header is checked first, with ``safe_open``, before any tensor is read: a pickle renamed
+    .safetensors, a truncated file or a tensor of the wrong size fails there. Then every tensor is
+    read and must be finite.
+    """
     try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as err:
-        raise PretrainedError(f"{path}: not a readable safetensors file, perhaps truncated ({err})") from None
-    missing = sorted(set(expected) - set(tensors))
-    extra = sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise PretrainedError(f"{path}: weights do not match the model card: missing {missing}, unexpected {extra}")
-    for name, want in expected.items():
-        got = tensors[name]
-        if tuple(got.shape) != tuple(want.shape) or got.dtype != want.dtype:
-            raise PretrainedError(
-                f"{path}: {name} is {got.dtype} {tuple(got.shape)}, expected {want.dtype} {tuple(want.shape)}"
-            )
-        if not bool(torch.isfinite(got).all()):
-            raise PretrainedError(f"{path}: {name} holds NaN or infinite values")
+        with safe_open(str(path), framework="pt") as handle:
+            found = set(handle.keys())
+            missing, extra = sorted(set(expected) - found), sorted(found - set(expected))
+            if missing or extra:
+                raise PretrainedError(
+                    f"{where}: weights do not match the model card: missing {missing}, unexpected {extra}"
+                )
+            for name, want in expected.items():
+                piece = handle.get_slice(name)
+                shape, dtype = tuple(piece.get_shape()), piece.get_dtype()
+                want_dtype = SAFETENSORS_DTYPES.get(want.dtype, str(want.dtype))
+                if shape != tuple(want.shape) or dtype != want_dtype:
+                    raise PretrainedError(
+                        f"{where}: {name} is {dtype} {shape}, expected {want_dtype} {tuple(want.shape)}"
+                    )
+            tensors = {name: handle.get_tensor(name) for name in expected}
+    except PretrainedError:
+        raise
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise PretrainedError(
+            f"{where}: not a readable safetensors file (perhaps truncated, or a pickle renamed) ({err})"
+        ) from None
+    for name, tensor in tensors.items():
+        if not bool(torch.isfinite(tensor).all()):
+            raise PretrainedError(f"{where}: {name} holds NaN or infinite values")
     return tensors
 
 
 def load_pretrained(arch: str, directory: str | Path | None = None) -> PretrainedModel:
     """The shipped ``arch`` model ("rnn", "lstm" or "gru") from ``directory`` (default ``pretrained/``)."""
-    if arch not in ARCHS:
-        raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
+    return _load(arch, _Folder(Path(directory) if directory is not None else PRETRAINED_DIR))
+
+
+def load_from_files(arch: str, files: Mapping[str, bytes], names: Mapping[str, str] | None = None) -> PretrainedModel:
+    """The ``arch`` model from files in memory, by file name (``model_file_names(arch)``), e.g. an upload.
+
+    ``names`` gives the name each file is called in messages (default: the file name).
+    Validated exactly as ``load_pretrained`` validates a folder.
+    """
+    return _load(arch, _Memory(files, names))
+
+
+def available_archs(directory: str | Path | None = None) -> tuple[str, ...]:
+    """The archs whose model card is in ``directory`` (default ``pretrained/``), in ARCHS order."""
     folder = Path(directory) if directory is not None else PRETRAINED_DIR
-    card_path = folder / f"{arch}.json"
-    card = read_json_object(card_path, "model card", PretrainedError)
+    return tuple(arch for arch in ARCHS if (folder / f"{arch}.json").is_file())
+
+
+def _config(card: dict, arch: str, where: str) -> ClassifierConfig:
     try:
         config = ClassifierConfig.from_dict(card["config"])
     except (KeyError, TypeError, ValueError) as err:
-        raise PretrainedError(f"{card_path}: no usable 'config' ({err})") from None
+        raise PretrainedError(f"{where}: no usable 'config' ({err})") from None
+    if config.arch != arch:
+        raise PretrainedError(f"{where}: the config is for {config.arch!r}, but the file is named for {arch!r}")
+    sizes = {k: getattr(config, k) for k in ("vocab_size", "embed_dim", "hidden_size", "num_classes")}
+    bad = {k: v for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1}
+    if bad or not isinstance(config.dropout, (int, float)) or not 0 <= config.dropout < 1:
+        raise PretrainedError(f"{where}: no usable 'config' (sizes must be positive integers: {bad or config.dropout})")
+    return config
+
+
+def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
+    vocab_name, card_name, weights_name = model_file_names(arch)
+    data = {card_name: source.read(card_name, "model card")}
+    card = parse_json_object(data[card_name], source.where(card_name), "model card", PretrainedError)
+    config = _config(card, arch, source.where(card_name))
+    data[vocab_name] = source.read(vocab_name, "vocabulary file")
     try:
-        vocab = Vocabulary.load(folder / "vocab.json")
+        vocab = Vocabulary.from_bytes(data[vocab_name], source.where(vocab_name))
     except VocabularyError as err:
         raise PretrainedError(str(err)) from None
     if len(vocab) != config.vocab_size:
         raise PretrainedError(
-            f"{folder / 'vocab.json'}: {len(vocab)} tokens, but {card_path} expects {config.vocab_size}"
+            f"{source.where(vocab_name)}: {len(vocab)} tokens, but {source.where(card_name)} expects {config.vocab_size}"
         )
     if vocab.tokenizer.get("mode", "word") not in MODES:
-        raise PretrainedError(f"{folder / 'vocab.json'}: unknown tokenizer mode {vocab.tokenizer.get('mode')!r}")
+        raise PretrainedError(f"{source.where(vocab_name)}: unknown tokenizer mode {vocab.tokenizer.get('mode')!r}")
+    try:
+        with torch.device("meta"):  # names, shapes and dtypes only: nothing is allocated before the header matches
+            expected = RecurrentClassifier(config).state_dict()
+    except (RuntimeError, ValueError, TypeError, OverflowError) as err:
+        raise PretrainedError(f"{source.where(card_name)}: no usable 'config' ({err})") from None
+    data[weights_name] = source.read(weights_name, "weight file")
+    with source.path(weights_name, data[weights_name]) as path:
+        tensors = _read_weights(path, source.where(weights_name), expected)
     model = RecurrentClassifier(config)
-    tensors = _read_weights(folder / f"{arch}.safetensors", model.state_dict())
     model.load_state_dict(tensors, strict=True)
-    return PretrainedModel(model, vocab, card)
-
+    return PretrainedModel(model, vocab, card, {name: hashlib.sha256(b).hexdigest() for name, b in data.items()})

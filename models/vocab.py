@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from models.jsonfile import read_json_object
+from models.jsonfile import parse_json_object, read_json_object
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -95,13 +95,21 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path) -> Vocabulary:
         path = Path(path)
-        payload = read_json_object(path, "vocabulary file", VocabularyError)
+        return cls._from_payload(read_json_object(path, "vocabulary file", VocabularyError), str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> Vocabulary:
+        """The vocabulary in ``data`` (a vocab.json's bytes); errors name ``where``."""
+        return cls._from_payload(parse_json_object(data, where, "vocabulary file", VocabularyError), where)
+
+    @classmethod
+    def _from_payload(cls, payload: dict, where: str) -> Vocabulary:
         if payload.get("format") != FORMAT:
-            raise VocabularyError(f"{path}: not a vocabulary in format {FORMAT!r}")
+            raise VocabularyError(f"{where}: not a vocabulary in format {FORMAT!r}")
         tokens = payload.get("tokens")
         if not isinstance(tokens, list):
-            raise VocabularyError(f"{path}: 'tokens' must be a list of strings")
+            raise VocabularyError(f"{where}: 'tokens' must be a list of strings")
         try:
             return cls(tuple(tokens), payload.get("tokenizer") or {})
         except ValueError as err:
-            raise VocabularyError(f"{path}: {err}") from None
+            raise VocabularyError(f"{where}: {err}") from None

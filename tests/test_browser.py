@@ -268,3 +268,99 @@ def test_whatif_preset_changes_the_curve_after_the_edit_only(server_url):
             _screenshot(page, "11_whatif_never_forget.png")
         finally:
             browser.close()
+
+
+LINK = {"text": "这个热水器太费电了，千万不能买。", "mode": "word", "tab": "step", "model": "gru", "token": "2",
+        "unit": "5", "lang": "en", "gru": "torch"}
+
+
+def _query(page) -> dict[str, str]:
+    """The page's query now. Read in the page: Playwright's ``page.url`` is not updated while the test sleeps."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(page.evaluate("() => location.href")).query))
+
+
+def _wait_query(page, condition, what: str) -> dict[str, str]:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        found = _query(page)
+        if condition(found):
+            return found
+        time.sleep(POLL)
+    raise TimeoutError(f"waiting for the URL to show {what}; it shows {_query(page)}")
+
+
+def _offline_render(browser, path: Path) -> dict:
+    """Open ``path`` with every request but file:// refused; what it drew and what it tried to fetch."""
+    context = browser.new_context()
+    refused = []
+
+    def refuse(route):
+        refused.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith("file:"), refuse)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector(".main-svg", timeout=TIMEOUT * 1000)
+    drawn = page.evaluate("() => ({plotly: typeof Plotly, svgs: document.querySelectorAll('.main-svg').length,"
+                          " traces: document.querySelectorAll('.scatterlayer .trace, .heatmaplayer .hm').length})")
+    context.close()
+    return {**drawn, "refused": refused}
+
+
+def test_a_link_opens_its_view_the_url_follows_and_figures_save_offline(server_url, tmp_path):
+    from urllib.parse import quote, urlencode
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.goto(f"{server_url}/?{urlencode(LINK, quote_via=quote)}")
+            page.get_by_text("What happens inside one step", exact=True).wait_for(timeout=TIMEOUT * 1000)
+            _poll(page, lambda s: s["idle"], "the linked view")
+            box = page.locator("[data-testid=stTextArea] textarea").first
+            expect = playwright.expect
+            expect(box).to_have_value(LINK["text"], timeout=TIMEOUT * 1000)  # the widget takes its value a moment later
+            wait = TIMEOUT * 1000
+            expect(page.get_by_role("radio", name="GRU", exact=True)).to_be_checked(timeout=wait)
+            expect(page.get_by_role("radio", name=t("en", "convention_torch"), exact=True)).to_be_checked(timeout=wait)
+            expect(page.locator("[data-testid=stNumberInput] input").first).to_have_value("5", timeout=wait)
+            filled = t("en", "filled_formulas", step=2, token="太", unit=5)  # token 2 of 这个 热水器 太 …
+            expect(page.get_by_text(filled, exact=True)).to_be_visible(timeout=wait)
+            _wait_formulas(page, lambda found: any(r"(1 - z_t) \, n_t" in f for f in found), "PyTorch's GRU")
+            _wait_query(page, lambda q: q == LINK, "the link's own view")  # the page writes back the view it opened
+            _screenshot(page, "11_link_step_en.png")
+
+            unit = page.locator("[data-testid=stNumberInput] input").first
+            unit.fill("9")
+            unit.press("Enter")
+            _wait_query(page, lambda q: q.get("unit") == "9", "unit=9")
+            page.get_by_text("LSTM", exact=True).last.click()
+            found = _wait_query(page, lambda q: q.get("model") == "lstm", "model=lstm")
+            assert {k: found[k] for k in ("text", "tab", "token", "lang", "gru")} == \
+                {k: LINK[k] for k in ("text", "tab", "token", "lang", "gru")}
+            code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").first.inner_text()
+            assert "unit=9" in code and "model=lstm" in code  # the link to copy is the new view
+
+            _open_tab(page, "Read", "GRU reads the text")  # the link chose the GRU for every tab; step's is LSTM now
+            _wait_query(page, lambda q: q.get("tab") == "read" and q.get("model") == "gru", "tab=read, model=gru")
+            chart = page.locator("[data-testid=stPlotlyChart]").nth(1)  # the first gate map
+            chart.hover()
+            with page.expect_download(timeout=TIMEOUT * 1000) as image:
+                chart.locator(".modebar-btn[data-title^='Download plot']").click()
+            assert image.value.suggested_filename.startswith("rnn-gates_read_gate_update_GRU_")
+            assert image.value.suggested_filename.endswith(".png")
+
+            with page.expect_download(timeout=TIMEOUT * 1000) as html_file:
+                page.get_by_role("button", name="Save as HTML").nth(1).click()
+            saved = tmp_path / html_file.value.suggested_filename
+            html_file.value.save_as(saved)
+            assert saved.name.startswith("rnn-gates_read_gate_update_GRU_") and saved.suffix == ".html"
+            drawn = _offline_render(browser, saved)
+            print(f"\nstandalone HTML: {saved.stat().st_size / 2**20:.1f} MB, drawn offline: {drawn}")
+            assert drawn["plotly"] == "object" and drawn["svgs"] >= 1 and drawn["traces"] >= 1
+        finally:
+            browser.close()

@@ -230,6 +230,24 @@ def test_prediction_curve_translates_the_class_name():
     assert fig.layout.yaxis.title.text == "P(正面)" and "P(正面)" in fig.data[0].hovertemplate
 
 
+def test_prediction_curve_shows_every_class_of_a_multiclass_model(traces):
+    probs = np.linspace([0.6, 0.3, 0.1], [0.1, 0.2, 0.7], len(TOKENS))
+    three = {k: t.with_probabilities(probs[:, [0, 1, 2]] if k != "GRU" else probs[:, [2, 1, 0]], ("体育", "科技", "美食"))
+             for k, t in traces.items()}
+    one = prediction_curve({"LSTM": three["LSTM"]})
+    assert [t.name for t in one.data] == ["体育", "科技", "美食"]
+    for line, column in zip(one.data, range(3)):
+        np.testing.assert_allclose(line.y, probs[:, column], rtol=1e-6)
+    assert not one.layout.shapes  # no 0.5 decision line: with three classes the answer is the largest
+    assert one.layout.title.text == "Probability of each class after each token"
+    every = prediction_curve(three, labels={"title_prediction_all": "每个类别的概率"})
+    assert len(every.data) == 9 and every.data[0].name == "RNN · 体育" and every.layout.title.text == "每个类别的概率"
+    assert {t.line.dash for t in every.data if t.legendgroup == "GRU"} == {"dot"}
+    np.testing.assert_allclose(every.data[6].y, probs[:, 2], rtol=1e-6)  # GRU's 体育 column is the third
+    chosen = prediction_curve(three, label="美食")  # one class asked for: one line per model, as for two classes
+    assert [t.name for t in chosen.data] == list(MODULES) and chosen.layout.yaxis.title.text == "P(美食)"
+
+
 def test_sentence_titles_are_cut_before_escaping_and_english_keeps_its_spaces():
     torch.manual_seed(0)
     module = nn.GRU(4, 6).eval()

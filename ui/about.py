@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models.pretrained import ARCHS
 from ui import state
 from ui.common import MODEL_NAMES, SUITE_COLUMNS, spread
 from ui.i18n import t
@@ -19,7 +18,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     models = state.load_models()
     st.subheader(t(lang, "faithfulness_heading"))
     st.caption(t(lang, "faithfulness_caption"))
-    for col, arch in zip(st.columns(len(ARCHS)), ARCHS):
+    for col, arch in zip(st.columns(len(models)), models):
         error = state.recording_error(arch, text, mode)
         ok = error <= FAITHFUL_TOLERANCE
         col.metric(MODEL_NAMES[arch], t(lang, "faithful_ok" if ok else "faithful_bad", error=error))
@@ -43,7 +42,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     else:
         base = table.get("baseline", {})
         rows.append(_row(lang, "TF-IDF", base.get("test", {}), None, base.get("training_seconds")))
-    for arch in ARCHS:
+    for arch in models:
         card = models[arch].card
         listed = (table or {}).get("models", {}).get(arch, {})
         rows.append(_row(
@@ -58,7 +57,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     st.dataframe(pd.DataFrame([
         {t(lang, "col_model"): MODEL_NAMES[arch],
          **{t(lang, column): spread(models[arch].card, name) for name, column in SUITE_COLUMNS}}
-        for arch in ARCHS
+        for arch in models
     ]), hide_index=True, key="about_suites")
     st.caption(t(lang, "suites_caption", seeds=_seed_count(models)))
 
@@ -68,7 +67,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
             **{k: models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
             **{k: _setting(k, models[arch].card.get("training", {}).get(k)) for k in TRAINING_FIELDS},
         }
-        for arch in ARCHS
+        for arch in models
     }
     st.dataframe(pd.DataFrame(settings).astype(str), key="about_settings")
     _convention_note(lang)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from models.pretrained import ARCHS
+from ui import state
+from ui.figure_files import figure_config, html_download
 from ui.i18n import LANGS, class_name, t
 
 # Characters that Markdown (or Streamlit's $...$ maths) would act on, as HTML entities: user text shown
@@ -40,17 +41,27 @@ def translated_radio(lang: str, label: str, options, key: str, names, *, where=s
     return choice
 
 
-def show(fig: go.Figure, key: str) -> None:
-    """Draw ``fig`` across the page's width."""
-    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)
+def show(fig: go.Figure, key: str, filename: str | None = None) -> None:
+    """Draw ``fig`` across the page's width. Its toolbar saves a PNG or SVG named ``filename`` (default: from
+    ``key`` and the title), and a button below saves it as standalone HTML (ui.figure_files)."""
+    st.plotly_chart(fig, key=key, width="stretch", config=figure_config(fig, key, filename, PLOTLY_CONFIG))
+    html_download(fig, key, filename)
 
 
-def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[str, ...] = ARCHS) -> str:
-    """A horizontal radio over the models; returns the arch."""
+def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[str, ...] | None = None) -> str:
+    """A horizontal radio over the models (default: those this session has, ``state.archs()``); returns the arch."""
+    archs = archs or state.archs()
+    if st.session_state.get(key, archs[0]) not in archs:  # a model an upload does not have
+        del st.session_state[key]
     return st.radio(
-        t(lang, "model"), archs, index=archs.index(default), format_func=MODEL_NAMES.__getitem__,
-        horizontal=True, key=key,
+        t(lang, "model"), archs, index=archs.index(default) if default in archs else 0,
+        format_func=MODEL_NAMES.__getitem__, horizontal=True, key=key,
     )
+
+
+def curve_caption(lang: str, trace) -> str:
+    """What the prediction curve shows: one class's probability, or, for more than two classes, every class's."""
+    return t(lang, "curve_caption_classes" if len(trace.labels) > 2 else "curve_caption")
 
 
 def prediction_text(lang: str, analysis) -> str:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.pretrained import ARCHS
 from ui import state
-from ui.common import MODEL_NAMES, prediction_text, show, spread, translated_radio
+from ui.common import MODEL_NAMES, curve_caption, prediction_text, show, spread, translated_radio
 from ui.i18n import t, viz_labels
 from viz.compare import model_comparison
 from viz.prediction import prediction_curve
@@ -15,11 +14,12 @@ STATES = ("hidden", "cell")  # the cell state exists only in the LSTM; the figur
 
 def compare_tab(lang: str, text: str, mode: str) -> None:
     models = state.load_models()
-    analyses = {arch: state.analyze(arch, text, mode).analysis for arch in ARCHS}
+    archs = state.archs()
+    analyses = {arch: state.analyze(arch, text, mode).analysis for arch in archs}
     labels = viz_labels(lang)
     st.subheader(t(lang, "compare_heading"))
     st.caption(t(lang, "compare_caption"))
-    for col, arch in zip(st.columns(len(ARCHS)), ARCHS):
+    for col, arch in zip(st.columns(len(archs)), archs):
         metrics = models[arch].card.get("metrics", {}).get("test", {})
         with col:
             st.metric(MODEL_NAMES[arch], prediction_text(lang, analyses[arch]))
@@ -32,9 +32,9 @@ def compare_tab(lang: str, text: str, mode: str) -> None:
                 f"{t(lang, 'col_turn')}: {spread(card, 'contrast_turn_rate')}"
             )
     st.caption(t(lang, "compare_suites_caption"))
-    traces = {MODEL_NAMES[arch]: analyses[arch].trace for arch in ARCHS}
+    traces = {MODEL_NAMES[arch]: analyses[arch].trace for arch in archs}
     show(prediction_curve(traces, labels=labels), key="compare_curve")
-    st.caption(t(lang, "curve_caption"))
+    st.caption(curve_caption(lang, analyses[archs[0]].trace))
     chosen = translated_radio(
         lang, t(lang, "state"), STATES, "compare_state", lambda s: labels.get(s, s), horizontal=True,
     )

@@ -34,6 +34,46 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "cut_tokens": "只分析了前 {kept:,} 个词（截断后的文本共 {total:,} 个词）。",
         "load_error": "无法加载预训练模型文件：{error}",
         "load_error_hint": "请检查 pretrained/ 目录里的文件是否完整，然后重新启动应用。",
+        # share, export, your own models (ui.share, ui.figure_files)
+        "share_heading": "分享与导出",
+        "link_caption": "这个链接打开和现在一样的页面：文本、分词方式、标签页、模型、词和单元、语言、GRU 写法。"
+                        "用右上角的按钮复制。",
+        "link_too_long": "文本有 {length:,} 个字符，超过链接能带的 {limit:,} 个，所以链接里不含文本。"
+                         "要分享完整的文本和视图，请下载会话文件。",
+        "link_note_not_allowed": "链接参数 {param}={value} 无法识别，已忽略（可用的值：{allowed}）。",
+        "link_note_not_index": "链接参数 {param}={value} 不是序号（0、1、2……），已忽略。",
+        "link_note_unknown_param": "本页不认识链接参数 {param}（={value}），已忽略（认识的参数：{allowed}）。",
+        "link_note_out_of_range": "链接参数 {param}={value} 超出范围（{allowed}），已忽略。",
+        "link_note_no_model": "这里没有 {value} 模型（现有：{allowed}），链接参数 {param} 已忽略。",
+        "link_note_no_tab": "本页还没有“{value}”标签页（现有：{allowed}），链接参数 {param} 已忽略。",
+        "link_note_not_session": "{value} 不是本页的会话文件，没有读取（{param}）。",
+        "session_download": "下载会话文件",
+        "session_download_help": "一个 JSON 文件：文本（任意长度）、两句对比的两句话和当前视图。在下面打开它即可恢复。",
+        "session_upload": "打开会话文件",
+        "session_loaded": "已从 {name} 恢复文本和视图。",
+        "export_heading": "这段文本的数字",
+        "export_caption": "所有模型在当前文本上的每个门和状态，点击时才生成。NPZ：numpy 数组；CSV：每行一个数"
+                          "（模型、门或状态、层、方向、步、词、单元、值）；JSON：来源（文本、词、分词方式、"
+                          "模型文件的 sha256、版本、日期）。",
+        "export_npz": "数组 (NPZ)",
+        "export_csv": "表格 (CSV)",
+        "export_json": "来源 (JSON)",
+        "export_csv_too_big": "这段文本有 {rows:,} 个数，超过 CSV 的上限 {limit:,} 行：请下载 NPZ。",
+        "image_format": "图表工具栏保存的图片格式",
+        "image_format_help": "每个图表右上角的相机按钮按这个格式、两倍尺寸保存图片，文件名写明图里是什么。",
+        "figure_html": "保存为 HTML",
+        "figure_html_help": "一个 HTML 文件，内含 plotly.js（约 5 MB）：不联网也能打开、缩放和另存图片。点击时才生成。",
+        "own_heading": "你自己的模型",
+        "own_caption": "上传一个 zip，或 vocab.json、{arch}.json、{arch}.safetensors 这几个文件（arch 是 rnn、"
+                       "lstm 或 gru；一共最多 50 MB；只读 safetensors）。用 `python -m models.train --data 你的.csv "
+                       "--out 目录/` 训练得到。模型只在你这个会话里使用，不进入其他访客的缓存。",
+        "own_upload": "上传模型文件",
+        "own_using_upload": "正在使用你上传的模型：{names}",
+        "own_using_shipped": "正在使用随应用提供的模型（{folder}）。",
+        "own_error": "上传的模型不能使用：{error}",
+        "own_loaded": "已载入你的模型：{archs}。",
+        "own_drop": "改回随应用提供的模型",
+        "curve_caption_classes": "每条线是：如果文本在这个词结束，模型给每个类别的概率。看曲线在哪个词交叉。",
         # examples
         "ex_ai": "我爱人工智能",
         "ex_ai_desc": "教材里的第一个例子，只有几步，适合先看清每个门。注意“人工智能”不在词表里，被拆成了单字。"
@@ -305,6 +345,54 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "cut_tokens": "Only the first {kept:,} of {total:,} tokens (of the shortened text) were analysed.",
         "load_error": "The pretrained model files could not be loaded: {error}",
         "load_error_hint": "Check the files in pretrained/, then restart the app.",
+        # share, export, your own models (ui.share, ui.figure_files)
+        "share_heading": "Share and export",
+        "link_caption": "This link opens the page as it is now: text, segmentation, tab, model, token and unit, "
+                        "language, GRU convention. Copy it with the button at its top right.",
+        "link_too_long": "The text has {length:,} characters, more than the {limit:,} a link carries, so the link "
+                         "leaves the text out. To share the whole text and view, download the session file.",
+        "link_note_not_allowed": "Link parameter {param}={value} was not understood and is ignored "
+                                 "(values: {allowed}).",
+        "link_note_not_index": "Link parameter {param}={value} is not an index (0, 1, 2, …) and is ignored.",
+        "link_note_unknown_param": "This page does not know the link parameter {param} (={value}); it is ignored "
+                                   "(known: {allowed}).",
+        "link_note_out_of_range": "Link parameter {param}={value} is out of range ({allowed}) and is ignored.",
+        "link_note_no_model": "There is no {value} model here (loaded: {allowed}); link parameter {param} is ignored.",
+        "link_note_no_tab": "This page has no “{value}” tab yet (tabs: {allowed}); link parameter {param} is ignored.",
+        "link_note_not_session": "{value} is not a session file of this page; nothing was read from it ({param}).",
+        "session_download": "Download the session file",
+        "session_download_help": "A JSON file with the text (any length), the two sentences and the view. Open it "
+                                 "below to restore them.",
+        "session_upload": "Open a session file",
+        "session_loaded": "Text and view restored from {name}.",
+        "export_heading": "The numbers of this text",
+        "export_caption": "Every gate and state of every model on the current text, made when clicked. NPZ: numpy "
+                          "arrays; CSV: one number a row (model, gate or state, layer, direction, step, token, unit, "
+                          "value); JSON: provenance (text, tokens, segmentation, the model files' sha256, version, "
+                          "date).",
+        "export_npz": "Arrays (NPZ)",
+        "export_csv": "Table (CSV)",
+        "export_json": "Provenance (JSON)",
+        "export_csv_too_big": "This text has {rows:,} numbers, more than the CSV's {limit:,} rows: download the NPZ.",
+        "image_format": "Image format of the charts' toolbar",
+        "image_format_help": "The camera at the top right of every chart saves an image in this format at twice "
+                             "the size, named for what the chart shows.",
+        "figure_html": "Save as HTML",
+        "figure_html_help": "One HTML file with plotly.js inside (about 5 MB): opens, zooms and saves images with "
+                            "no network. Made when clicked.",
+        "own_heading": "Your own model",
+        "own_caption": "Upload a zip, or the files vocab.json, {arch}.json and {arch}.safetensors (arch is rnn, lstm "
+                       "or gru; 50 MB at most in all; weights as safetensors only). Train them with "
+                       "`python -m models.train --data your.csv --out folder/`. They are used in your session only "
+                       "and never enter another visitor's cache.",
+        "own_upload": "Upload model files",
+        "own_using_upload": "Using your uploaded models: {names}",
+        "own_using_shipped": "Using the models that come with the app ({folder}).",
+        "own_error": "The uploaded models cannot be used: {error}",
+        "own_loaded": "Your models are loaded: {archs}.",
+        "own_drop": "Back to the shipped models",
+        "curve_caption_classes": "Each line is the probability the model would give a class if the text ended at "
+                                 "that token. Look for the token where the lines cross.",
         "ex_ai": "我爱人工智能 (I love AI)",
         "ex_ai_desc": "The first example of the teaching material: a few steps, good for seeing each gate. "
                       "人工智能 is not in the vocabulary, so it is read as single characters. The models have only "
@@ -625,6 +713,7 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "compared_steps": "（只比较两句的前 {steps} 步）",
         "title_animation": "{model}：每一步的门和状态",
         "title_prediction": "读到每个词时的概率 P({label})",
+        "title_prediction_all": "读到每个词时每个类别的概率",
         "no_probabilities": "这些记录里没有类别概率",
         "title_compare": "各模型在同一串词上的{state}",
         "no_state": "没有模型有{state}",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from models.trace import DISPLAY_ORDER
 from ui import state
-from ui.common import MODEL_NAMES, model_selector, prediction_text, show, translated_radio
+from ui.common import MODEL_NAMES, curve_caption, model_selector, prediction_text, show, translated_radio
 from ui.i18n import STRINGS, t, viz_labels
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
@@ -32,7 +32,7 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.subheader(t(lang, "read_heading", model=MODEL_NAMES[arch]))
     st.metric(t(lang, "prediction"), prediction_text(lang, analysis), help=t(lang, "read_prediction_help"))
     show(prediction_curve({MODEL_NAMES[arch]: analysis.trace}, labels=labels), key="read_curve")
-    st.caption(t(lang, "curve_caption"))
+    st.caption(curve_caption(lang, analysis.trace))
 
     st.subheader(t(lang, "gates_heading"))
     left, right = st.columns(2)
@@ -72,7 +72,8 @@ def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> No
             key="read_animation_start",
         )
     st.caption(t(lang, "animation_caption", units=trace.hidden_size))
-    show(_animation_figure(arch, text, mode, lang, int(start), convention), key="read_animation_chart")
+    build = _animation_figure if state.shared_models() else _animation_figure.__wrapped__  # an upload's stays here
+    show(build(arch, text, mode, lang, int(start), convention), key="read_animation_chart")
 
 
 @st.cache_resource(max_entries=ANIMATIONS_KEPT, show_spinner=False)

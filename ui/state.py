@@ -9,12 +9,17 @@ read-only, so sessions share one object safely, and no copy (no pickling) is mad
 Asking the model (edited runs, gradients) reads the first ``ASK_MAX_TOKENS`` tokens. Edited runs
 are keyed by their edits (``Edit`` is hashable) in a cache of their own, ``EDITED_CACHE_SHARE`` of
 the analysis budget, so that trying many edits never pushes out the analyses every tab reads.
+
+Models a visitor uploads (``use_upload``) live in that session's ``st.session_state`` only, with
+their analyses in a cache of that session's own: they never enter a cache another visitor reads.
 """
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +28,8 @@ import streamlit as st
 from models import experiments
 from models.gradients import GradientPaths, text_gradient_paths
 from models.intervene import Edit
-from models.pretrained import ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, load_pretrained
+from models.pretrained import (ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, available_archs,
+                               load_pretrained)
 from models.runtime import configure_threads
 from models.tokenize import has_traditional, warm_up
 from ui.cache import ByteBoundedCache
@@ -56,14 +62,19 @@ def directory() -> Path:
 
 
 def load_models() -> dict[str, PretrainedModel]:
-    """All three models, by arch. Raises PretrainedError naming a bad file."""
+    """The models by arch, in ARCHS order: this session's upload, else every model whose card is in the
+    folder (all three shipped). Raises PretrainedError naming a bad file."""
+    upload = uploaded()
+    if upload is not None:
+        _runtime()
+        return upload.models
     return _load_models(str(directory()))
 
 
 @st.cache_resource(show_spinner=False)
 def _load_models(folder: str) -> dict[str, PretrainedModel]:
     _runtime()
-    return {arch: load_pretrained(arch, folder) for arch in ARCHS}
+    return {arch: load_pretrained(arch, folder) for arch in available_archs(folder) or ARCHS}
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ def analyze(arch: str, text: str, mode: str) -> TextResult:
 
     Raises EmptyTextError when there is no token to read.
     """
+    upload = uploaded()
+    if upload is not None:
+        return _analyze_with(upload.models, upload.cache, "upload", arch, text, mode)
     return _analyze(str(directory()), arch, text, mode)
 
 
@@ -97,15 +111,20 @@ def analysis_cache() -> ByteBoundedCache[TextResult]:
 
 
 def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
+    return _analyze_with(_load_models(folder), analysis_cache(), folder, arch, text, mode)
+
+
+def _analyze_with(models: dict[str, PretrainedModel], cache: ByteBoundedCache[TextResult], source: str, arch: str,
+                  text: str, mode: str) -> TextResult:
     kept = text[:MAX_CHARS]  # the key holds no more of the text than is read
 
     def make() -> TextResult:
-        model = _load_models(folder)[arch]
+        model = models[arch]
         tokens = model.tokens(kept, mode)
         analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
         return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
 
-    return analysis_cache().get((folder, arch, mode, kept, len(text)), make)
+    return cache.get((source, arch, mode, kept, len(text)), make)
 
 
 def analyze_edited(arch: str, text: str, mode: str, edits: tuple[Edit, ...] = ()) -> TextResult:
@@ -114,15 +133,20 @@ def analyze_edited(arch: str, text: str, mode: str, edits: tuple[Edit, ...] = ()
     Without edits it is the run edited ones are compared with: every step before an edit agrees
     exactly. Raises EmptyTextError, or ValueError for an edit the text or the cell cannot take.
     """
-    kept, folder = text[:MAX_CHARS], str(directory())
+    kept, upload = text[:MAX_CHARS], uploaded()
+    if upload is not None:  # this session's own models, in this session's own cache
+        models, cache, source = upload.models, upload.cache, "upload"
+    else:
+        source = str(directory())
+        models, cache = _load_models(source), edited_cache()
 
     def make() -> TextResult:
-        model = _load_models(folder)[arch]
+        model = models[arch]
         tokens = model.tokens(kept, mode)
         analysis = model.analyze_tokens(tokens[:ASK_MAX_TOKENS], edits=list(edits), stepped=True)
         return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
 
-    return edited_cache().get((folder, arch, mode, kept, len(text), tuple(edits)), make)
+    return cache.get((source, "edited", arch, mode, kept, len(text), tuple(edits)), make)
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,6 +157,10 @@ def edited_cache() -> ByteBoundedCache[TextResult]:
 
 def unit_effects(arch: str, text: str, mode: str, edit: Edit) -> np.ndarray:
     """(H,) the change in the final P(positive) when ``edit`` is applied to each unit alone (read-only)."""
+    upload = uploaded()
+    if upload is not None:  # not cached: an upload never enters a cache other sessions read
+        model = upload.models[arch]
+        return experiments.unit_effects(model, model.tokens(text[:MAX_CHARS], mode)[:ASK_MAX_TOKENS], edit)
     return _unit_effects(str(directory()), arch, text[:MAX_CHARS], mode, edit)
 
 
@@ -144,6 +172,9 @@ def _unit_effects(folder: str, arch: str, kept: str, mode: str, edit: Edit) -> n
 
 def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
     """Saliency and the distance curve of ``arch`` over the first ASK_MAX_TOKENS tokens (read-only arrays)."""
+    upload = uploaded()
+    if upload is not None:  # not cached: an upload never enters a cache other sessions read
+        return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS)
     return _gradient_paths(str(directory()), arch, text[:MAX_CHARS], mode)
 
 
@@ -160,6 +191,9 @@ def reads_traditional(text: str) -> bool:
 
 def recording_error(arch: str, text: str, mode: str) -> float:
     """Largest |recorded hidden - torch's own module output| for ``arch`` on this text."""
+    upload = uploaded()
+    if upload is not None:
+        return upload.models[arch].recording_error(analyze(arch, text, mode).analysis)
     return _recording_error(str(directory()), arch, text, mode)
 
 
@@ -169,13 +203,13 @@ def _recording_error(folder: str, arch: str, text: str, mode: str) -> float:
 
 
 def comparison() -> dict | None:
-    """comparison.json (every model's test metrics next to the baseline's), or None if absent."""
-    return _json_file(str(directory()), "comparison.json")
+    """comparison.json (every model's test metrics next to the baseline's), or None if absent (or uploaded)."""
+    return None if uploaded() is not None else _json_file(str(directory()), "comparison.json")
 
 
 def corpus_saturation() -> dict | None:
     """saturation_test.json (per-unit gate saturation over the test split, from models.batch), or None."""
-    return _json_file(str(directory()), "saturation_test.json")
+    return None if uploaded() is not None else _json_file(str(directory()), "saturation_test.json")
 
 
 @st.cache_data(show_spinner=False)
@@ -184,3 +218,63 @@ def _json_file(folder: str, name: str) -> dict | None:
         return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+# Your own models, uploaded in the page: this session only.
+
+UPLOAD_KEY = "uploaded_models"
+UPLOAD_CACHE_MB = 128  # MiB of analyses kept per session for its uploaded models
+
+__all__ += ["Upload", "analyzer", "archs", "drop_upload", "main_arch", "shared_models", "uploaded", "use_upload"]
+
+
+@dataclass(frozen=True, eq=False)
+class Upload:
+    """Models one visitor uploaded, with that session's own cache of their analyses."""
+
+    models: dict[str, PretrainedModel]  # by arch, in ARCHS order
+    names: tuple[str, ...]  # the files uploaded, as named in the page
+    cache: ByteBoundedCache[TextResult]
+
+
+def analyzer() -> Callable[[str, str, str], TextResult]:
+    """``analyze`` bound to this session's models now, to be called later off the script's thread (a
+    download made on click), where ``st.session_state`` cannot be read."""
+    upload = uploaded()
+    if upload is not None:
+        return partial(_analyze_with, upload.models, upload.cache, "upload")
+    folder = str(directory())
+    return partial(_analyze_with, _load_models(folder), analysis_cache(), folder)
+
+
+def uploaded() -> Upload | None:
+    """This session's uploaded models, or None (the shipped or $RNN_GATES_PRETRAINED ones are used)."""
+    return st.session_state.get(UPLOAD_KEY)
+
+
+def use_upload(models: dict[str, PretrainedModel], names: tuple[str, ...]) -> None:
+    """From now on this session reads ``models`` (validated by models.upload.load_upload)."""
+    cache = ByteBoundedCache(UPLOAD_CACHE_MB * 2**20, size_of=lambda result: result.analysis.nbytes)
+    st.session_state[UPLOAD_KEY] = Upload(dict(models), tuple(names), cache)
+
+
+def drop_upload() -> None:
+    """Back to the models every visitor shares."""
+    st.session_state.pop(UPLOAD_KEY, None)
+
+
+def shared_models() -> bool:
+    """Whether this session reads the models every visitor shares, so that process-wide caches may hold
+    what is made from them (an upload's figures and analyses must stay in the session)."""
+    return uploaded() is None
+
+
+def archs() -> tuple[str, ...]:
+    """The archs this session has models for, in ARCHS order."""
+    return tuple(load_models())
+
+
+def main_arch() -> str:
+    """The model whose tokens the page shows above the tabs: the LSTM when there is one."""
+    found = archs()
+    return "lstm" if "lstm" in found else found[0]

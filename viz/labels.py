@@ -51,6 +51,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "negative": "negative",
     "title_animation": "{model}: gates and states at each step",
     "title_prediction": "P({label}) after each token",
+    "title_prediction_all": "Probability of each class after each token",
     "no_probabilities": "No class probabilities in these traces",
     "title_compare": "{state} of each model on the same tokens",
     "no_state": "No model has a {state}",
