@@ -32,12 +32,18 @@ def _inputs(seed: int = 1) -> torch.Tensor:
 
 
 def _assert_same(a, b, tol: float = TOL) -> None:
-    """Every state, gate and term of two traces, to tol absolute plus tol relative (the LSTM cell grows)."""
+    """Every state, gate and term of two traces, to tol times the quantity's own scale (at least 1).
+
+    Gates and tanh states lie in [-1, 1], so this is tol absolute for them. The unbounded ones (the LSTM
+    cell, pre-activations) are sums of up to E + H float32 products, which two summation orders (the
+    recorder's batched matmul and the step's own) round differently by a few float32 steps of their size.
+    """
     assert a.cell_type == b.cell_type and a.hidden.shape == b.hidden.shape
     for name in set(a.states()) | set(a.terms):
         want = {**a.states(), **a.terms}[name]
         got = {**b.states(), **b.terms}[name]
-        np.testing.assert_allclose(got, want, atol=tol, rtol=tol, err_msg=name)
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, atol=tol * scale, rtol=0, err_msg=name)
 
 
 @pytest.fixture(scope="module", params=ARCHS)
