@@ -299,8 +299,9 @@ def test_about_and_compare_tabs_show_suite_scores_with_their_spread():
             f"{turn['mean']:.1%} ± {100 * turn['std']:.1f}"
     assert all(re.fullmatch(r"\d{1,3}\.\d% ± \d+\.\d", v) for v in suites.iloc[:, 1:].to_numpy().ravel())
     at = run_app(tab=tab("tab_compare"))
-    captions = [c.value for c in at.caption if t("zh", "col_turn") in c.value]
-    assert len(captions) == 3 and all(" ± " in c for c in captions)
+    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value]  # one per model
+    assert len(captions) == 3
+    assert all(t("zh", "col_turn") in c and re.search(r"\d% ± \d+\.\d", c) for c in captions)
 
 
 def test_memory_tab_draws_retention_and_saturation():
