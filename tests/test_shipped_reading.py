@@ -51,3 +51,14 @@ def test_the_lstm_forget_gate_closes_most_at_the_connective(models):
     assert int(np.argmin(means)) == at, f"lowest mean forget gate at {analysis.tokens[int(np.argmin(means))]!r}"
     closed = (forget < 0.5).sum(axis=1)
     assert closed[at] > forget.shape[1] / 2 and closed[at] > 2 * np.median(closed)
+
+
+def test_the_gru_keeps_less_of_the_old_state_at_the_connective(models):
+    """The example note: the share of the old state the GRU keeps (PyTorch's z) at 但是 is among the text's lowest."""
+    analysis = models["gru"].analyze(LONG_REVIEW)
+    keep = analysis.trace.gates["update"][0, 0]  # (T, H), PyTorch's z: the share of h_{t-1} kept
+    at = analysis.tokens.index(TURN)
+    means = keep.mean(axis=1)
+    assert int((means < means[at]).sum()) < 5, f"keep at 但是 {means[at]:.2f} is not among the five lowest"
+    released = (keep < 0.5).sum(axis=1)
+    assert released[at] > 2 * np.median(released)

@@ -84,8 +84,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "ex_restaurant": "长评论：先夸后骂",
         "ex_restaurant_desc": "前半句夸菜，后半句抱怨服务。看什么：预测曲线读夸奖时一路走高，到“但是”转向负面。"
                               "在“逐词读”页选 LSTM，找遗忘门图里“但是”那一列：大多数单元的遗忘门在这一步关上（接近 0），"
-                              "把记住的夸奖清掉，之后的细胞状态跟着换了样子。GRU 的更新门在这里做同样的事；"
-                              "普通 RNN 没有门，只能让新的输入慢慢盖过旧的记忆。",
+                              "把记住的夸奖清掉，之后的细胞状态跟着换了样子。GRU 在这里也让更多新内容进来：它保留旧状态的那一份在“但是”处是全句最低的几步之一；"
+                              "普通 RNN 没有门，只能靠新读到的词本身把旧的记忆挤开。",
         "ex_forget": "遗忘：哦不对",
         "ex_forget_desc": "“昨天……哦不对，是前天”：看 LSTM 的遗忘门在“不对”附近是否变小，忘掉前面的“昨天”。",
         "ex_de": "输入门：很多“的”",
@@ -406,8 +406,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                               "climbs through the praise and turns negative at 但是 (but). In Read, choose the LSTM "
                               "and find the 但是 column of the forget-gate map: most units close their forget gate "
                               "there (near 0), clearing the praise they held, and the cell state looks different "
-                              "after it. The GRU's update gate does the same job here; the vanilla RNN has no gate, "
-                              "so only new input can slowly drown the old memory.",
+                              "after it. The GRU lets more of the new in here too: the share of the old state it keeps at 但是 "
+                              "is among the lowest of the text. The vanilla RNN has no gate: only the new words "
+                              "themselves can push the old memory aside.",
         "ex_forget": "Forgetting: 哦不对 (oh no, wait)",
         "ex_forget_desc": "“Yesterday … oh no, wait, the day before”: does the LSTM's forget gate drop near 不对 to "
                           "let go of 昨天 (yesterday)?",
