@@ -1,12 +1,15 @@
 """Every lesson's claims hold on the shipped models, every narration fills in both languages, every view fits.
 
 A retrain that breaks what a lesson takes for granted fails here with the lesson and the check's name.
+RNN_GATES_PRETRAINED=<folder> checks that folder's models instead (as the page would load them);
 RNN_GATES_LESSON_PROBE=<folder> also checks the claims with that folder's LSTM (e.g. a candidate retrain).
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +23,12 @@ from models.pretrained import ARCHS, load_pretrained
 from ui.lesson_links import lesson_query, parse_lesson_query
 
 PROBE = os.environ.get("RNN_GATES_LESSON_PROBE", "/tmp/probe_b")
+SHIPPED = os.environ.get("RNN_GATES_PRETRAINED") or None  # the page's own override (ui/state.py), else pretrained/
 
 
 @pytest.fixture(scope="module")
 def models():
-    return {arch: load_pretrained(arch) for arch in ARCHS}
+    return {arch: load_pretrained(arch, SHIPPED) for arch in ARCHS}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +51,17 @@ def test_the_lesson_texts_are_the_page_examples():
     from ui.source import EXAMPLES, PAIR
     texts = {e.key: e.text for e in EXAMPLES}
     assert (texts["ex_restaurant"], texts["ex_de"], PAIR) == (RESTAURANT, DE, ORDER)
+
+
+def test_lessons_and_claims_import_no_streamlit_or_plotly():
+    code = ("import sys, lessons, models.claims, ui.lesson_links; "
+            "bad = [m for m in ('streamlit', 'plotly') if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_the_lessons_open_tabs_the_page_has():
+    from ui.tabs import TABS as PAGE_TABS
+    assert set(TABS) <= set(PAGE_TABS)
 
 
 def test_six_to_eight_lessons_with_unique_ids():

@@ -14,11 +14,10 @@ from lessons import BY_ID, LESSONS
 from lessons.lesson import Lesson, View, answer, fill, resolved
 from ui import state
 from ui.common import MODEL_NAMES, show
-from ui.i18n import DEFAULT_LANG, viz_labels
+from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM, lesson_query, parse_lesson_query, step_link
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY
-from ui.i18n import LANGS, t
 from viz.prediction import prediction_curve
 
 LESSON_KEY = "lesson"  # the chosen lesson's id, "" for none, kept across languages
