@@ -50,11 +50,11 @@ LESSON = Lesson(
             View(tab="tab_step", model="lstm", token="connective", unit="unit"),
             say={
                 "zh": "单元 {unit} 在“但是”处最反常：它的遗忘门整段平均是 {unit_mean:.2f}，这里只有 {unit_forget:.2f}。"
-                      "它的记忆 c 从“但是”之前的 {unit_cell_before:.2f} 变成 {unit_cell_at:.2f}：旧值只留下了 {unit_forget:.0%}。"
+                      "它的记忆 c 从“但是”之前的 {unit_cell_before:.2f} 变成 {unit_cell_at:.2f}：旧值只留下了 {unit_forget:.1%}。"
                       "下面的公式就是这一步、这个单元的真实数字。",
                 "en": "Unit {unit} breaks its habit most at 但是: its forget gate averages {unit_mean:.2f} over the review "
                       "and is {unit_forget:.2f} here. Its memory c goes from {unit_cell_before:.2f} before 但是 to "
-                      "{unit_cell_at:.2f}: only {unit_forget:.0%} of the old value is kept. The equations below are this "
+                      "{unit_cell_at:.2f}: only {unit_forget:.1%} of the old value is kept. The equations below are this "
                       "step's and this unit's real numbers.",
             },
         ),

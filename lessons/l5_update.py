@@ -47,9 +47,9 @@ LESSON = Lesson(
         Step(
             View(tab="tab_read", model="gru", convention="textbook"),
             say={
-                "zh": "按单元平均，GRU 在“但是”处采纳 {new_at:.2f} 的新内容，其他步平均 {new_rest:.2f}（在 {steps} 步里从多到少排第 {new_rank}）。"
+                "zh": "按单元平均，教材的 z 在“但是”处是 {new_at:.2f}，其他步平均是 {new_rest:.2f}（在 {steps} 步里从多到少排第 {new_rank}）。"
                       "在更新门热图里找一找：哪些词让它大量采纳新内容？",
-                "en": "Averaged over units, the GRU takes {new_at:.2f} new content at 但是 and {new_rest:.2f} at the other "
+                "en": "Averaged over units, the textbook's z is {new_at:.2f} at 但是 and {new_rest:.2f} at the other "
                       "steps (rank {new_rank} of {steps} from the most). Look in the update-gate map: which words make it "
                       "take in new content?",
             },

@@ -31,7 +31,7 @@ LESSON = Lesson(
                 "zh": "距离 {distance} 处的 log10 ‖∂h_T/∂h_t‖：RNN {rnn_log10:.1f}，LSTM {lstm_log10:.1f}，GRU {gru_log10:.1f}。"
                       "回到第一个词（{far} 步）：RNN {rnn_far_log10:.1f}，LSTM {lstm_far_log10:.1f}，GRU {gru_far_log10:.1f}。"
                       "RNN 的曲线在 {rnn_fade} 步后就不到距离 1 处的 " + f"{FADED:.0%}" +
-                      "；LSTM 是 {lstm_fade} 步，GRU 是 {gru_fade} 步（{steps} 表示始终没有）。",
+                      "；LSTM 是 {lstm_fade} 步，GRU 是 {gru_fade} 步（{steps} 表示整段都没有）。",
                 "en": "log10 ‖∂h_T/∂h_t‖ at distance {distance}: RNN {rnn_log10:.1f}, LSTM {lstm_log10:.1f}, GRU "
                       "{gru_log10:.1f}. Back at the first token ({far} steps): RNN {rnn_far_log10:.1f}, LSTM "
                       "{lstm_far_log10:.1f}, GRU {gru_far_log10:.1f}. The RNN's curve is below " + f"{FADED:.0%}" +

@@ -15,9 +15,9 @@ LESSON = Lesson(
         Step(
             View(text=RESTAURANT, tab="tab_read", model="lstm"),
             say={
-                "zh": "第 2 课里，LSTM 在“但是”处关小了遗忘门。训练好的模型从“但是”起平均有 {before_mean:.0%} 认为是正面，"
+                "zh": "第 2 课看了 LSTM 的遗忘门在“但是”处做了什么。训练好的模型从“但是”起平均有 {before_mean:.0%} 认为是正面，"
                       "最后是 {end_before:.0%}（{label_before}）。",
-                "en": "In lesson 2 the LSTM closed its forget gate at 但是. As trained, it is {before_mean:.0%} positive on "
+                "en": "Lesson 2 looked at what the LSTM's forget gate does at 但是. As trained, it is {before_mean:.0%} positive on "
                       "average from 但是 on, and {end_before:.0%} at the end ({label_before}).",
             },
         ),
@@ -25,9 +25,9 @@ LESSON = Lesson(
             View(tab="tab_read", model="lstm", edit=True),
             say={
                 "zh": "现在动手改模型：从“但是”（第 {connective} 步）到结尾，所有单元的遗忘门都设为 1，它再也忘不掉。"
-                      "上面的图画出改前和改后的曲线。",
+                      "下面的图画出改前和改后的曲线。",
                 "en": "Now edit the model: from 但是 (step {connective}) to the end, every unit's forget gate is held at 1, "
-                      "so it can no longer forget. The chart above draws the curve before and after.",
+                      "so it can no longer forget. The chart below draws the curve before and after.",
             },
             question=Question(
                 ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？", "en": "Unable to forget, what happens to the prediction after 但是?"},
