@@ -8,6 +8,7 @@ import streamlit as st
 from models.pretrained import PretrainedError
 from ui import share, state
 from ui.i18n import DEFAULT_LANG, t
+from ui.lessons import lesson_player
 from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
 from ui.tabs import tabs_section
 
@@ -34,6 +35,7 @@ def main() -> None:
         share.models_sidebar(lang)
         st.stop()
 
+    lesson_player(lang)  # before the page's widgets: a lesson step sets them
     source = source_section(lang)
     try:
         result = state.analyze(state.main_arch(), source.text, source.mode)

@@ -364,3 +364,39 @@ def test_a_link_opens_its_view_the_url_follows_and_figures_save_offline(server_u
             assert drawn["plotly"] == "object" and drawn["svgs"] >= 1 and drawn["traces"] >= 1
         finally:
             browser.close()
+
+
+def test_every_lesson_plays_in_both_languages(server_url):
+    """Open each lesson by its link, click Next through every step, in 中文 and in English."""
+    from lessons import LESSONS
+    from ui.lessons import STRINGS
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for lang in ("zh", "en"):
+                for lesson in LESSONS:
+                    start = time.perf_counter()
+                    page.goto(f"{server_url}/?lesson={lesson.id}&step=1")
+                    _poll(page, lambda s: s["connected"] and s["idle"] and s["drawn"] == s["charts"], f"lesson {lesson.id}")
+                    if lang == "en":  # a new page is a new session, in Chinese; the switch keeps the lesson
+                        page.get_by_text("English", exact=True).click()
+                        page.get_by_text(STRINGS["en"]["back"], exact=True).wait_for(timeout=TIMEOUT * 1000)
+                    total = len(lesson.steps)
+                    for number in range(1, total + 1):
+                        where = f"lesson {lesson.id} step {number} ({lang})"
+                        page.get_by_text(STRINGS[lang]["step"].format(number=number, total=total),
+                                         exact=True).wait_for(timeout=TIMEOUT * 1000)
+                        _poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], where)  # the Step tab has none
+                        assert page.get_by_text(f"?lesson={lesson.id}&step={number}", exact=True).count() == 1, where
+                        assert not page.locator("[data-testid=stException]").count(), where
+                        if number == 1 or number == total:
+                            _screenshot(page, f"lesson_{lesson.id}_{number}_{lang}.png")
+                        if number < total:
+                            page.get_by_role("button", name=STRINGS[lang]["next"], exact=True).click()
+                    assert f"lesson={lesson.id}" in page.url and f"step={total}" in page.url
+                    print(f"{lang} {lesson.id}: {total} steps in {time.perf_counter() - start:.1f} s")
+        finally:
+            browser.close()

@@ -1,0 +1,142 @@
+"""What a lesson is: steps that set the live view and narrate it, with numbers filled from computed claims.
+
+A lesson file builds one ``Lesson``. Its ``claims`` function takes the loaded models (by arch) and
+returns a frozen dataclass from ``models.claims``; every ``{placeholder}`` in a narration is a field
+of it, formatted with Python's format spec (``{drop:.2f}``, ``{share:.0%}``). A field whose value is
+a word key (``"down"``, ``"yes"``) is shown through ``WORDS`` (or the lesson's own ``words``) in the
+reader's language. ``checks`` are what the lesson takes for granted; tests/test_lessons.py asserts
+each on the shipped models and names the one that fails.
+
+No Streamlit here: the page (ui/lessons.py) only reads these.
+"""
+from __future__ import annotations
+
+import dataclasses
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from models.trace import GRU_CONVENTIONS
+
+LANGS = ("zh", "en")
+TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")  # as in ui.tabs
+ARCHS = ("rnn", "lstm", "gru")
+Text = Mapping[str, str]  # {"zh": ..., "en": ...}
+
+WORDS: Mapping[str, Text] = {  # word keys a claim may hold, in each language
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "down": {"zh": "降低", "en": "down"},
+    "up": {"zh": "升高", "en": "up"},
+    "positive": {"zh": "正面", "en": "positive"},
+    "negative": {"zh": "负面", "en": "negative"},
+    "rnn": {"zh": "RNN", "en": "RNN"},
+    "lstm": {"zh": "LSTM", "en": "LSTM"},
+    "gru": {"zh": "GRU", "en": "GRU"},
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a step shows on the page. None keeps what is there. ``token`` and ``unit`` are an index or the
+    name of a claim field holding one; ``edit`` draws the lesson's edit (``Lesson.edit``) before/after."""
+
+    text: str | None = None
+    tab: str | None = None  # a key of TABS
+    model: str | None = None  # an arch, chosen in the open tab (the Compare tab shows all three)
+    token: int | str | None = None
+    unit: int | str | None = None
+    convention: str | None = None  # the page's GRU convention, models.trace.GRU_CONVENTIONS
+    pair: tuple[str, str] | None = None  # the Two sentences tab's texts
+    edit: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tab is not None and self.tab not in TABS:
+            raise ValueError(f"tab must be one of {TABS}, got {self.tab!r}")
+        if self.model is not None and self.model not in ARCHS:
+            raise ValueError(f"model must be one of {ARCHS}, got {self.model!r}")
+        if self.convention is not None and self.convention not in GRU_CONVENTIONS:
+            raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {self.convention!r}")
+
+
+@dataclass(frozen=True)
+class Question:
+    """Asked before the numbers are shown: the reader picks one choice, then the step's ``reveal`` is shown.
+    ``answer`` names the claim field whose value is the right choice's key."""
+
+    ask: Text
+    choices: tuple[tuple[str, Text], ...]  # (key, names)
+    answer: str
+
+
+@dataclass(frozen=True)
+class Step:
+    view: View
+    say: Text  # two to four sentences
+    question: Question | None = None
+    reveal: Text | None = None  # shown after the reader answers
+
+
+@dataclass(frozen=True)
+class Check:
+    """A premise of the lesson: ``holds(claims)`` must be true on the shipped models."""
+
+    name: str
+    holds: Callable[[object], bool]
+    says: str  # in English, for the failing test's message
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str  # the link's ``lesson=`` value
+    title: Text
+    archs: tuple[str, ...]  # models ``claims`` needs
+    claims: Callable[[Mapping[str, object]], object]  # models by arch -> a frozen dataclass of claims
+    steps: tuple[Step, ...]
+    checks: tuple[Check, ...] = ()
+    edit: Callable[[object], object] | None = None  # claims -> a models.intervene.Edit, for View(edit=True)
+    edit_model: str = "lstm"
+    words: Mapping[str, Text] = field(default_factory=dict)  # more word keys, over WORDS
+
+    def __post_init__(self) -> None:
+        for lang in LANGS:
+            for texts in (self.title, *(s.say for s in self.steps)):
+                if not texts.get(lang):
+                    raise ValueError(f"lesson {self.id!r} lacks a {lang} text")
+        if any(s.view.edit for s in self.steps) and self.edit is None:
+            raise ValueError(f"lesson {self.id!r} shows an edit but has no edit=")
+        for number, step in enumerate(self.steps, start=1):
+            if (step.question is None) != (step.reveal is None):
+                raise ValueError(f"lesson {self.id!r} step {number}: a question needs a reveal, and a reveal a question")
+
+
+def values(lesson: Lesson, claims, lang: str) -> dict[str, object]:
+    """The claims as placeholders: numbers as they are, word keys in ``lang``."""
+    words = {**WORDS, **lesson.words}
+    out = {}
+    for name, value in dataclasses.asdict(claims).items():
+        out[name] = words[value][lang] if isinstance(value, str) and value in words else value
+    return out
+
+
+def fill(text: Text, lesson: Lesson, claims, lang: str) -> str:
+    """``text`` in ``lang`` with its placeholders filled from ``claims``."""
+    return text[lang].format(**values(lesson, claims, lang))
+
+
+def placeholders(text: str) -> set[str]:
+    """The claim names a template uses."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def resolved(value: int | str | None, claims) -> int | None:
+    """A View's token or unit as an index: literal, or read from the named claim field."""
+    return getattr(claims, value) if isinstance(value, str) else value
+
+
+def answer(question: Question, claims) -> str:
+    """The key of the right choice."""
+    key = getattr(claims, question.answer)
+    if key not in {k for k, _ in question.choices}:
+        raise ValueError(f"claim {question.answer} = {key!r} is none of the choices")
+    return key

@@ -1,0 +1,393 @@
+"""What the lessons say about the models, computed from their real traces: one function per lesson.
+
+    from models.claims import forget_at_connective
+    claims = forget_at_connective(load_pretrained("lstm"), review, "但是")
+    claims.unit, claims.unit_drop        # the unit whose forget gate drops most at 但是
+
+Every number or unit a lesson names comes from one of these frozen dataclasses, so a retrained
+model changes the lesson's words, never makes them false. What a lesson takes for granted (its
+premises, e.g. "the curve turns at 但是") is stated as a ``Check`` in the lesson file and tested.
+
+Conventions: steps are token indices from 0; probabilities are of the class ``POSITIVE``; gates are
+PyTorch's (a GRU's ``z`` is the share of the old state kept; ``1 - z`` is the textbook's z).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.gradients import retention_gradient_correlation, text_gradient_paths
+from models.intervene import Edit
+from models.pretrained import PretrainedModel
+
+POSITIVE = "positive"
+SAME_STATE = 0.9  # cosine similarity at which a suffix's final state counts as the whole text's
+CLOSED = 0.3  # a forget gate below this has let most of that unit's memory go
+HELD = 1.0  # |c| above this: a unit holds a clear memory
+HIDDEN = 0.1  # |h| below this: the unit shows almost nothing of it
+FADED = 1e-2  # a distance curve has faded once it is below this share of its value at distance 1
+TURNS_LESS = 0.05  # a rise of the mean P(positive) after the connective bigger than this: it turns less
+DIFFERENT = 1e-3  # two hidden states closer than this (L2) count as the same
+
+
+def _positive(analysis) -> np.ndarray:
+    """(T,) P(positive) after each token, float64."""
+    trace = analysis.trace
+    return trace.probabilities[:, trace.labels.index(POSITIVE)].astype(np.float64)
+
+
+def _index(tokens: Sequence[str], word: str) -> int:
+    """The first step reading ``word``; ValueError naming it if the text has none."""
+    try:
+        return list(tokens).index(word)
+    except ValueError:
+        raise ValueError(f"the tokens {list(tokens)[:12]}... have no {word!r}") from None
+
+
+def _rank_lowest(values: np.ndarray, at: int) -> int:
+    """1 if ``values[at]`` is the lowest, 2 if one value is lower, ..."""
+    return int((values < values[at]).sum()) + 1
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / denominator if denominator > 0 else 0.0
+
+
+def memory_span(model: PretrainedModel, tokens: Sequence[str], *, similarity: float = SAME_STATE) -> int:
+    """The fewest last tokens whose final hidden state alone has cosine >= ``similarity`` with the whole text's.
+
+    A short span means the state after the whole text is made by its last few words: the rest faded.
+    """
+    tokens = list(tokens)
+    whole = model.analyze_tokens(tokens).trace.hidden[0, 0, -1].astype(np.float64)
+    for n in range(1, len(tokens) + 1):
+        alone = model.analyze_tokens(tokens[-n:]).trace.hidden[0, 0, -1].astype(np.float64)
+        if _cosine(alone, whole) >= similarity:
+            return n
+    return len(tokens)
+
+
+# --- 1. an RNN's memory fades -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FadingClaims:
+    steps: int  # T tokens of the review
+    connective: int  # step of the connective (但是)
+    praise_end: str  # the last token before it
+    before: float  # the RNN's P(positive) just before the connective
+    end: float  # its P(positive) after the last token
+    end_label: str  # its final class
+    span: int  # memory_span of the RNN on the review
+    span_share: float  # span / steps
+    span_first: str  # the first token of that span
+    reaches_praise: str  # "yes" if the span reaches back before the connective, else "no"
+    lstm_span: int  # the same measure for the LSTM
+
+
+def fading_memory(models: Mapping[str, PretrainedModel], text: str, connective: str) -> FadingClaims:
+    rnn = models["rnn"]
+    analysis = rnn.analyze(text)
+    tokens = analysis.tokens
+    k = _index(tokens, connective)
+    positive = _positive(analysis)
+    span = memory_span(rnn, tokens)
+    return FadingClaims(
+        steps=len(tokens), connective=k, praise_end=tokens[k - 1], before=float(positive[k - 1]),
+        end=float(positive[-1]), end_label=analysis.label, span=span, span_share=span / len(tokens),
+        span_first=tokens[-span], reaches_praise="yes" if len(tokens) - span < k else "no",
+        lstm_span=memory_span(models["lstm"], tokens),
+    )
+
+
+# --- 2. the LSTM's forget gate at the connective ----------------------------------------------
+
+@dataclass(frozen=True)
+class ForgetClaims:
+    steps: int  # T
+    connective: int  # step of the connective
+    before: float  # P(positive) just before it
+    at: float  # P(positive) right after reading it
+    end: float  # P(positive) after the last token
+    biggest_fall: int  # step of the largest one-step fall of P(positive)
+    biggest_fall_token: str
+    fall: float  # that fall, P(t-1) - P(t)
+    forget_at: float  # mean forget gate over units at the connective
+    forget_rest: float  # mean forget gate over units and every other step
+    forget_rank: int  # rank of forget_at among the T step means, 1 = lowest
+    direction: str  # "down" if forget_at < forget_rest, else "up"
+    closed_at: int  # units with f < CLOSED at the connective
+    closed_typical: float  # median of that count over the other steps
+    units: int  # H
+    unit: int  # the unit whose f drops most at the connective, relative to its own mean over the text
+    unit_forget: float  # its f at the connective
+    unit_mean: float  # its mean f over the text
+    unit_drop: float  # unit_mean - unit_forget
+    unit_cell_before: float  # its cell state before the connective
+    unit_cell_at: float  # and after it
+
+
+def forget_at_connective(model: PretrainedModel, text: str, connective: str) -> ForgetClaims:
+    analysis = model.analyze(text)
+    trace = analysis.trace
+    tokens = analysis.tokens
+    k = _index(tokens, connective)
+    positive = _positive(analysis)
+    falls = np.concatenate([[0.0], positive[:-1] - positive[1:]])  # (T,) fall into each step
+    forget = trace.gates["forget"][0, 0].astype(np.float64)  # (T, H)
+    means = forget.mean(axis=1)
+    closed = (forget < CLOSED).sum(axis=1)
+    drop = forget.mean(axis=0) - forget[k]  # (H,) each unit against its own mean
+    unit = int(drop.argmax())
+    cell = trace.cell[0, 0]
+    big = int(falls.argmax())
+    return ForgetClaims(
+        steps=len(tokens), connective=k, before=float(positive[k - 1]), at=float(positive[k]),
+        end=float(positive[-1]), biggest_fall=big, biggest_fall_token=tokens[big], fall=float(falls[big]),
+        forget_at=float(means[k]), forget_rest=float(np.delete(forget, k, axis=0).mean()),
+        forget_rank=_rank_lowest(means, k),
+        direction="down" if means[k] < np.delete(forget, k, axis=0).mean() else "up",
+        closed_at=int(closed[k]), closed_typical=float(np.median(np.delete(closed, k))), units=forget.shape[1],
+        unit=unit, unit_forget=float(forget[k, unit]), unit_mean=float(forget[:, unit].mean()),
+        unit_drop=float(drop[unit]), unit_cell_before=float(cell[k - 1, unit]), unit_cell_at=float(cell[k, unit]),
+    )
+
+
+# --- 3. the input gate and 的 ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InputClaims:
+    count: int  # how many times the word occurs
+    first: int  # its first step
+    input_word: float  # mean input gate over units at the word's steps
+    input_rest: float  # the same at the other steps
+    gate_lower: str  # "lower" if input_word < input_rest, else "higher"
+    written_word: float  # mean |i * g| (what is written into the cell) at the word's steps
+    written_rest: float  # the same at the other steps
+    written_share: float  # written_word / written_rest
+    candidate_word: float  # mean |g| at the word's steps
+    candidate_rest: float  # mean |g| at the other steps
+
+
+def input_gate_word(model: PretrainedModel, text: str, word: str) -> InputClaims:
+    trace = model.analyze(text).trace
+    at = np.array([tok == word for tok in trace.tokens])
+    if not at.any():
+        raise ValueError(f"the tokens of {text!r} have no {word!r}")
+    i = trace.gates["input"][0, 0].astype(np.float64)  # (T, H)
+    g = np.abs(trace.gates["candidate"][0, 0].astype(np.float64))
+    written = i * g
+    return InputClaims(
+        count=int(at.sum()), first=int(np.flatnonzero(at)[0]),
+        input_word=float(i[at].mean()), input_rest=float(i[~at].mean()),
+        gate_lower="lower" if i[at].mean() < i[~at].mean() else "higher",
+        written_word=float(written[at].mean()), written_rest=float(written[~at].mean()),
+        written_share=float(written[at].mean() / written[~at].mean()),
+        candidate_word=float(g[at].mean()), candidate_rest=float(g[~at].mean()),
+    )
+
+
+# --- 4. the output gate: memory kept but not shown --------------------------------------------
+
+@dataclass(frozen=True)
+class OutputClaims:
+    step: int  # the step and unit where the most memory is held back: max |tanh c| - |h|
+    token: str
+    unit: int
+    cell: float  # c there
+    tanh_cell: float  # tanh(c)
+    output: float  # o there
+    hidden: float  # h = o tanh(c)
+    shown: str  # "little" if |h| < |tanh c| / 2, else "most"
+    hidden_cells: int  # unit-steps with |c| > HELD and |h| < HIDDEN: memory kept but not shown
+    cells: int  # T * H
+    later_step: int  # the first later step where the same unit shows at least half its tanh(c), or -1
+    later_token: str  # its token, or ""
+    later_hidden: float  # h there (0.0 if none)
+
+
+def output_gate_hidden(model: PretrainedModel, text: str) -> OutputClaims:
+    trace = model.analyze(text).trace
+    c = trace.cell[0, 0].astype(np.float64)  # (T, H)
+    o = trace.gates["output"][0, 0].astype(np.float64)
+    h = trace.hidden[0, 0].astype(np.float64)
+    held_back = np.abs(np.tanh(c)) - np.abs(h)
+    step, unit = np.unravel_index(int(held_back.argmax()), held_back.shape)
+    step, unit = int(step), int(unit)
+    shows = np.flatnonzero(np.abs(h[step + 1 :, unit]) >= np.abs(np.tanh(c[step + 1 :, unit])) / 2
+                           ) if step + 1 < len(c) else np.array([], dtype=int)
+    shows = shows[np.abs(h[step + 1 + shows, unit]) >= HIDDEN] if shows.size else shows
+    later = int(step + 1 + shows[0]) if shows.size else -1
+    return OutputClaims(
+        step=step, token=trace.tokens[step], unit=unit, cell=float(c[step, unit]),
+        tanh_cell=float(np.tanh(c[step, unit])), output=float(o[step, unit]), hidden=float(h[step, unit]),
+        shown="little" if abs(h[step, unit]) < abs(np.tanh(c[step, unit])) / 2 else "most",
+        hidden_cells=int(((np.abs(c) > HELD) & (np.abs(h) < HIDDEN)).sum()), cells=int(c.size),
+        later_step=later, later_token=trace.tokens[later] if later >= 0 else "",
+        later_hidden=float(h[later, unit]) if later >= 0 else 0.0,
+    )
+
+
+# --- 5. the GRU's update gate in two conventions ----------------------------------------------
+
+@dataclass(frozen=True)
+class UpdateClaims:
+    step: int  # the step shown (the connective)
+    token: str
+    unit: int  # the unit that takes the most new content there (lowest torch z)
+    z_torch: float  # PyTorch's z: the share of the old state kept
+    z_textbook: float  # the textbook's z = 1 - z_torch: the share of the new candidate taken
+    previous: float  # h_{t-1} of that unit
+    candidate: float  # the candidate n_t (textbook h~_t)
+    hidden: float  # h_t
+    mix: float  # z_torch * previous + (1 - z_torch) * candidate, recomputed from the three
+    new_at: float  # mean textbook z (new share) over units at this step
+    new_rest: float  # the same over the other steps
+    new_rank: int  # rank of new_at among the step means, 1 = the most new content
+    steps: int  # T
+    torch_reads: str  # "complement" if PyTorch's number is 1 - the textbook's (it always should be)
+
+
+def gru_update(model: PretrainedModel, text: str, word: str) -> UpdateClaims:
+    trace = model.analyze(text).trace
+    k = _index(trace.tokens, word)
+    z = trace.gates["update"][0, 0].astype(np.float64)  # (T, H) torch's z
+    unit = int(z[k].argmin())
+    r = trace.gates["reset"][0, 0, k, unit]
+    n = float(np.tanh(trace.terms["input_candidate"][0, 0, k, unit] + r * trace.terms["reset_hidden"][0, 0, k, unit]))
+    previous = float(trace.hidden[0, 0, k - 1, unit]) if k > 0 else 0.0
+    new = (1.0 - z).mean(axis=1)
+    return UpdateClaims(
+        step=k, token=trace.tokens[k], unit=unit, z_torch=float(z[k, unit]), z_textbook=float(1.0 - z[k, unit]),
+        previous=previous, candidate=n, hidden=float(trace.hidden[0, 0, k, unit]),
+        mix=float(z[k, unit] * previous + (1.0 - z[k, unit]) * n),
+        new_at=float(new[k]), new_rest=float(np.delete(new, k).mean()), new_rank=_rank_lowest(-new, k),
+        steps=len(trace.tokens),
+        torch_reads="complement" if abs(trace.state("update", convention="textbook")[0, 0, k, unit] - (1.0 - z[k, unit]))
+        < 1e-6 else "same",
+    )
+
+
+# --- 6. word order ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderClaims:
+    tokens: int  # tokens in each sentence
+    same_bag: str  # "yes" if both sentences have the same words with the same counts
+    bag_distance: float  # L2 distance of their word-count vectors (0 for the same bag)
+    mean_embedding_distance: float  # L2 distance of their mean LSTM embeddings (a bag-of-words reading)
+    rnn: float  # L2 distance of the two final hidden states, per model
+    lstm: float
+    gru: float
+    lstm_first: float  # L2 distance of the LSTM's hidden states after the first token
+    tell_apart: str  # "yes" if every model's final states differ by more than DIFFERENT
+    bag_tells: str  # "yes" if the word counts differ, so a bag-of-words model could tell them apart
+    lstm_a: float  # the LSTM's P(positive) for each sentence
+    lstm_b: float
+
+
+def word_order(models: Mapping[str, PretrainedModel], first: str, second: str) -> OrderClaims:
+    analyses = {arch: (m.analyze(first), m.analyze(second)) for arch, m in models.items()}
+    a, b = analyses["lstm"]
+    vocab = sorted(set(a.tokens) | set(b.tokens))
+    ca, cb = Counter(a.tokens), Counter(b.tokens)
+    bag = np.array([ca[w] - cb[w] for w in vocab], dtype=np.float64)
+    lstm = models["lstm"]
+    ids_a, _, _ = lstm.encode([list(a.tokens)])
+    ids_b, _, _ = lstm.encode([list(b.tokens)])
+    table = lstm.model.embedding.weight.detach().numpy().astype(np.float64)
+    mean_a, mean_b = table[ids_a[0].numpy()].mean(axis=0), table[ids_b[0].numpy()].mean(axis=0)
+    final = {arch: float(np.linalg.norm(x.trace.hidden[0, 0, -1].astype(np.float64) - y.trace.hidden[0, 0, -1]))
+             for arch, (x, y) in analyses.items()}
+    return OrderClaims(
+        tokens=len(a.tokens), same_bag="yes" if ca == cb else "no", bag_distance=float(np.linalg.norm(bag)),
+        mean_embedding_distance=float(np.linalg.norm(mean_a - mean_b)),
+        rnn=final["rnn"], lstm=final["lstm"], gru=final["gru"],
+        lstm_first=float(np.linalg.norm(a.trace.hidden[0, 0, 0].astype(np.float64) - b.trace.hidden[0, 0, 0])),
+        tell_apart="yes" if min(final.values()) > DIFFERENT else "no", bag_tells="no" if ca == cb else "yes",
+        lstm_a=float(_positive(a)[-1]), lstm_b=float(_positive(b)[-1]),
+    )
+
+
+# --- 7. gradients vanish ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GradientClaims:
+    steps: int  # T
+    distance: int  # the distance compared: from the last token back to the connective
+    rnn_log10: float  # log10 ‖∂h_T/∂h_t‖ at that distance, per model
+    lstm_log10: float
+    gru_log10: float
+    rnn_far_log10: float  # the same at the first token (distance T - 1)
+    lstm_far_log10: float
+    gru_far_log10: float
+    rnn_fade: int  # the first distance where the curve is below FADED of its value at distance 1 (T if never)
+    lstm_fade: int
+    gru_fade: int
+    lowest: str  # the model whose curve is lowest at the first token
+    lowest_at_connective: str  # the model whose curve is lowest at ``distance``
+    far: int  # the distance of the first token, T - 1
+    lstm_rho: float  # Spearman's rho of the LSTM's retention and gradient norm over tokens
+    gru_rho: float
+
+
+def _fade(log10_norm: np.ndarray) -> int:
+    below = np.flatnonzero(log10_norm[1:] < log10_norm[1] + np.log10(FADED))
+    return int(below[0] + 1) if below.size else len(log10_norm)
+
+
+def gradient_paths(models: Mapping[str, PretrainedModel], text: str, connective: str) -> GradientClaims:
+    paths = {arch: text_gradient_paths(m, text) for arch, m in models.items()}
+    tokens = paths["lstm"].tokens
+    k = _index(tokens, connective)
+    distance = len(tokens) - 1 - k
+    logs = {arch: p.curve.log10_norm for arch, p in paths.items()}
+    far = {arch: float(v[-1]) for arch, v in logs.items()}
+    rho = {arch: retention_gradient_correlation(models[arch].analyze(text).trace, paths[arch].curve)
+           for arch in ("lstm", "gru")}
+    return GradientClaims(
+        steps=len(tokens), distance=distance,
+        rnn_log10=float(logs["rnn"][distance]), lstm_log10=float(logs["lstm"][distance]),
+        gru_log10=float(logs["gru"][distance]),
+        rnn_far_log10=far["rnn"], lstm_far_log10=far["lstm"], gru_far_log10=far["gru"],
+        rnn_fade=_fade(logs["rnn"]), lstm_fade=_fade(logs["lstm"]), gru_fade=_fade(logs["gru"]),
+        lowest=min(far, key=far.get), lowest_at_connective=min(logs, key=lambda a: logs[a][distance]),
+        far=len(tokens) - 1, lstm_rho=rho["lstm"], gru_rho=rho["gru"],
+    )
+
+
+# --- 8. what if it could not forget -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class NeverForgetClaims:
+    connective: int  # the edit holds f := 1 from this step to the end
+    steps: int
+    before_mean: float  # mean P(positive) from the connective on, unedited
+    after_mean: float  # the same with f := 1
+    end_before: float  # final P(positive), unedited
+    end_after: float  # and edited
+    label_before: str
+    label_after: str
+    label_changed: str  # "yes" if the final class changed
+    effect: str  # "turns_less" if the mean P(positive) from the connective on rose by more than TURNS_LESS
+
+
+def never_forget_edit(connective: int, steps: int) -> Edit:
+    """LSTM f := 1 for every unit from ``connective`` to the last step."""
+    return Edit("forget", range(connective, steps), set=1.0)
+
+
+def never_forget(model: PretrainedModel, text: str, connective: str) -> NeverForgetClaims:
+    before = model.analyze(text)
+    k = _index(before.tokens, connective)
+    after = model.analyze(text, edits=[never_forget_edit(k, len(before.tokens))])
+    pb, pa = _positive(before), _positive(after)
+    return NeverForgetClaims(
+        connective=k, steps=len(before.tokens), before_mean=float(pb[k:].mean()), after_mean=float(pa[k:].mean()),
+        end_before=float(pb[-1]), end_after=float(pa[-1]), label_before=before.label, label_after=after.label,
+        label_changed="yes" if before.label != after.label else "no",
+        effect="turns_less" if pa[k:].mean() - pb[k:].mean() > TURNS_LESS else "same",
+    )

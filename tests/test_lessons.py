@@ -1,0 +1,168 @@
+"""Every lesson's claims hold on the shipped models, every narration fills in both languages, every view fits.
+
+A retrain that breaks what a lesson takes for granted fails here with the lesson and the check's name.
+RNN_GATES_PRETRAINED=<folder> checks that folder's models instead (as the page would load them);
+RNN_GATES_LESSON_PROBE=<folder> also checks the claims with that folder's LSTM (e.g. a candidate retrain).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lessons import BY_ID, LESSONS
+from lessons.lesson import LANGS, TABS, WORDS, fill, placeholders, resolved
+from lessons.texts import DE, ORDER, RESTAURANT
+from models.claims import CLOSED, memory_span
+from models.pretrained import ARCHS, load_pretrained
+from ui.lesson_links import lesson_query, parse_lesson_query
+
+PROBE = os.environ.get("RNN_GATES_LESSON_PROBE", "/tmp/probe_b")
+SHIPPED = os.environ.get("RNN_GATES_PRETRAINED") or None  # the page's own override (ui/state.py), else pretrained/
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {arch: load_pretrained(arch, SHIPPED) for arch in ARCHS}
+
+
+@pytest.fixture(scope="module")
+def claims(models):
+    return {lesson.id: lesson.claims(models) for lesson in LESSONS}
+
+
+def _texts(lesson):
+    """Every narration template of a lesson: (where, {lang: template})."""
+    for number, step in enumerate(lesson.steps, start=1):
+        yield f"step {number} say", step.say
+        if step.question is not None:
+            yield f"step {number} question", step.question.ask
+            for key, names in step.question.choices:
+                yield f"step {number} choice {key}", names
+            yield f"step {number} reveal", step.reveal
+
+
+def test_the_lesson_texts_are_the_page_examples():
+    from ui.source import EXAMPLES, PAIR
+    texts = {e.key: e.text for e in EXAMPLES}
+    assert (texts["ex_restaurant"], texts["ex_de"], PAIR) == (RESTAURANT, DE, ORDER)
+
+
+def test_lessons_and_claims_import_no_streamlit_or_plotly():
+    code = ("import sys, lessons, models.claims, ui.lesson_links; "
+            "bad = [m for m in ('streamlit', 'plotly') if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_the_lessons_open_tabs_the_page_has():
+    from ui.tabs import TABS as PAGE_TABS
+    assert set(TABS) <= set(PAGE_TABS)
+
+
+def test_six_to_eight_lessons_with_unique_ids():
+    assert 6 <= len(LESSONS) <= 8
+    assert list(BY_ID) == [lesson.id for lesson in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_the_lesson_checks_hold_on_the_shipped_models(lesson, claims):
+    found = claims[lesson.id]
+    failed = [f"{check.name}: {check.says}" for check in lesson.checks if not check.holds(found)]
+    assert not failed, f"lesson {lesson.id!r} no longer holds on the shipped models: {failed}; claims {found}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_every_narration_fills_from_the_claims_in_both_languages(lesson, claims, models):
+    found = claims[lesson.id]
+    fields = {f.name for f in dataclasses.fields(found)}
+    words = {**WORDS, **lesson.words}
+    tokens = {tok for step in lesson.steps if step.view.text for tok in models["lstm"].tokens(step.view.text)}
+    for where, text in _texts(lesson):
+        for lang in LANGS:
+            assert text.get(lang), f"{lesson.id} {where} has no {lang} text"
+            used = placeholders(text[lang])
+            assert used <= fields, f"{lesson.id} {where} ({lang}) names no claim {used - fields}"
+            assert used == placeholders(text["zh"]), f"{lesson.id} {where}: zh and {lang} say different numbers"
+            fill(text, lesson, found, lang)  # every format spec fits its value
+            for name in used:  # a string is a token of the text, or a word said in the reader's language
+                raw = getattr(found, name)
+                if isinstance(raw, str):
+                    assert raw in words or raw in tokens, f"{lesson.id} {where}: {name} = {raw!r} is untranslated"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_every_view_fits_the_text_and_the_model(lesson, claims, models):
+    found = claims[lesson.id]
+    text = None
+    for number, step in enumerate(lesson.steps, start=1):
+        view = step.view
+        text = view.text or text
+        assert text, f"{lesson.id} step {number}: the first step must set the text"
+        assert view.tab in TABS, f"{lesson.id} step {number}: every step opens a tab"
+        tokens = models[view.model or "lstm"].tokens(text)
+        token, unit = resolved(view.token, found), resolved(view.unit, found)
+        if token is not None:
+            assert 0 <= token < len(tokens), f"{lesson.id} step {number}: token {token} outside {len(tokens)}"
+        if unit is not None:
+            assert 0 <= unit < models[view.model].model.config.hidden_size
+        if step.question is not None:
+            keys = [k for k, _ in step.question.choices]
+            assert 2 <= len(keys) <= 4 and getattr(found, step.question.answer) in keys, (lesson.id, number)
+        if view.edit:
+            edit = lesson.edit(found)
+            models[lesson.edit_model].analyze(text, edits=[edit])  # fits the text and the cell
+
+
+def test_a_step_link_round_trips():
+    for lesson in LESSONS:
+        for step in range(len(lesson.steps)):
+            assert parse_lesson_query(lesson_query(lesson.id, step), BY_ID) == (lesson.id, step)
+    assert parse_lesson_query({"lesson": "nope", "step": "1"}, BY_ID) is None
+    assert parse_lesson_query({"lesson": "forget", "step": "99"}, BY_ID) == ("forget", len(BY_ID["forget"].steps) - 1)
+    assert parse_lesson_query({"lesson": "forget", "step": "x"}, BY_ID) == ("forget", 0)
+    assert parse_lesson_query({}, BY_ID) is None
+
+
+# --- the claims against a second computation ----------------------------------------------------
+
+def test_the_forget_unit_is_the_one_that_drops_most_against_its_mean(claims, models):
+    c = claims["forget"]
+    analysis = models["lstm"].analyze(RESTAURANT)
+    forget = analysis.trace.gates["forget"][0, 0].astype(np.float64)
+    k = analysis.tokens.index("但是")
+    drops = [forget[:, u].mean() - forget[k, u] for u in range(forget.shape[1])]
+    assert c.unit == max(range(len(drops)), key=drops.__getitem__)
+    assert c.connective == k and c.forget_rank == 1 + sorted(forget.mean(axis=1)).index(forget.mean(axis=1)[k])
+    assert c.closed_at == int((forget[k] < CLOSED).sum())
+
+
+def test_the_memory_span_is_the_shortest_window(models):
+    rnn = models["rnn"]
+    tokens = rnn.tokens(RESTAURANT)
+    span = memory_span(rnn, tokens)
+    whole = rnn.analyze_tokens(tokens).trace.hidden[0, 0, -1]
+    cos = [float(np.dot(a, whole) / np.linalg.norm(a) / np.linalg.norm(whole))
+           for a in (rnn.analyze_tokens(tokens[-n:]).trace.hidden[0, 0, -1] for n in (span - 1, span))]
+    assert cos[1] >= 0.9 and (span == 1 or cos[0] < 0.9)
+
+
+def test_the_never_forget_edit_raises_the_curve(claims, models):
+    c = claims["never_forget"]
+    edit = BY_ID["never_forget"].edit(c)
+    after = models["lstm"].analyze(RESTAURANT, edits=[edit])
+    assert np.allclose(after.trace.gates["forget"][0, 0, c.connective:], 1.0)
+    assert c.after_mean == pytest.approx(float(after.probabilities[c.connective:, 1].mean()))
+
+
+@pytest.mark.skipif(not (Path(PROBE) / "lstm.safetensors").exists(), reason=f"no candidate LSTM in {PROBE}")
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if "lstm" in lesson.archs],
+                         ids=[lesson.id for lesson in LESSONS if "lstm" in lesson.archs])
+def test_the_lstm_claims_hold_on_a_candidate_retrain(lesson, models):
+    found = lesson.claims({**models, "lstm": load_pretrained("lstm", PROBE)})
+    failed = [f"{check.name}: {check.says}" for check in lesson.checks if not check.holds(found)]
+    assert not failed, f"lesson {lesson.id!r} on {PROBE}'s LSTM: {failed}; claims {found}"

@@ -1,0 +1,39 @@
+"""A lesson step in the page's URL: ``?lesson=<id>&step=<n>``, n counted from 1 as a teacher says it.
+
+Pure (no Streamlit), so it is tested alone. Seam for the view links (``ui/links.py``'s ViewState, on the
+share branch): a step's link is ``lesson_query`` plus the view's own parameters; when that module is
+merged, ``step_link`` should add ``links`` encoding of the step's view, and opening a lesson link should
+let the lesson step set the view (it does so here through session state).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+LESSON_PARAM = "lesson"
+STEP_PARAM = "step"
+
+
+def lesson_query(lesson_id: str, step: int) -> dict[str, str]:
+    """The query parameters of step ``step`` (from 0) of a lesson."""
+    return {LESSON_PARAM: lesson_id, STEP_PARAM: str(step + 1)}
+
+
+def step_link(lesson_id: str, step: int) -> str:
+    """'?lesson=forget&step=3': the relative link to a step, for a slide."""
+    return "?" + urlencode(lesson_query(lesson_id, step))
+
+
+def parse_lesson_query(params: Mapping[str, str], lessons: Mapping[str, object]) -> tuple[str, int] | None:
+    """(lesson id, step from 0) from query parameters, or None if there is no known lesson.
+
+    A step that is not a number starts the lesson; one past the end is its last step.
+    """
+    lesson_id = params.get(LESSON_PARAM)
+    if lesson_id not in lessons:
+        return None
+    try:
+        step = int(params.get(STEP_PARAM, "1")) - 1
+    except ValueError:
+        step = 0
+    return lesson_id, min(max(step, 0), len(lessons[lesson_id].steps) - 1)
