@@ -9,7 +9,8 @@ By default starts ``streamlit run app.py`` on a free port of 127.0.0.1. With ``-
 nginx. ``--target`` drives a server that is already running, on a loopback address only. No other
 address is ever contacted. In each wave it opens ``--sessions`` browser pages at once. Every page
 types its own sentence, submits it and waits until its charts are drawn. It prints errors, the
-median, 90th percentile and worst time to charts, the servers' peak memory, and their memory after
+median, 90th percentile and worst time to charts (from opening the link to the first charts, and
+from submitting the sentence to its charts), the servers' peak memory, and their memory after
 each wave's sessions have closed (sessions are dropped 5 s after disconnecting here), so growth from
 wave to wave would show. Through the proxy it also prints how many sessions each replica served
 (the page's ``X-Upstream`` header) and checks in nginx's access log that every page's websocket
@@ -225,11 +226,13 @@ async def one_session(browser, url: str, index: int, timeout: float) -> dict:
     page = await context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    upstream = cookie = None
+    upstream = cookie = opened = None
     try:
+        began = time.monotonic()
         response = await page.goto(url, timeout=timeout * 1000)
         upstream = response.headers.get("x-upstream") if response else None  # set by nginx, if any
         await _wait(page, IDLE, timeout)
+        opened = time.monotonic() - began  # from opening the link to the first charts drawn
         text = sentence(index)
         box = page.locator("textarea").first
         await box.fill(text)
@@ -243,9 +246,9 @@ async def one_session(browser, url: str, index: int, timeout: float) -> dict:
         if await box.input_value() != text:
             problems.append("the text box lost the input")
         cookie = next((c["value"] for c in await context.cookies() if c["name"] == Proxied.COOKIE), None)
-        return {"seconds": elapsed, "problems": problems, "upstream": upstream, "cookie": cookie}
+        return {"seconds": elapsed, "opened": opened, "problems": problems, "upstream": upstream, "cookie": cookie}
     except Exception as err:  # a session that fails is counted, not fatal to the run
-        return {"seconds": None, "problems": problems + [f"{type(err).__name__}: {err}"],
+        return {"seconds": None, "opened": opened, "problems": problems + [f"{type(err).__name__}: {err}"],
                 "upstream": upstream, "cookie": cookie}
     finally:
         await context.close()
@@ -316,14 +319,17 @@ async def run(args) -> int:
                         elif sockets[r["cookie"]] != r["upstream"]:
                             r["problems"].append(f"page from {r['upstream']} but websocket to {sockets[r['cookie']]}")
                 times = [r["seconds"] for r in results if r["seconds"] is not None]
+                opens = [r["opened"] for r in results if r["opened"] is not None]
                 errors = [p for r in results for p in r["problems"]]
                 failed = sum(1 for r in results if r["problems"])
                 failures += len(errors)
                 after = _mib(pids)
                 median, p90 = percentile(times, 0.5), percentile(times, 0.9)
                 worst = max(times) if times else float("nan")
-                line = (f"wave {wave}: {args.sessions} sessions in {span:.1f} s, sessions with errors {failed}, "
-                        f"time to charts median {median:.2f} s, p90 {p90:.2f} s, worst {worst:.2f} s")
+                line = (f"wave {wave}: {args.sessions} sessions in {span:.1f} s, sessions with errors {failed}; "
+                        f"open to charts median {percentile(opens, 0.5):.1f} s, p90 {percentile(opens, 0.9):.1f} s, "
+                        f"worst {max(opens) if opens else float('nan'):.1f} s; "
+                        f"submit to charts median {median:.2f} s, p90 {p90:.2f} s, worst {worst:.2f} s")
                 if proxied:
                     served = Counter(r["upstream"] for r in results)
                     line += "; per replica " + ", ".join(f"{n} {served.get(n, 0)}" for n in proxied.replicas)
@@ -334,8 +340,8 @@ async def run(args) -> int:
                              + f" MiB (total {sum(after.values()):.0f}, {sum(after.values()) - sum(baseline.values()):+.0f} vs warm)")
                 print(line, flush=True)
                 summary.append(line)
-                for problem in errors[:5]:
-                    print(f"  - {problem}")
+                for problem, count in Counter(p[:160] for p in errors).most_common(5):
+                    print(f"  - {count} x {problem}")
             await browser.close()
     finally:
         watch.stop()
@@ -357,8 +363,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--waves", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per session")
-    parser.add_argument("--deadline", type=float, default=600.0, help="seconds per wave")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds for each of a session's two waits")
+    parser.add_argument("--deadline", type=float, default=900.0, help="seconds per wave")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--proxy", type=int, metavar="N", help="go through nginx with N replicas (scripts/serve_class.sh)")
     where.add_argument("--target", metavar="URL", help="a server already running on a loopback address")
