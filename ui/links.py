@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from models.tokenize import MODES
 from models.trace import CELL_TYPES, GRU_CONVENTIONS
 from ui.i18n import LANGS
+from ui.lesson_links import LESSON_PARAM, STEP_PARAM
 
 TABS = ("read", "compare", "step", "pair", "memory", "whatif", "about")  # the `tab` values, ui.tabs' keys less "tab_"
 MAX_LINK_TEXT = 1500  # characters of text a link carries; a longer text travels in the session file
@@ -28,6 +29,7 @@ CHOICES: Mapping[str, tuple[str, ...]] = {"mode": MODES, "tab": TABS, "model": C
 INDICES = ("token", "unit")
 PARAMS = ("text", "mode", "tab", "model", "token", "unit", "lang", "gru")  # the order links are written in
 IGNORED_PREFIXES = ("embed",)  # Streamlit's own parameters (embed, embed_options)
+PASSED_ON = (LESSON_PARAM, STEP_PARAM)  # a lesson step's place (ui.lesson_links): kept in the URL, not the view's
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[ViewState, tuple[N
                 found[name] = int(value)
             else:
                 notes.append(Note(name, value, "not_index"))
-        elif not name.startswith(IGNORED_PREFIXES):
+        elif name not in PASSED_ON and not name.startswith(IGNORED_PREFIXES):
             notes.append(Note(name, value, "unknown_param", PARAMS))
     return ViewState(**found), tuple(notes)
 

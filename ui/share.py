@@ -137,8 +137,9 @@ def current_view(opened: str | None) -> ViewState:
 
 def sync_url(view: ViewState) -> None:
     """The URL's query follows ``view``; nothing is sent when it already does."""
-    params = links.to_params(view)
-    if st.query_params.to_dict() != params:
+    current = st.query_params.to_dict()
+    params = {**links.to_params(view), **{k: v for k, v in current.items() if k in links.PASSED_ON}}
+    if current != params:
         st.query_params.from_dict(params)
     st.session_state[VIEW_KEY] = view
 
