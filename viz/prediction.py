@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from models.trace import Trace
 from viz.labels import state_label, text
-from viz.plotly_helpers import FLOAT, empty_figure
+from viz.plotly_helpers import FLOAT, MARGIN, empty_figure
 from viz.steps import axis_layout, step_axis
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
@@ -79,7 +79,7 @@ def prediction_curve(
         fig.add_hline(y=DECISION, line=dict(dash="dash", color="gray", width=1))
     title = text(labels, "title_prediction", label=shown) if data.label else text(labels, "title_prediction_all")
     fig.update_layout(**probability_layout(title, shown if data.label else None, axis, labels),
-                      hovermode="closest", uirevision=UIREVISION)
+                      margin=MARGIN, hovermode="closest", uirevision=UIREVISION)
     return fig
 
 
