@@ -17,6 +17,7 @@ from viz.difference import sentence_difference
 from viz.equations import step_equation
 from viz.heatmap import gate_heatmap
 from viz.overview import gate_overview
+from viz.plotly_helpers import MARGIN
 from viz.prediction import prediction_curve
 from viz.retention import retention_map
 from viz.saturation import gate_saturation
@@ -61,6 +62,18 @@ def test_gate_heatmap_of_a_sigmoid_gate(traces):
     assert "%{x}" in heat.hovertemplate and "%{z" in heat.hovertemplate and "%{y}" in heat.hovertemplate
     assert heat.text is None and heat.customdata is None
     assert fig.layout.uirevision and heat.colorbar.title.text
+
+
+def test_read_tab_figures_draw_in_one_pass(traces):
+    """Margins given up front, and step-axis tick labels allowed past the edge: what keeps the browser
+    from measuring every label once per label and from drawing each chart twice (benchmarks.page_speed)."""
+    lstm = traces["LSTM"].with_probabilities(np.full((len(TOKENS), 2), 0.5), ("negative", "positive"))
+    heatmap, curve, animation = gate_heatmap(lstm, "cell"), prediction_curve({"LSTM": lstm}), step_animation(lstm)
+    for fig in (heatmap, curve):
+        assert fig.layout.margin.to_plotly_json() == MARGIN  # the curve's plot lines up with the maps below it
+        assert fig.layout.xaxis.ticklabeloverflow == "allow"
+    assert set(animation.layout.margin.to_plotly_json()) == {"l", "r", "t", "b"}
+    assert retention_map(lstm).layout.yaxis.ticklabeloverflow == "allow"  # every step axis
 
 
 def test_gate_heatmap_scales_by_meaning(traces):

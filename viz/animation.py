@@ -27,6 +27,7 @@ OTHER_COLOUR = "gray"
 TOKEN_ROW_SHARE = 0.12  # height share of the token strip
 ROW_PX = 95
 EXTRA_PX = 260
+MARGIN = {"l": 90, "r": 230, "t": 100, "b": 160}  # px, as plotly's automargin found them: see viz.plotly_helpers
 UIREVISION = "step_animation"
 _KIND_ORDER = {"gate": 0, "tanh": 1, "unbounded": 2}  # rows grouped so rows of one colour scale touch
 
@@ -156,6 +157,7 @@ def step_animation(
     fig.update_layout(
         title=dict(text=title + title_notes(labels, window=data.window)),
         height=ROW_PX * rows + EXTRA_PX,
+        margin=MARGIN,
         uirevision=UIREVISION,
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from models.trace import DEFAULT_CONVENTION, Trace
 from viz.colours import ColourScale, colour_scale, unbounded_limit
 from viz.labels import position_note, state_label, text, title_notes
-from viz.plotly_helpers import empty_figure, heatmap_trace
+from viz.plotly_helpers import MARGIN, empty_figure, heatmap_trace
 from viz.steps import MAX_COLUMNS, StepAxis, axis_layout, pool_steps, step_axis
 
 ORDERS = ("stored", "variance", "peak")
@@ -120,6 +120,7 @@ def gate_heatmap(
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(data.axis)),
         yaxis=dict(title=dict(text=text(labels, "unit")), type="category", autorange="reversed"),
         height=height,
+        margin=MARGIN,
         uirevision=UIREVISION,
     )
     return fig

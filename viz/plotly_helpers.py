@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # only a type here: viz.steps imports FLOAT from this module
     from viz.steps import StepAxis
 
 FLOAT = np.float32  # plotly 7 sends float32 numpy arrays as typed arrays
+# Room around the plot area (px) for the title, the tick labels and axis titles, and a colour bar or legend
+# on the right. Given up front, plotly's automargin finds nothing to push and draws a chart once, not
+# twice; it still grows a margin for an unusually long label. Charts sharing it line up their step axes.
+MARGIN = {"l": 85, "r": 130, "t": 100, "b": 95}
 
 
 def hover_template(labels: Mapping[str, str] | None, width: int, *, unit_on: str = "y", extra: str = "") -> str:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from models.trace import Trace
 from viz.labels import state_label, text
-from viz.plotly_helpers import FLOAT, empty_figure
+from viz.plotly_helpers import FLOAT, MARGIN, empty_figure
 from viz.steps import axis_layout, step_axis
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
@@ -71,6 +71,7 @@ def prediction_curve(
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=f"P({shown})"), range=[0, 1]),
         height=HEIGHT,
+        margin=MARGIN,
         hovermode="closest",
         uirevision=UIREVISION,
     )
