@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,10 +24,8 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+from benchmarks.browser import CHROMIUM, LAUNCH_ARGS, ROOT, free_port
+
 SUBJECTS = ["手机", "电脑", "酒店", "餐厅", "老师", "电影", "小说", "耳机", "相机", "快递"]
 MOODS = ["很好用，我非常满意，推荐购买。", "太差了，完全不值这个价，很失望。"]
 
@@ -36,12 +33,6 @@ MOODS = ["很好用，我非常满意，推荐购买。", "太差了，完全不
 def sentence(index: int) -> str:
     """A different review per session, with a marker token (user{index}) to find on the page."""
     return f"这家店的{SUBJECTS[index % len(SUBJECTS)]}{MOODS[index % 2]}user{index}同学说的。"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_mib(pid: int) -> float:
@@ -140,7 +131,7 @@ async def run(args) -> int:
     failures = 0
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
             warm = await one_session(browser, url, 0, args.timeout)  # loads models and caches once
             baseline = rss_mib(server.pid)
             print(f"server RSS after one warm-up session: {baseline:.0f} MiB "
@@ -182,7 +173,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per session")
     parser.add_argument("--deadline", type=float, default=600.0, help="seconds per wave")
     args = parser.parse_args()
-    if not os.path.exists(CHROMIUM):
+    if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     sys.exit(asyncio.run(run(args)))
 
