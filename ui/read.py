@@ -63,8 +63,8 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
 def shown_states(lang: str, arch: str, convention: str) -> tuple[str, ...]:
     """The gates and states whose heatmaps are drawn: one chosen at a time, the first by default, or ALL.
 
-    Each chart costs the browser about as much to draw as any other, so the tab draws two charts on a
-    submit instead of seven: with every LSTM heatmap a submit took about 1.6 times as long to draw.
+    Each chart costs the browser about as much to draw as any other, so by default a submit draws two
+    charts, not seven: with every LSTM map shown it took about twice as long (benchmarks.page_speed).
     """
     names = DISPLAY_ORDER[arch]
     if len(names) == 1:
@@ -83,7 +83,7 @@ def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> No
     """The step animation, in a fragment so its own controls rerun only this part.
 
     Built and sent only once it is switched on: it is the largest chart on the tab (one set of traces
-    per frame), and drawing it cost every submit about as much as two heatmaps in the browser.
+    per frame, 220 of the 404 KiB a 30-token submit sent) and took about half the figure building.
     """
     st.subheader(t(lang, "animation_heading"))
     if not st.toggle(t(lang, "animation_toggle"), value=False, key="read_animation"):
