@@ -1,7 +1,7 @@
 """Where the Read tab's time goes between a submit and its charts drawn: the script's stages, the payload,
 and the browser.
 
-    python -m benchmarks.page_speed [--submits 7] [--skip-browser]
+    python -m benchmarks.page_speed [--submits 5] [--pages 3] [--skip-browser]
 
 Script: the page runs under AppTest (no browser) for fresh ~30-token texts. The analysis, each viz
 builder that ui.read calls, the figures' conversion to JSON (what st.plotly_chart does) and every
@@ -9,10 +9,13 @@ st.plotly_chart call are timed by wrapping them; the rest of the run is Streamli
 code. Each chart's JSON size is read from what the run sent.
 
 Browser: ``streamlit run app.py`` and Debian's Chromium (see benchmarks.browser). One page warms the
-server up (models, jieba); a second page opens, then submits fresh texts: the first submit after opening
-the page, then the later ones, then texts seen before (every cache warm). Each line is a timeline
-measured inside the page, plus Chrome's main-thread busy time and the websocket bytes. Medians are
-printed; on a loaded machine compare runs made in the same conditions.
+server up (models, jieba). Then each of ``--pages`` new pages submits fresh texts: the first submit after
+opening the page, then later ones; the last page also submits texts seen before (every cache warm). Each
+submit is a timeline measured inside the page, with Chrome's main-thread busy time and the websocket
+bytes; the medians of each are printed. Each later submit is paired with one on
+benchmarks/reference_page.py (three plain heatmaps, 0.37 s in issue 11), served alongside, and each
+median is also given as a multiple of the reference's: on a loaded machine, compare those ratios, or
+runs made in the same conditions.
 """
 from __future__ import annotations
 
@@ -25,8 +28,16 @@ from contextlib import ExitStack, contextmanager
 from unittest import mock
 
 from benchmarks.browser import ROOT, app_server, launch, new_page, poll, timed_submit
+from models.trace import DISPLAY_ORDER
+from ui.i18n import DEFAULT_LANG, STRINGS
 
 ARTIFACTS = ROOT / "artifacts"
+REFERENCE = "benchmarks/reference_page.py"  # three plain heatmaps: issue 11 measured 0.37 s
+REFERENCE_CHARTS = 3
+# Issue 11's goals, against the reference page's 0.37 s: printed next to the numbers, never asserted.
+EVERY_GATE = "later submits, every gate shown"
+GOALS = {"first submit": "<= 1.0 s, 2.7 x", "later submits": "median <= 0.6 s, 1.6 x",
+         "cached submits": "median <= 0.6 s, 1.6 x", "reference page": "0.37 s", EVERY_GATE: "none: the reader's choice"}
 SENTENCE = "快递太慢了，等了一个星期才到，包装也破了，不过书的内容还是很精彩，值得一读。"
 # One word in front of SENTENCE makes a fresh 30-token text; each word is one token of the vocabulary,
 # not in SENTENCE or the default example, so a chart showing it was drawn for that text.
@@ -35,9 +46,13 @@ WORDS = ("苹果", "香蕉", "电影", "音乐", "老师", "朋友", "天气", "
 
 
 def fresh_text(index: int) -> tuple[str, str]:
-    """(text, marker): a ~30-token text no earlier index gave, and its token that shows in every chart."""
-    word = WORDS[index % len(WORDS)] + ("" if index < len(WORDS) else str(index // len(WORDS)))
-    return f"{word}，{SENTENCE}", word
+    """(text, marker): a 30-token text no other index gives, and its first token, which every chart shows
+    and the text of ``index - 1`` does not have."""
+    word = WORDS[index % len(WORDS)]
+    return f"{word}，{SENTENCE}{index // len(WORDS) or ''}", word
+
+
+STAGES = ("script run", "analysis", "build figures", "figure to JSON", "st.plotly_chart")
 
 
 class Stopwatch:
@@ -84,8 +99,9 @@ def _targets() -> list[tuple[object, str, str]]:
     ]
 
 
-def script_breakdown(submits: int) -> None:
-    """Time the Read tab's script run under AppTest, stage by stage, for ``submits`` fresh texts."""
+def script_breakdown(submits: int) -> int:
+    """Time the Read tab's script run under AppTest, stage by stage, for ``submits`` fresh texts; returns the
+    number of charts the tab draws."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
@@ -100,8 +116,7 @@ def script_breakdown(submits: int) -> None:
             runs.append({"script run": time.perf_counter() - start, **watch.seconds})
     assert not at.exception, at.exception
     print(f"\nScript run under AppTest, fresh 30-token texts, median of {submits} (ms):")
-    stages = list(runs[0])
-    for stage in stages:
+    for stage in STAGES:
         ms = statistics.median(run.get(stage, 0.0) for run in runs) * 1e3
         note = " (includes figure to JSON)" if stage == "st.plotly_chart" else ""
         print(f"  {stage:18} {ms:7.1f}{note}")
@@ -113,48 +128,73 @@ def script_breakdown(submits: int) -> None:
     specs = [chart.proto.spec for chart in at.get("plotly_chart")]
     print(f"Chart JSON sent: {len(specs)} charts, {sum(map(len, specs)) / 1024:.0f} KiB in all: "
           + ", ".join(f"{len(spec) / 1024:.0f}" for spec in specs) + " KiB")
+    return len(specs)
 
 
-def browser_breakdown(submits: int) -> None:
-    """Time submits in Chromium: the first after opening the page, later fresh ones, and cached ones."""
+def browser_breakdown(submits: int, charts: int, pages: int) -> None:
+    """Time submits in Chromium until ``charts`` charts are drawn: on each of ``pages`` new pages the first
+    submit after opening it and ``submits`` later fresh ones, then ``submits`` cached ones on the last.
+    Each later submit is followed by one on the reference page, served alongside, for the ratio."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p, app_server(ARTIFACTS / "page_speed_server.log") as url:
+    timings: dict[str, list] = defaultdict(list)
+    opened = []
+    with (sync_playwright() as p, app_server(ARTIFACTS / "page_speed_server.log") as url,
+          app_server(ARTIFACTS / "page_speed_reference.log", script=REFERENCE) as reference_url):
         browser = launch(p)
         try:
-            warm = new_page(browser)
-            warm.goto(url)
-            poll(warm, lambda s: s["connected"] and s["idle"] and s["charts"] and s["drawn"] == s["charts"], "warm-up")
-            warm.close()
-            page = new_page(browser)
-            start = time.perf_counter()
-            page.goto(url)
-            opened = poll(page, lambda s: s["connected"] and s["idle"] and s["charts"] and s["drawn"] == s["charts"],
-                          "the page")
-            print(f"\nBrowser (Chromium, Read tab): open page -> {opened['charts']} charts drawn "
-                  f"{time.perf_counter() - start:.2f} s")
-            box = page.locator("[data-testid=stTextArea] textarea").first
-            report_submits(page, box, opened["charts"], submits)
+            opened_page(browser, url, charts).close()  # the server loads the models and jieba
+            reference = opened_page(browser, reference_url, REFERENCE_CHARTS)
+            reference_box = reference.locator("[data-testid=stTextArea] textarea").first
+            for number in range(pages):
+                start = time.perf_counter()
+                page = opened_page(browser, url, charts)
+                opened.append(time.perf_counter() - start)
+                box = page.locator("[data-testid=stTextArea] textarea").first
+                first = number * (submits + 1)
+                timings["first submit"].append(timed_submit(page, box, *fresh_text(first), charts))
+                for index in range(first + 1, first + submits + 1):
+                    timings["later submits"].append(timed_submit(page, box, *fresh_text(index), charts))
+                    timings["reference page"].append(
+                        timed_submit(reference, reference_box, *fresh_text(index), REFERENCE_CHARTS))
+                if number == pages - 1:  # texts seen before, alternating so each one changes the charts
+                    timings["cached submits"] += [timed_submit(page, box, *fresh_text(first + submits - 1 + i % 2), charts)
+                                                  for i in range(submits)]
+                    every = show_every_gate(page, charts)
+                    timings[EVERY_GATE] += [timed_submit(page, box, *fresh_text(i), every) for i in
+                                            range(first + submits + 1, first + 2 * submits + 1) if every]
+                page.close()
         finally:
             browser.close()
+    print(f"\nBrowser (Chromium, Read tab, {charts} charts): open page -> charts drawn, median "
+          f"{statistics.median(opened):.2f} s of {pages} pages")
+    timings = {kind: found for kind, found in timings.items() if found}
+    totals = {kind: statistics.median(t.total for t in found) for kind, found in timings.items()}
+    for kind, found in timings.items():
+        ratio = totals[kind] / totals["reference page"]
+        print(f"  {kind}: median total {totals[kind]:.0f} ms of {len(found)} ({ratio:.2f} x the reference page; "
+              f"goal {GOALS[kind]})\n    medians {median_timing(found).line()}")
 
 
-def report_submits(page, box, charts: int, submits: int) -> dict[str, list]:
-    """Time the first submit on ``page``, ``submits`` later fresh ones and ``submits`` cached ones; print
-    each and the medians; returns the timings by kind."""
-    kinds = {
-        "first submit": [fresh_text(0)],
-        "later submits": [fresh_text(i) for i in range(1, submits + 1)],
-        "cached submits": [fresh_text(submits - 1 + i % 2) for i in range(submits)],  # seen; alternating
-    }
-    timings = {}
-    for kind, texts in kinds.items():
-        timings[kind] = [timed_submit(page, box, text, marker, charts) for text, marker in texts]
-        for timing in timings[kind] if len(texts) > 1 else ():
-            print(f"    {timing.line()}")
-        total = statistics.median(t.total for t in timings[kind])
-        print(f"  {kind}: median total {total:.0f} ms of {len(texts)}; medians {median_timing(timings[kind]).line()}")
-    return timings
+def show_every_gate(page, charts: int) -> int | None:
+    """Choose "all" above the Read tab's maps; returns the number of charts then drawn, or None if the
+    page has no such choice."""
+    label = STRINGS[DEFAULT_LANG].get("shown_all")  # absent before the choice existed: every map was drawn
+    choice = page.get_by_text(label, exact=True) if label else None
+    if choice is None or not choice.count():
+        return None
+    choice.click()
+    every = charts - 1 + len(DISPLAY_ORDER["lstm"])
+    poll(page, lambda state: state["idle"] and state["drawn"] == state["charts"] == every, "every gate's map")
+    return every
+
+
+def opened_page(browser, url: str, charts: int):
+    """A new page on ``url`` once ``charts`` charts are drawn."""
+    page = new_page(browser)
+    page.goto(url)
+    poll(page, lambda state: state["connected"] and state["idle"] and state["drawn"] >= charts, url)
+    return page
 
 
 def median_timing(timings: list):
@@ -171,12 +211,13 @@ def median_timing(timings: list):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submits", type=int, default=7, help="fresh texts per kind of submit")
+    parser.add_argument("--submits", type=int, default=5, help="later fresh texts per page, and cached texts")
+    parser.add_argument("--pages", type=int, default=3, help="pages opened, each with its first submit")
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
-    script_breakdown(args.submits)
+    charts = script_breakdown(args.submits)
     if not args.skip_browser:
-        browser_breakdown(args.submits)
+        browser_breakdown(args.submits, charts, args.pages)
 
 
 if __name__ == "__main__":

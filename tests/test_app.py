@@ -65,21 +65,18 @@ def test_default_page_draws_the_example():
     at = run_app()
     assert not at.exception
     assert at.text_area(key="text").value == EXAMPLES[0].text
-    figures = chart_specs(at)
-    assert len(figures) >= 8
-    types = {trace["type"] for fig in figures for trace in fig["data"]}
-    assert {"scatter", "heatmap"} <= types
-    curve = figures[0]
+    curve, heatmap = chart_specs(at)  # one gate at a time, and the animation only once it is switched on
     assert curve["layout"]["xaxis"]["ticktext"] == [escape(tok) for tok in lstm_tokens(EXAMPLES[0].text)]
     assert len(curve["data"]) == 1  # the Read tab's curve: one model
-    assert any(fig.get("frames") for fig in figures)  # the step animation
+    assert heatmap["data"][0]["type"] == "heatmap"
+    assert heatmap["layout"]["title"]["text"] == VIZ_LABELS["zh"]["input"]  # the LSTM's first gate
     assert [tab.label for tab in at.tabs] == [t("zh", k) for k in ("tab_read", "tab_compare", "tab_step", "tab_pair",
                                                                   "tab_memory", "tab_whatif", "tab_about")]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.key for e in EXAMPLES])
 def test_each_example_button_draws_its_tokens(example):
-    at = run_app(text="")  # start empty: the button must fill the box
+    at = run_app(text="", read_shown="all")  # start empty: the button must fill the box
     assert not chart_specs(at)
     at.button(key=f"example_{example.key}").click().run()
     assert not at.exception
@@ -95,6 +92,24 @@ def test_each_example_button_draws_its_tokens(example):
     assert all(f["layout"]["xaxis"]["ticktext"][0] == tokens[0] for f in heatmaps)
     if example.pair is not None:
         assert (at.session_state["pair_a"], at.session_state["pair_b"]) == example.pair
+
+
+def test_read_tab_draws_the_chosen_gate_every_gate_or_the_animation():
+    at = run_app()
+    at.radio(key="read_shown_zh").set_value("forget").run()
+    assert [fig["layout"]["title"]["text"] for fig in chart_specs(at)[1:]] == [VIZ_LABELS["zh"]["forget"]]
+    at.radio(key="read_shown_zh").set_value("all").run()
+    titles = [fig["layout"]["title"]["text"] for fig in chart_specs(at)[1:]]
+    assert titles == [VIZ_LABELS["zh"][n] for n in ("input", "forget", "output", "candidate", "cell", "hidden")]
+    assert not any(fig.get("frames") for fig in chart_specs(at))
+    at.toggle(key="read_animation").set_value(True).run()
+    assert not at.exception
+    (animation,) = [fig for fig in chart_specs(at) if fig.get("frames")]
+    assert len(animation["frames"]) == len(lstm_tokens(EXAMPLES[0].text))
+    at.radio(key="read_model").set_value("rnn").run()  # one state only: no choice to make
+    assert not at.exception and not [r for r in at.radio if r.key == "read_shown_zh"]
+    assert [fig["layout"]["title"]["text"] for fig in chart_specs(at) if not fig.get("frames")][1:] == \
+        [VIZ_LABELS["zh"]["hidden"]]
 
 
 def test_compare_tab_draws_all_three_models():
@@ -234,7 +249,7 @@ def test_gru_convention_switch_changes_what_is_shown():
 
 
 def test_one_convention_governs_every_tab():
-    at = run_app(read_model="gru", memory_model="gru")
+    at = run_app(read_model="gru", memory_model="gru", read_animation=True)
     titles = [fig["layout"]["title"]["text"] for fig in chart_specs(at)]
     assert any(title.startswith(VIZ_LABELS["zh"]["update_textbook"]) for title in titles)
     at.radio(key="convention_zh").set_value("torch").run()

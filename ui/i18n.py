@@ -122,6 +122,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "normalize_unit": "每个单元单独缩放",
         "gates_heading": "每个门、每个状态",
         "gates_caption": "每张图：纵轴是 {units} 个隐藏单元，横轴是词。门的值在 0（关）到 1（开）之间。",
+        "shown": "显示",
+        "shown_all": "全部",
+        "shown_help": "一次画一个门或状态，页面更快；选“全部”一次画出所有热力图。",
         "explain_input": "输入门 i：这个词的新信息有多少写进记忆 c。像“的”这样没有实际意义的词，输入门往往较小。",
         "explain_forget": "遗忘门 f：上一步的记忆保留多少（1 = 全部保留，0 = 全部忘掉），例如读到“哦不对”时忘掉前面的“昨天”。",
         "explain_candidate_lstm": "候选值 g：由当前词和上一步输出算出的、准备写入记忆的新内容（−1 到 1）。",
@@ -446,6 +449,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "normalize_unit": "each unit on its own",
         "gates_heading": "Every gate and state",
         "gates_caption": "Each map: {units} hidden units down, tokens across. Gates run from 0 (closed) to 1 (open).",
+        "shown": "Shown",
+        "shown_all": "all",
+        "shown_help": "One gate or state at a time keeps the page fast; “all” draws every heatmap at once.",
         "explain_input": "Input gate i: how much of this token's new content is written into the memory c. "
                          "Filler words such as 的 tend to get a small input gate.",
         "explain_forget": "Forget gate f: how much of the previous memory is kept (1 = all, 0 = none), e.g. dropping "

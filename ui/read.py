@@ -10,12 +10,15 @@ from ui.common import MODEL_NAMES, curve_caption, model_selector, prediction_tex
 from ui.i18n import STRINGS, t, viz_labels
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
+from viz.labels import state_label
 from viz.prediction import prediction_curve
 
 HEATMAP_MAX_COLUMNS = 500  # steps drawn per heatmap; longer texts are pooled (the title says so)
 HEATMAP_HEIGHT = 440  # px per heatmap, about 2 px per unit: six of them still fit a few screens
 ANIMATION_FRAMES = 100  # steps per animation; a longer text is played in windows chosen below
 ANIMATIONS_KEPT = 16  # animation figures kept per process
+SHOWN_KEY = "read_shown"  # the gate or state whose heatmap is drawn, or ALL
+ALL = "all"
 
 
 def explanation_key(arch: str, name: str, convention: str) -> str:
@@ -43,8 +46,9 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
         lang, t(lang, "normalize"), NORMALIZATIONS, "read_normalize", lambda n: t(lang, f"normalize_{n}"),
         where=right, horizontal=True,
     )
+    shown = shown_states(lang, arch, convention)
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
-    for name in DISPLAY_ORDER[arch]:
+    for name in shown:
         st.markdown(t(lang, explanation_key(arch, name, convention)))
         fig = gate_heatmap(
             analysis.trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS,
@@ -56,11 +60,33 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
     animation(lang, arch, text, mode, convention)
 
 
+def shown_states(lang: str, arch: str, convention: str) -> tuple[str, ...]:
+    """The gates and states whose heatmaps are drawn: one chosen at a time, the first by default, or ALL.
+
+    Each chart costs the browser about as much to draw as any other, so by default a submit draws two
+    charts, not seven: with every LSTM map shown it took about twice as long (benchmarks.page_speed).
+    """
+    names = DISPLAY_ORDER[arch]
+    if len(names) == 1:
+        return names
+    labels = viz_labels(lang)
+    choice = translated_radio(
+        lang, t(lang, "shown"), names + (ALL,), SHOWN_KEY,
+        lambda n: t(lang, "shown_all") if n == ALL else state_label(labels, n, convention=convention),
+        horizontal=True, help=t(lang, "shown_help"),
+    )
+    return names if choice == ALL else (choice,)
+
+
 @st.fragment
 def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> None:
-    """The step animation, in a fragment so its own controls rerun only this part."""
+    """The step animation, in a fragment so its own controls rerun only this part.
+
+    Built and sent only once it is switched on: it is the largest chart on the tab (one set of traces
+    per frame, 220 of the 404 KiB a 30-token submit sent) and took about half the figure building.
+    """
     st.subheader(t(lang, "animation_heading"))
-    if not st.toggle(t(lang, "animation_toggle"), value=True, key="read_animation"):
+    if not st.toggle(t(lang, "animation_toggle"), value=False, key="read_animation"):
         return
     trace = state.analyze(arch, text, mode).analysis.trace
     start = 0
