@@ -326,7 +326,9 @@ def test_every_lesson_plays_in_both_languages(server_url):
                         page.get_by_text(STRINGS[lang]["step"].format(number=number, total=total),
                                          exact=True).wait_for(timeout=TIMEOUT * 1000)
                         poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], where)  # the Step tab has none
-                        assert page.get_by_text(f"?lesson={lesson.id}&step={number}", exact=True).count() == 1, where
+                        link = page.get_by_text(f"?lesson={lesson.id}&step={number}", exact=True)
+                        link.first.wait_for(timeout=TIMEOUT * 1000)  # the step's link, drawn with the step
+                        assert link.count() == 1, where
                         assert not page.locator("[data-testid=stException]").count(), where
                         if number == 1 or number == total:
                             _screenshot(page, f"lesson_{lesson.id}_{number}_{lang}.png")
