@@ -7,7 +7,6 @@ started when it is told to stop.
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import signal
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks.load_test import free_port_block
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "serve_class.sh"
@@ -36,22 +37,6 @@ pytestmark = pytest.mark.skipif(
     NGINX is None, reason="needs Debian's nginx (apt-get install -y nginx; scripts/test.sh installs it)")
 
 
-def _free_block(count: int) -> int:
-    for _ in range(200):
-        base = random.randint(20000, 60000 - count)
-        socks = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free block of ports")
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[str, dict[str, str]]:
@@ -102,7 +87,7 @@ class Class:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("serve_class")
-    port = _free_block(3)
+    port = free_port_block(3)
     env = {**os.environ, "CLASS_RUN_DIR": str(run_dir), "PYTHON": sys.executable}
     out = (run_dir / "script.out").open("w")
     script = subprocess.Popen(["bash", str(SCRIPT), "2", str(port)], cwd=ROOT, env=env, stdout=out,
