@@ -41,7 +41,7 @@ from torch import nn
 from models.intervene import head_logits, run_cell
 from models.pretrained import EmptyTextError
 from models.record import cell_type_of
-from models.trace import Trace
+from models.trace import GATE_NAMES, TERM_NAMES, Trace
 
 METHODS = ("chain", "autograd")
 RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU z is the share of the old state kept
@@ -169,7 +169,7 @@ def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndar
     log_scale = 0.0
     previous = torch.cat([hidden.new_zeros(1, hs), hidden[:-1]])  # h_{t-1}, (T, H)
     if cell_type == "lstm":
-        i, f, g, o, c = (states[k][0, 0] for k in ("input", "forget", "candidate", "output", "cell"))
+        i, f, g, o, c = (states[k][0, 0] for k in (*GATE_NAMES["lstm"], "cell"))
         tanh_c = torch.tanh(c)
         c_prev = torch.cat([c.new_zeros(1, hs), c[:-1]])
         dh_dc = o * (1 - tanh_c * tanh_c)  # ∂h_t/∂c_t, diagonal
@@ -177,7 +177,7 @@ def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndar
         d_i, d_f, d_g, d_o = g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)
         Gc = torch.zeros_like(G)
     elif cell_type == "gru":
-        r, z, n, reset_hidden = (states[k][0, 0] for k in ("reset", "update", "candidate", "reset_hidden"))
+        r, z, n, reset_hidden = (states[k][0, 0] for k in (*GATE_NAMES["gru"], TERM_NAMES["gru"][0]))
         dn = (1 - z) * (1 - n * n)  # ∂h_t/∂(candidate pre-activation)
         # h_t = (1 - z) n + z h_prev; n = tanh(x_n + r * (W_hn h_prev + b_hn))
         d_r, d_z, d_n = dn * reset_hidden * r * (1 - r), (previous - n) * z * (1 - z), dn * r

@@ -33,8 +33,8 @@ from models.trace import GATE_NAMES, SIGMOID_GATES, TERM_NAMES, Trace
 
 TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "lstm": ("input", "forget", "candidate", "output", "cell", "hidden"),
-        "gru": ("reset", "update", "candidate", "hidden"),
+        "lstm": (*GATE_NAMES["lstm"], "cell", "hidden"),
+        "gru": (*GATE_NAMES["gru"], "hidden"),
         "rnn": ("hidden",),
     }
 )
@@ -221,7 +221,7 @@ def _lstm_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust
     w_ih, w_hh, b_ih, b_hh = params
     hs = w_hh.shape[1]
     xproj = torch.addmm(b_ih + b_hh, x, w_ih.t())  # (T, 4H): x_t W_ih^T + b_ih + b_hh
-    out = {k: [None] * len(x) for k in ("input", "forget", "candidate", "output", "cell", "hidden")}
+    out = {k: [None] * len(x) for k in TARGETS["lstm"]}
     h = c = x.new_zeros(hs)
     for t in order:
         pre = torch.addmv(xproj[t], w_hh, h)  # (4H,) in torch's i, f, g, o blocks
@@ -232,7 +232,7 @@ def _lstm_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust
         o = adjust(t, "output", torch.sigmoid(o))
         c = adjust(t, "cell", torch.addcmul(f * c, i, g))
         h = adjust(t, "hidden", o * torch.tanh(c))
-        for name, value in (("input", i), ("forget", f), ("candidate", g), ("output", o), ("cell", c), ("hidden", h)):
+        for name, value in zip(TARGETS["lstm"], (i, f, g, o, c, h)):  # i, f, g, o: GATE_NAMES' order
             out[name][t] = value
     return out
 
@@ -244,7 +244,7 @@ def _gru_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust:
     bias = torch.cat([b_ih[: 2 * hs] + b_hh[: 2 * hs], b_ih[2 * hs :]])  # b_hn stays inside r * (...)
     xproj = torch.addmm(bias, x, w_ih.t())  # (T, 3H)
     w_rz, w_n, b_hn = w_hh[: 2 * hs], w_hh[2 * hs :], b_hh[2 * hs :]
-    names = ("reset", "update", "candidate", "reset_hidden", "input_candidate", "hidden")
+    names = (*GATE_NAMES["gru"], *TERM_NAMES["gru"], "hidden")
     out = {k: [None] * len(x) for k in names}
     h = x.new_zeros(hs)
     for t in order:

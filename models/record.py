@@ -42,11 +42,7 @@ _KERNEL_FLAGS = {"num_layers": 1, "dropout": 0.0, "train": False}
 """One layer per kernel call (each layer's outputs are the next one's inputs), at inference."""
 WAYS = {"rnn": ("fused",), "lstm": ("fused", "stepwise"), "gru": ("stepwise",)}
 """The ways each cell type can be recorded, the default first."""
-COLUMNS = {
-    "lstm": ("input", "forget", "candidate", "output"),
-    "gru": ("reset", "update", "candidate"),
-    "rnn": ("preactivation",),
-}
+COLUMNS = {"lstm": GATE_NAMES["lstm"], "gru": GATE_NAMES["gru"], "rnn": TERM_NAMES["rnn"]}
 """Gate order in torch's weight rows (blocks of H rows), and so in the recorder's gate buffers."""
 LSTM_STEPWISE_BATCH = 24
 """From this many sequences on, an LSTM is recorded stepwise (below, the fused kernel is faster)."""

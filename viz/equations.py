@@ -109,7 +109,7 @@ def step_equation(
                   definitions=_definitions(trace.cell_type, prev_sub, convention))
 
     if trace.cell_type == "lstm":
-        g = {k: at(trace.gates[k], step) for k in ("input", "forget", "candidate", "output")}
+        g = {k: at(trace.gates[k], step) for k in GATE_NAMES["lstm"]}
         i, f, c_in, o = g["input"], g["forget"], g["candidate"], g["output"]
         c, c_prev = at(trace.cell, step), prev(trace.cell)
         c_new = f * c_prev + i * c_in
