@@ -12,6 +12,12 @@ Each suite is a tab-separated file in ``benchmarks/suites/`` with a header line:
 - ``negation.tsv``, ``intensifier.tsv``, ``word_order.tsv`` (``pair, text, label``): minimal pairs.
   Besides the accuracy, ``pairs_right`` is the share of pairs with both sentences right.
 - ``lesson.tsv`` (``text, label, connective``): the teaching material's own example sentences.
+- ``negation_heldout.tsv`` (``pair, form, negator, text, label``): held out, frozen when it was written
+  and never tuned on (``HELDOUT_SUITES``; no card is trained or chosen on it). Each pair is a ``plain``
+  sentence and its ``negated`` form (不, 没, 没有, 一点也不, 并不, and 没有…不 double negation; negated
+  negative words such as 不贵 turn positive). Besides the accuracy, the **flip rate** is the share of
+  pairs whose negated sentence is read right among those whose plain sentence is: negation apart from
+  word knowledge.
 
     python -m benchmarks.suites          # every suite, every shipped model
 """
@@ -25,6 +31,8 @@ import numpy as np
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "suites"
 SUITES = ("contrast", "negation", "intensifier", "word_order", "lesson")
+HELDOUT_SUITES = ("negation_heldout",)  # frozen test suites: scored, never tuned or chosen on
+PLAIN, NEGATED = "plain", "negated"  # the two forms of a negation_heldout pair
 TURN_SUITES = frozenset({"contrast", "lesson"})  # suites whose sentences name their connective
 CONCESSIVE_LEAD = "虽然"  # "虽然 A，但是 B": A is read alone without it
 _CLAUSE_END = "，,。.！!；;、 "
@@ -37,6 +45,7 @@ class SuiteItem:
     connective: str = ""  # where the text turns, as written in it ("" if it does not)
     pair: str = ""  # minimal-pair id shared by two rows ("" outside pair suites)
     domain: str = ""
+    form: str = ""  # PLAIN or NEGATED in a negation_heldout pair ("" elsewhere)
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,20 @@ def summarize(name: str, results: list[ItemResult]) -> dict:
             pairs.setdefault(r.item.pair, []).append(r.right)
     if pairs:
         out["pairs_right"] = round(float(np.mean([all(v) for v in pairs.values()])), 4)
+    flips = flip_outcomes(results)
+    if flips:
+        out["flip_rate"] = round(float(np.mean(flips)), 4)
     return out
+
+
+def flip_outcomes(results: list[ItemResult]) -> list[bool]:
+    """For each pair whose PLAIN sentence is read right, whether its NEGATED sentence is read right too
+    (its label is the other one, so the prediction flipped at the negation)."""
+    forms: dict[str, dict[str, bool]] = {}
+    for r in results:
+        if r.item.pair and r.item.form in (PLAIN, NEGATED):
+            forms.setdefault(r.item.pair, {})[r.item.form] = r.right
+    return [pair[NEGATED] for pair in forms.values() if pair.get(PLAIN) and NEGATED in pair]
 
 
 def score_suites(model, directory: str | Path = SUITES_DIR, names: tuple[str, ...] = SUITES) -> dict[str, dict]:

@@ -8,7 +8,9 @@ import torch
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.pretrained import PretrainedModel
-from models.suites import SUITES, SUITES_DIR, halves, load_suite, run_suite, score_suites, summarize, turn_step
+from models.corpus import unique_texts
+from models.suites import (HELDOUT_SUITES, NEGATED, PLAIN, SUITES, SUITES_DIR, flip_outcomes, halves, load_suite,
+                           run_suite, score_suites, summarize, turn_step)
 from models.vocab import Vocabulary
 
 WORDS = ("<pad>", "<unk>", "好", "差", ",", "但是", "菜", "服务", "也", "不")
@@ -99,3 +101,29 @@ def test_shipped_suite_files_are_well_formed(name):
         assert all((a.label != b.label) == flips for a, b in pairs.values())
         if name == "word_order":
             assert all(sorted(a.text) == sorted(b.text) for a, b in pairs.values())
+
+
+def test_flip_rate_counts_negated_sentences_only_where_the_plain_one_is_right(last_word_model, tmp_path):
+    rows = [("1", PLAIN, "好", "positive"), ("1", NEGATED, "不好", "negative"),  # plain right, no flip
+            ("2", PLAIN, "差", "negative"), ("2", NEGATED, "不差", "positive"),  # plain right, no flip
+            ("3", PLAIN, "好", "negative"), ("3", NEGATED, "不好", "positive"),  # plain wrong: not counted
+            ("4", PLAIN, "菜好", "positive"), ("4", NEGATED, "菜不好也差", "negative")]  # plain right, flips
+    path = _write(tmp_path / "negation_heldout.tsv", ("pair", "form", "text", "label"), rows)
+    results = run_suite(last_word_model, load_suite(path))
+    assert flip_outcomes(results) == [False, False, True]
+    assert summarize("negation_heldout", results)["flip_rate"] == round(1 / 3, 4)
+
+
+def test_the_held_out_negation_suite_is_frozen_balanced_and_not_from_the_corpus():
+    items = load_suite(SUITES_DIR / f"{HELDOUT_SUITES[0]}.tsv")
+    pairs: dict[str, dict[str, object]] = {}
+    for item in items:
+        pairs.setdefault(item.pair, {})[item.form] = item
+    assert len(items) >= 60 and all(set(p) == {PLAIN, NEGATED} for p in pairs.values())
+    assert sum(i.label == "positive" for i in items) * 2 == len(items)
+    assert all(p[PLAIN].label != p[NEGATED].label for p in pairs.values())
+    assert all(any(neg in p[NEGATED].text for neg in "不没") for p in pairs.values())
+    corpus = "\n".join(unique_texts())
+    assert not [i.text for i in items if i.text.rstrip("。") in corpus]
+    shared = {i.text for name in SUITES for i in load_suite(SUITES_DIR / f"{name}.tsv")}
+    assert not shared & {i.text for i in items}
