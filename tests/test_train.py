@@ -116,3 +116,33 @@ def test_the_shipped_seed_reads_the_lessons_and_has_the_middle_validation_score(
     runs[2]["suites"] = misreads  # the median misreads the long review: the middle of the other two
     assert median_run(runs) == 0
     assert median_run([{**r, "suites": misreads} for r in runs]) == 2  # none reads them: all count
+
+
+def test_negation_texts_come_from_the_training_split_only_and_the_card_says_what_was_made(tmp_path, monkeypatch):
+    import models.train as train
+    from models.negate import NegateSettings
+    from models.tokenize import tokenize
+
+    seen = {}
+    real = train.negate
+
+    def spy(token_lists, labels, segment, tag_of, settings):
+        seen["texts"] = {"".join(tokens) for tokens in token_lists}
+        seen["made"] = real(token_lists, labels, segment, tag_of, settings)
+        return seen["made"]
+
+    monkeypatch.setattr(train, "negate", spy)
+    run(["rnn"], tmp_path, TrainSettings(epochs=1, threads=1), limit=400,
+        negation=NegateSettings(negated=3000, double=600))
+    examples, _ = load_corpus()
+    parts = split_corpus(examples)
+    stride = max(1, len(examples) // 400)
+    held_out = {"".join(tokenize(e.text)) for k in ("validation", "test") for e in parts[k][::stride]}
+    assert seen["texts"] == {"".join(tokenize(e.text)) for e in parts["train"][::stride]}
+    assert not seen["texts"] & held_out
+    card = json.loads((tmp_path / "rnn.json").read_text(encoding="utf-8"))
+    negation = card["data"]["augmentation"]["negation"]
+    assert negation["added"] == seen["made"].counts() and negation["added"]["negated"] == round(3000 / stride)
+    assert negation["negators_adjective"] and negation["opinion_verbs"]
+    assert set(card["heldout_suites"]) == {"negation_heldout"}
+    assert "flip_rate" in card["heldout_suites"]["negation_heldout"]
