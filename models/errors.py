@@ -39,6 +39,7 @@ MESSAGES: Mapping[str, str] = {
     "empty_texts": "texts {texts} have no tokens to read",
     # an upload (models.upload)
     "upload_too_big": "{where}: {size:.1f} MB, more than the {limit} MB an upload may hold",
+    "upload_too_big_unpacked": "{where}: {size:.1f} MB unpacked, more than the {limit} MB an upload may hold",
     "upload_bad_zip": "{where}: not a readable zip file ({detail})",
     "upload_outside": "{where}: member {member!r} points outside the archive; refused",
     "upload_member_unreadable": "{where}: member {member!r} cannot be read ({detail})",

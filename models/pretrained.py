@@ -271,7 +271,7 @@ def _read_weights(path: Path, where: str, expected: Mapping[str, torch.Tensor]) 
                 allowed = WEIGHT_DTYPES if want.dtype == torch.float32 else (str(want.dtype),)
                 if shape != tuple(want.shape) or dtype not in allowed:
                     raise PretrainedError("tensor_mismatch", where=where, tensor=name, dtype=dtype, shape=shape,
-                                          expected_dtype=" or ".join(allowed), expected_shape=tuple(want.shape))
+                                          expected_dtype="/".join(allowed), expected_shape=tuple(want.shape))
             tensors = {name: handle.get_tensor(name).to(expected[name].dtype) for name in expected}
     except PretrainedError:
         raise

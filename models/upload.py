@@ -55,8 +55,9 @@ class Upload:
     skipped: tuple[str, ...]  # files not read, as named in messages
 
 
-def _too_big(where: str, size: int) -> UploadError:
-    return UploadError("upload_too_big", where=where, size=size / MB, limit=MAX_UPLOAD_MB)
+def _too_big(where: str, size: int, *, unpacked: bool = False) -> UploadError:
+    code = "upload_too_big_unpacked" if unpacked else "upload_too_big"
+    return UploadError(code, where=where, size=size / MB, limit=MAX_UPLOAD_MB)
 
 
 def _unzip(name: str, data: bytes) -> list[tuple[str, str, bytes]]:
@@ -73,7 +74,7 @@ def _unzip(name: str, data: bytes) -> list[tuple[str, str, bytes]]:
                 raise UploadError("upload_outside", where=name, member=member.filename)
         unpacked = sum(m.file_size for m in members)
         if unpacked > MAX_UPLOAD_BYTES:
-            raise _too_big(f"{name} (unpacked)", unpacked)
+            raise _too_big(name, unpacked, unpacked=True)
         out = []
         for member in members:
             base = posixpath.basename(member.filename.replace("\\", "/"))
@@ -111,7 +112,7 @@ def upload_files(uploads: Sequence[tuple[str, bytes]]) -> UploadFiles:
         else:
             found.append((posixpath.basename(name.replace("\\", "/")), name, data))
     if sum(len(data) for _, _, data in found) > MAX_UPLOAD_BYTES:
-        raise _too_big("the upload (unpacked)", sum(len(data) for _, _, data in found))
+        raise _too_big(", ".join(n for n, _ in uploads), sum(len(data) for _, _, data in found), unpacked=True)
     files: dict[str, bytes] = {}
     names: dict[str, str] = {}
     skipped: list[str] = []

@@ -123,7 +123,7 @@ MALFORMED = {  # case -> (uploads, what the message must say, in order)
     "card without config": (lambda: _with(lstm__json=b'{"name": "x"}'), ["lstm.json", "config"]),
     "absurd sizes": (lambda: as_uploads(model_files(config={"hidden_size": 10**9})), ["lstm.json", "config"]),
     "sizes the weights do not have": (lambda: as_uploads(model_files(config={"hidden_size": 1000})),
-                                      ["lstm.safetensors", "expected F32 or F16 (4000, 4)"]),
+                                      ["lstm.safetensors", "expected F32/F16 (4000, 4)"]),
     "NaN weights": (lambda: as_uploads(model_files(spoil=_nan)), ["lstm.safetensors", "rnn.weight_hh_l0", "NaN"]),
     "float64 weights": (lambda: as_uploads(model_files(spoil=_float64)), ["lstm.safetensors", "head.bias", "F64"]),
     "weights without a card": (lambda: _with(lstm__json=None), ["lstm.json", "missing", "lstm.safetensors"]),
