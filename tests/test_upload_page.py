@@ -3,6 +3,7 @@ the page does not know, and the message when a card arrives without its weights 
 from __future__ import annotations
 
 import io
+import re
 import tomllib
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from ui.i18n import t
 from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
 
 CONFIG = Path(APP).parent / ".streamlit" / "config.toml"
+NGINX = Path(APP).parent / "deploy" / "nginx.conf.template"
 UPLOADER = "model_files_0"
 
 
@@ -33,6 +35,8 @@ def shipped_zip(extra: dict[str, bytes]) -> bytes:
 def test_the_server_the_page_and_the_check_share_one_limit():
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
+    (proxy,) = re.findall(r"client_max_body_size (\d+)m;", NGINX.read_text(encoding="utf-8"))
+    assert int(proxy) > MAX_UPLOAD_MB  # nginx in front lets a whole file and its form through
     for lang in ("zh", "en"):
         at = AppTest.from_file(APP, default_timeout=90)
         at.session_state["lang"] = lang

@@ -36,8 +36,8 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     if data:
         st.markdown(f"**{t(lang, 'data_heading')}**")
         st.markdown(t(
-            lang, "data_text", corpus=card_text(lang, data.get("corpus", "?")), lines=data.get("lines", 0), unique=data.get("unique", 0),
-            contradictory=data.get("contradictory", 0), train=split.get("train", 0),
+            lang, "data_text", corpus=card_text(lang, data.get("corpus", "?")), lines=data.get("lines", 0),
+            unique=data.get("unique", 0), contradictory=data.get("contradictory", 0), train=split.get("train", 0),
             validation=split.get("validation", 0), test=split.get("test", 0),
         ))
 
