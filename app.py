@@ -7,7 +7,7 @@ import streamlit as st
 
 from models.pretrained import PretrainedError
 from ui import share, state
-from ui.i18n import DEFAULT_LANG, t
+from ui.i18n import DEFAULT_LANG, error_text, t
 from ui.lessons import lesson_player
 from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
 from ui.tabs import tabs_section
@@ -30,7 +30,7 @@ def main() -> None:
     try:
         state.load_models()
     except PretrainedError as err:
-        st.error(t(lang, "load_error", error=err), icon=":material/error:")
+        st.error(t(lang, "load_error", error=error_text(lang, err.code, err.fields)), icon=":material/error:")
         st.caption(t(lang, "load_error_hint"))
         share.models_sidebar(lang)
         st.stop()

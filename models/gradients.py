@@ -272,7 +272,7 @@ def text_gradient_paths(pretrained, text: str, *, mode: str | None = None, max_t
     """``gradient_paths`` of a ``PretrainedModel`` on a text, tokenized as ``analyze`` does."""
     tokens = pretrained.tokens(text, mode)[:max_tokens]
     if not tokens:
-        raise EmptyTextError("no tokens to read")
+        raise EmptyTextError()
     ids = pretrained.encode([tokens])[0][0]
     return gradient_paths(pretrained.model, ids, tokens=tokens, method=method)
 

@@ -10,7 +10,8 @@ Files, per architecture ``arch``: ``{arch}.safetensors`` (weights), ``{arch}.jso
 card: config, data, metrics), and the shared ``vocab.json``, from a folder (``load_pretrained``) or
 from bytes in memory (``load_from_files``, for uploads). Nothing is unpickled. Every file is
 validated, the weights' header (names, shapes, dtypes) before any tensor is read, and a bad one
-raises ``PretrainedError`` naming the file and what is wrong.
+raises ``PretrainedError`` naming the file and what is wrong (a code and fields, ``models.errors``).
+Weights may be stored in float32 or float16 (``WEIGHT_DTYPES``); they are cast to float32 on loading.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from safetensors import SafetensorError, safe_open
 from torch.nn.utils.rnn import pad_sequence
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.errors import CodedError
 from models.intervene import Edit, edited_trace
 from models.jsonfile import parse_json_object
 from models.tokenize import MODES, tokenize
@@ -37,15 +39,22 @@ from models.vocab import Vocabulary, VocabularyError
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ARCHS = ("rnn", "lstm", "gru")
 VOCAB_FILE = "vocab.json"
-SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64"}
+WEIGHT_DTYPES = ("F32", "F16")  # safetensors dtypes a float32 parameter may be stored in; read as float32
 
 
-class PretrainedError(RuntimeError):
-    """A shipped file is missing or unusable; the message names the file."""
+class PretrainedError(CodedError, RuntimeError):
+    """A model file is missing or unusable; its code and fields (``models.errors``) name the file."""
 
 
-class EmptyTextError(ValueError):
-    """The text has no tokens to read (empty, whitespace, or only invisible characters)."""
+class EmptyTextError(CodedError, ValueError):
+    """The text has no tokens to read (empty, whitespace, or only invisible characters).
+    ``texts``: which of several texts (their indices), when there were several."""
+
+    def __init__(self, texts: Sequence[int] = ()) -> None:
+        if texts:
+            super().__init__("empty_texts", texts=", ".join(str(i) for i in texts))
+        else:
+            super().__init__("empty_text")
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +133,7 @@ class PretrainedModel:
         token_lists = [self.tokens(t, mode) for t in texts]
         empty = [i for i, toks in enumerate(token_lists) if not toks]
         if empty:
-            raise EmptyTextError(f"texts {empty} have no tokens to read")
+            raise EmptyTextError(empty)
         if not token_lists:
             return []
         ids, lengths, _ = self.encode(token_lists)
@@ -137,7 +146,7 @@ class PretrainedModel:
         if not token_lists:
             return []
         if any(not tokens for tokens in token_lists):
-            raise EmptyTextError("no tokens to read")
+            raise EmptyTextError()
         ids, lengths, _ = self.encode(token_lists)
         with torch.inference_mode():
             probs = torch.softmax(self.model.step_logits(ids, lengths), dim=-1).numpy()
@@ -164,7 +173,7 @@ class PretrainedModel:
         compared with, by the same float operations, so every step before the first edit agrees exactly.
         """
         if not tokens:
-            raise EmptyTextError("no tokens to read")
+            raise EmptyTextError()
         ids, lengths, unknown = self.encode([tokens])
         if edits or stepped:
             trace = edited_trace(self.model, ids[0], edits or (), tokens=tokens)
@@ -204,13 +213,13 @@ class _Folder:
     def where(self, name: str) -> str:
         return str(self.folder / name)
 
-    def read(self, name: str, what: str) -> bytes:
+    def read(self, name: str, kind: str) -> bytes:
         try:
             return (self.folder / name).read_bytes()
         except FileNotFoundError:
-            raise PretrainedError(f"{self.where(name)}: {what} is missing") from None
+            raise PretrainedError("file_missing", where=self.where(name), kind=kind) from None
         except OSError as err:
-            raise PretrainedError(f"{self.where(name)}: {what} cannot be read ({err})") from None
+            raise PretrainedError("file_unreadable", where=self.where(name), kind=kind, detail=str(err)) from None
 
     @contextmanager
     def path(self, name: str, data: bytes) -> Iterator[Path]:
@@ -227,9 +236,9 @@ class _Memory:
     def where(self, name: str) -> str:
         return self.names.get(name, name)
 
-    def read(self, name: str, what: str) -> bytes:
+    def read(self, name: str, kind: str) -> bytes:
         if name not in self.files:
-            raise PretrainedError(f"{self.where(name)}: {what} is missing")
+            raise PretrainedError("file_missing", where=self.where(name), kind=kind)
         return self.files[name]
 
     @contextmanager
@@ -242,38 +251,35 @@ class _Memory:
 
 
 def _read_weights(path: Path, where: str, expected: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The tensors in the safetensors file ``path``, checked against ``expected`` (names, shapes, dtypes).
+    """The tensors in the safetensors file ``path``, checked against ``expected`` (names, shapes, dtypes), in
+    ``expected``'s dtypes.
 
     The header is checked first, with ``safe_open``, before any tensor is read: a pickle renamed
-    .safetensors, a truncated file or a tensor of the wrong size fails there. Then every tensor is
-    read and must be finite.
+    .safetensors, a truncated file or a tensor of the wrong size fails there. A float32 parameter may
+    be stored in any of WEIGHT_DTYPES (float16 halves the file) and is cast to float32. Then every
+    tensor is read and must be finite.
     """
     try:
         with safe_open(str(path), framework="pt") as handle:
             found = set(handle.keys())
             missing, extra = sorted(set(expected) - found), sorted(found - set(expected))
             if missing or extra:
-                raise PretrainedError(
-                    f"{where}: weights do not match the model card: missing {missing}, unexpected {extra}"
-                )
+                raise PretrainedError("weights_mismatch", where=where, missing=missing, unexpected=extra)
             for name, want in expected.items():
                 piece = handle.get_slice(name)
                 shape, dtype = tuple(piece.get_shape()), piece.get_dtype()
-                want_dtype = SAFETENSORS_DTYPES.get(want.dtype, str(want.dtype))
-                if shape != tuple(want.shape) or dtype != want_dtype:
-                    raise PretrainedError(
-                        f"{where}: {name} is {dtype} {shape}, expected {want_dtype} {tuple(want.shape)}"
-                    )
-            tensors = {name: handle.get_tensor(name) for name in expected}
+                allowed = WEIGHT_DTYPES if want.dtype == torch.float32 else (str(want.dtype),)
+                if shape != tuple(want.shape) or dtype not in allowed:
+                    raise PretrainedError("tensor_mismatch", where=where, tensor=name, dtype=dtype, shape=shape,
+                                          expected_dtype="/".join(allowed), expected_shape=tuple(want.shape))
+            tensors = {name: handle.get_tensor(name).to(expected[name].dtype) for name in expected}
     except PretrainedError:
         raise
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
-        raise PretrainedError(
-            f"{where}: not a readable safetensors file (perhaps truncated, or a pickle renamed) ({err})"
-        ) from None
+        raise PretrainedError("not_safetensors", where=where, detail=str(err)) from None
     for name, tensor in tensors.items():
         if not bool(torch.isfinite(tensor).all()):
-            raise PretrainedError(f"{where}: {name} holds NaN or infinite values")
+            raise PretrainedError("not_finite", where=where, tensor=name)
     return tensors
 
 
@@ -301,13 +307,14 @@ def _config(card: dict, arch: str, where: str) -> ClassifierConfig:
     try:
         config = ClassifierConfig.from_dict(card["config"])
     except (KeyError, TypeError, ValueError) as err:
-        raise PretrainedError(f"{where}: no usable 'config' ({err})") from None
+        raise PretrainedError("bad_config", where=where, detail=str(err)) from None
     if config.arch != arch:
-        raise PretrainedError(f"{where}: the config is for {config.arch!r}, but the file is named for {arch!r}")
+        raise PretrainedError("wrong_arch", where=where, found=config.arch, arch=arch)
     sizes = {k: getattr(config, k) for k in ("vocab_size", "embed_dim", "hidden_size", "num_classes")}
     bad = {k: v for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1}
     if bad or not isinstance(config.dropout, (int, float)) or not 0 <= config.dropout < 1:
-        raise PretrainedError(f"{where}: no usable 'config' (sizes must be positive integers: {bad or config.dropout})")
+        raise PretrainedError("bad_config", where=where,
+                              detail=f"sizes must be positive integers: {bad or config.dropout}")
     return config
 
 
@@ -315,26 +322,25 @@ def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
     if arch not in ARCHS:
         raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
     vocab_name, card_name, weights_name = model_file_names(arch)
-    data = {card_name: source.read(card_name, "model card")}
-    card = parse_json_object(data[card_name], source.where(card_name), "model card", PretrainedError)
+    data = {card_name: source.read(card_name, "card")}
+    card = parse_json_object(data[card_name], source.where(card_name), "card", PretrainedError)
     config = _config(card, arch, source.where(card_name))
-    data[vocab_name] = source.read(vocab_name, "vocabulary file")
+    data[vocab_name] = source.read(vocab_name, "vocab")
     try:
         vocab = Vocabulary.from_bytes(data[vocab_name], source.where(vocab_name))
     except VocabularyError as err:
-        raise PretrainedError(str(err)) from None
+        raise PretrainedError(err.code, **err.fields) from None
     if len(vocab) != config.vocab_size:
-        raise PretrainedError(
-            f"{source.where(vocab_name)}: {len(vocab)} tokens, but {source.where(card_name)} expects {config.vocab_size}"
-        )
+        raise PretrainedError("vocab_size", vocab=source.where(vocab_name), count=len(vocab),
+                              card=source.where(card_name), expected=config.vocab_size)
     if vocab.tokenizer.get("mode", "word") not in MODES:
-        raise PretrainedError(f"{source.where(vocab_name)}: unknown tokenizer mode {vocab.tokenizer.get('mode')!r}")
+        raise PretrainedError("tokenizer_mode", where=source.where(vocab_name), mode=vocab.tokenizer.get("mode"))
     try:
         with torch.device("meta"):  # names, shapes and dtypes only: nothing is allocated before the header matches
             expected = RecurrentClassifier(config).state_dict()
     except (RuntimeError, ValueError, TypeError, OverflowError) as err:
-        raise PretrainedError(f"{source.where(card_name)}: no usable 'config' ({err})") from None
-    data[weights_name] = source.read(weights_name, "weight file")
+        raise PretrainedError("bad_config", where=source.where(card_name), detail=str(err)) from None
+    data[weights_name] = source.read(weights_name, "weights")
     with source.path(weights_name, data[weights_name]) as path:
         tensors = _read_weights(path, source.where(weights_name), expected)
     model = RecurrentClassifier(config)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from models.errors import CodedError
 from models.jsonfile import parse_json_object, read_json_object
 
 PAD = "<pad>"
@@ -18,8 +19,8 @@ UNK = "<unk>"
 FORMAT = "rnn-gates-vocab/1"
 
 
-class VocabularyError(ValueError):
-    """A vocabulary file that cannot be used; the message names the file."""
+class VocabularyError(CodedError, ValueError):
+    """A vocabulary file that cannot be used; its code and fields (``models.errors``) name the file."""
 
 
 class Encoded(NamedTuple):
@@ -95,21 +96,21 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path) -> Vocabulary:
         path = Path(path)
-        return cls._from_payload(read_json_object(path, "vocabulary file", VocabularyError), str(path))
+        return cls._from_payload(read_json_object(path, "vocab", VocabularyError), str(path))
 
     @classmethod
     def from_bytes(cls, data: bytes, where: str) -> Vocabulary:
         """The vocabulary in ``data`` (a vocab.json's bytes); errors name ``where``."""
-        return cls._from_payload(parse_json_object(data, where, "vocabulary file", VocabularyError), where)
+        return cls._from_payload(parse_json_object(data, where, "vocab", VocabularyError), where)
 
     @classmethod
     def _from_payload(cls, payload: dict, where: str) -> Vocabulary:
         if payload.get("format") != FORMAT:
-            raise VocabularyError(f"{where}: not a vocabulary in format {FORMAT!r}")
+            raise VocabularyError("vocab_format", where=where, format=FORMAT)
         tokens = payload.get("tokens")
         if not isinstance(tokens, list):
-            raise VocabularyError(f"{where}: 'tokens' must be a list of strings")
+            raise VocabularyError("vocab_tokens", where=where)
         try:
             return cls(tuple(tokens), payload.get("tokenizer") or {})
         except ValueError as err:
-            raise VocabularyError(f"{where}: {err}") from None
+            raise VocabularyError("vocab_entries", where=where, detail=str(err)) from None

@@ -338,3 +338,52 @@ def test_every_lesson_plays_in_both_languages(server_url):
                     print(f"{lang} {lesson.id}: {total} steps in {time.perf_counter() - start:.1f} s")
         finally:
             browser.close()
+
+
+FIRST_PAGE_WAITS = 4  # TIMEOUTs the first page may take while the server loads the models
+
+
+@pytest.mark.e2e
+def test_the_shipped_folder_uploads_as_a_zip_through_the_page(server_url, tmp_path):
+    """The real uploader, the real server limit: the zip of pretrained/ reaches the page and its models load."""
+    import zipfile
+
+    from models.pretrained import PRETRAINED_DIR
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    archive = tmp_path / "pretrained.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(PRETRAINED_DIR.iterdir()):
+            zipped.write(path, f"pretrained/{path.name}")
+    unpacked = sum(path.stat().st_size for path in PRETRAINED_DIR.iterdir())
+    print(f"\nupload: pretrained.zip {archive.stat().st_size / 2**20:.1f} MiB, {unpacked / 2**20:.1f} MiB unpacked")
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = new_page(browser)
+            page.goto(server_url)
+            for attempt in range(FIRST_PAGE_WAITS):  # the first visitor waits for the models, longer on a busy machine
+                try:
+                    poll(page, lambda s: s["connected"] and s["idle"] and s["drawn"] >= READ_CHARTS, "the first page")
+                    break
+                except TimeoutError:
+                    if attempt == FIRST_PAGE_WAITS - 1:
+                        raise
+            uploader = page.locator("[data-testid=stFileUploader]", has_text=t("zh", "own_upload"))
+            start = time.perf_counter()
+            uploader.locator("input[type=file]").set_input_files(str(archive))
+            loaded = t("zh", "own_loaded", archs="RNN, LSTM, GRU")
+            try:
+                page.get_by_text(loaded, exact=True).wait_for(timeout=TIMEOUT * 1000)
+            except playwright.TimeoutError:
+                refused = uploader.inner_text()  # the server's answer shows next to the file, e.g. a 413
+                raise AssertionError(f"the upload did not load; the uploader says: {refused}") from None
+            print(f"upload -> models loaded: {time.perf_counter() - start:.2f} s")
+            page.get_by_text(t("zh", "own_using_upload", names="pretrained.zip"), exact=True).wait_for(
+                timeout=TIMEOUT * 1000)
+            poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"] >= READ_CHARTS, "the charts with the upload")
+            assert "413" not in uploader.inner_text()
+            assert not page.locator("[data-testid=stException]").count()
+            _screenshot(page, "12_upload_pretrained_zip.png")
+        finally:
+            browser.close()

@@ -163,5 +163,5 @@ def test_a_malformed_upload_names_the_file_and_the_page_goes_on(trained):
     uploader.upload("lstm.safetensors", b"\x80\x04 a pickle, renamed").run()
     assert not at.exception
     (error,) = at.error
-    assert "lstm&#46;safetensors" in error.value and "not a readable safetensors file" in error.value
+    assert "lstm&#46;safetensors" in error.value and "不是可读的 safetensors 文件" in error.value  # the zh page
     assert class_lines(at) == ["LSTM"]  # still the shipped models

@@ -159,3 +159,25 @@ def test_recording_error_holds_the_gates_to_torch(model):
     shifted = {name: {k: np.roll(v, 1, axis=2) for k, v in getattr(trace, name).items()} for name in ("gates", "terms")}
     broken = dataclasses.replace(analysis, trace=dataclasses.replace(trace, **shifted))
     assert model.recording_error(broken) > 1e-3
+
+
+def test_float16_weights_in_a_folder_load_as_float32(copy_dir):
+    """DESIGN: float16 storage fits the folder under its size; the loader casts to float32."""
+    path = copy_dir / "lstm.safetensors"
+    stored = {name: tensor.half() for name, tensor in load_file(str(path)).items()}
+    save_file(stored, str(path))
+    model = load_pretrained("lstm", copy_dir)
+    for name, tensor in model.model.state_dict().items():
+        assert tensor.dtype == torch.float32, name
+        np.testing.assert_array_equal(tensor.numpy(), stored[name].float().numpy())
+    assert path.stat().st_size < (PRETRAINED_DIR / "lstm.safetensors").stat().st_size * 0.6
+    assert model.predict([POSITIVE])[0]["label"] == "positive"
+
+
+def test_load_errors_carry_a_code_and_the_file(copy_dir):
+    (copy_dir / "gru.safetensors").unlink()
+    with pytest.raises(PretrainedError) as caught:
+        load_pretrained("gru", copy_dir)
+    assert caught.value.code == "file_missing"
+    assert caught.value.fields == {"where": str(copy_dir / "gru.safetensors"), "kind": "weights"}
+    assert str(caught.value) == f"{copy_dir / 'gru.safetensors'}: weight file is missing"

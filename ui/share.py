@@ -12,11 +12,11 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from models.export import MAX_CSV_ROWS, planned_csv_rows, provenance_json, tidy_csv, traces_npz
-from models.upload import MAX_UPLOAD_BYTES, UploadError, load_upload
+from models.upload import MAX_UPLOAD_MB, UploadError, read_upload
 from ui import links, state
 from ui.common import MODEL_NAMES, literal, translated_radio
 from ui.figure_files import IMAGE_FORMAT_KEY, IMAGE_FORMATS
-from ui.i18n import LANGS, t
+from ui.i18n import LANGS, error_text, t
 from ui.links import Note, ViewState
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY, init_state
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, TABS
@@ -32,9 +32,9 @@ VIEW_KEY = "link_view"  # the view last written to the URL
 SESSION_FILE_KEY = "session_file"
 MODEL_FILES_KEY = "model_files"  # + a version: a new key empties the uploader
 MODEL_FILES_VERSION = "model_files_version"
-UPLOAD_ERROR_KEY = "model_files_error"
+UPLOAD_ERROR_KEY = "model_files_error"  # (code, fields) of the last upload's UploadError, shown in the page's language
+SKIPPED_KEY = "model_files_skipped"  # the files the upload in use holds that the page does not read
 DEFAULT_BASE = "http://localhost:8501/"  # the link's address when the browser has not told it (tests)
-MB = 2**20
 
 
 def _tab_names() -> tuple[str, ...]:
@@ -159,18 +159,21 @@ def _upload_models() -> None:
     st.session_state.pop(UPLOAD_ERROR_KEY, None)
     if not files:
         state.drop_upload()
+        st.session_state.pop(SKIPPED_KEY, None)
         return
     try:
-        models = load_upload([(f.name, f.getvalue()) for f in files])
+        found = read_upload([(f.name, f.getvalue()) for f in files])
     except UploadError as err:
-        st.session_state[UPLOAD_ERROR_KEY] = str(err)
+        st.session_state[UPLOAD_ERROR_KEY] = (err.code, err.fields)
         return
-    state.use_upload(models, tuple(f.name for f in files))
+    state.use_upload(found.models, tuple(f.name for f in files))
+    st.session_state[SKIPPED_KEY] = found.skipped
 
 
 def _drop_models() -> None:
     state.drop_upload()
     st.session_state.pop(UPLOAD_ERROR_KEY, None)
+    st.session_state.pop(SKIPPED_KEY, None)
     st.session_state[MODEL_FILES_VERSION] = st.session_state.get(MODEL_FILES_VERSION, 0) + 1
 
 
@@ -226,21 +229,24 @@ def _numbers_section(lang: str, view: ViewState, steps: int) -> None:
 
 def _models_section(lang: str) -> None:
     st.subheader(t(lang, "own_heading"))
-    st.caption(t(lang, "own_caption"))
+    st.caption(t(lang, "own_caption", limit=MAX_UPLOAD_MB))
     upload = state.uploaded()
     if upload is not None:
         st.success(t(lang, "own_using_upload", names=literal(", ".join(upload.names))), icon=":material/upload:")
         st.caption(t(lang, "own_loaded", archs=", ".join(MODEL_NAMES[a] for a in upload.models)))
+        skipped = st.session_state.get(SKIPPED_KEY)
+        if skipped:
+            st.caption(t(lang, "own_skipped", names=literal(", ".join(skipped))))
         st.button(t(lang, "own_drop"), key="own_drop", on_click=_drop_models)
     else:
         st.caption(t(lang, "own_using_shipped", folder=literal(str(state.directory()))))
     st.file_uploader(
         t(lang, "own_upload"), accept_multiple_files=True, key=f"{MODEL_FILES_KEY}_{st.session_state.get(MODEL_FILES_VERSION, 0)}",
-        on_change=_upload_models, max_upload_size=MAX_UPLOAD_BYTES // MB,
+        on_change=_upload_models, max_upload_size=MAX_UPLOAD_MB,
     )
     error = st.session_state.get(UPLOAD_ERROR_KEY)
     if error:
-        st.error(t(lang, "own_error", error=literal(error)), icon=":material/error:")
+        st.error(t(lang, "own_error", error=literal(error_text(lang, *error))), icon=":material/error:")
 
 
 def finish(lang: str, opened: str | None, steps: int | None) -> None:
