@@ -134,7 +134,8 @@ def test_an_upload_is_read_in_its_session_only(trained):
     other.session_state["text"] = TEXT
     other.run()
     assert class_lines(other) == ["LSTM"]
-    assert all(key[0] != "upload" for key in state.analysis_cache()._held)
+    uploaded = {model.fingerprint for model in at.session_state[state.UPLOAD_KEY].models.values()}
+    assert not uploaded & {key[0] for key in state.analysis_cache()._held}
     at.button(key="own_drop").click().run()
     assert class_lines(at) == ["LSTM"] and not at.success
 
