@@ -235,3 +235,19 @@ def test_a_link_to_a_lesson_whose_models_are_absent_says_why(one_model, monkeypa
         says = LESSON_STRINGS[lang]["unavailable"].format(title=lesson.title[lang], models=missing)
         assert says in infos(at), (arch, lesson.id)
         assert at.selectbox(key=f"{CHOICE_KEY}_{lang}").value == ""
+
+
+def test_an_upload_without_the_open_lessons_model_closes_it_and_says_why(tmp_path):
+    folder = tmp_path / "gru_only"
+    folder.mkdir()
+    for name in model_file_names("gru"):
+        shutil.copy(PRETRAINED_DIR / name, folder / name)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    open_lesson(at, "forget")
+    upload(at, folder)
+    lesson = BY_ID["forget"]
+    says = LESSON_STRINGS["zh"]["unavailable"].format(title=lesson.title["zh"], models=model_list("zh", ["lstm"]))
+    assert says in infos(at)
+    assert at.selectbox(key=f"{CHOICE_KEY}_zh").value == "" and "lesson" not in at.query_params
+    at.run()
+    assert not at.exception and says not in infos(at)  # said once; the page goes on without a lesson

@@ -1,10 +1,10 @@
 """Cached loaders and the analysis function: the only place the page talks to models/.
 
 Models are loaded once per process (``st.cache_resource``) and shared read-only by every
-session; they are loaded again when the folder's model files change (their sizes and times).
+session; they are loaded again when a model file in the folder changes size or modification time.
 Everything made from them and kept for the whole process is keyed on the model's ``fingerprint``
-(a sha256 over its card, weights and vocabulary, ``models.pretrained.files_fingerprint``), never on
-the folder's name, so that a changed file can never give a stale result.
+(a sha256 over its card, weights and vocabulary, ``models.pretrained.files_fingerprint``), not on
+the folder's name: results follow the files the models were loaded from.
 Analyses are cached per (model, text, mode) in one ``ByteBoundedCache`` per process, which
 holds at most ``RNN_GATES_ANALYSIS_CACHE_MB`` MiB of their arrays (default ``ANALYSIS_CACHE_MB``)
 and drops the least recently used first. An Analysis is a frozen dataclass whose arrays are
