@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -50,6 +51,7 @@ DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.
 ASK_MAX_TOKENS = 500  # tokens read by edited runs and gradients (the cell is stepped in Python); the rest is cut
 EDITED_CACHE_SHARE = 0.125  # the edited runs' cache budget, as a share of the analyses' budget
 MODEL_SETS_KEPT = 4  # sets of loaded models kept per process (a folder whose files changed loads a new set)
+STAMP_SECONDS = 1.0  # the folder's model files are looked at (stat) at most this often: a page run asks many times
 V = TypeVar("V")
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "analyze_edited", "comparison", "corpus_saturation",
@@ -85,9 +87,16 @@ def _folder_models() -> dict[str, PretrainedModel]:
     return _load_models(folder, _files_stamp(folder))
 
 
+_stamps: dict[str, tuple[float, tuple]] = {}  # folder -> (when looked at, its stamp), for STAMP_SECONDS
+
+
 def _files_stamp(folder: str) -> tuple[tuple[str, int, int] | None, ...]:
-    """(name, size, modification time in ns) of every model file the folder may hold, None where absent: a
-    few stat calls, so that a model file changed in place is loaded again (and gets a new fingerprint)."""
+    """(name, size, modification time in ns) of every model file the folder may hold, None where absent, as
+    of at most STAMP_SECONDS ago: a model file changed in place is loaded again (and gets a new fingerprint)."""
+    now = time.monotonic()
+    seen = _stamps.get(folder)
+    if seen is not None and now - seen[0] < STAMP_SECONDS:
+        return seen[1]
     names = dict.fromkeys(name for arch in ARCHS for name in model_file_names(arch))
     stamps = []
     for name in names:
@@ -97,6 +106,7 @@ def _files_stamp(folder: str) -> tuple[tuple[str, int, int] | None, ...]:
             stamps.append(None)
             continue
         stamps.append((name, found.st_size, found.st_mtime_ns))
+    _stamps[folder] = (now, tuple(stamps))
     return tuple(stamps)
 
 
