@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ class PretrainedModel:
         self.vocab = vocab
         self.card = card
         self.files = MappingProxyType(dict(files or {}))  # file name -> sha256 of the bytes loaded
+        self.fingerprint = files_fingerprint(self.files)  # equal files, equal fingerprint: a key for shared caches
         self.arch = model.config.arch
         self.labels = model.config.labels
         self.mode = str(vocab.tokenizer.get("mode", "word"))
@@ -197,6 +199,19 @@ class PretrainedModel:
     @property
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
+
+
+def files_fingerprint(files: Mapping[str, str]) -> str:
+    """sha256 over the (file name, sha256 of its bytes) pairs a model was loaded from (card, weights, vocabulary).
+
+    Models loaded from equal files compute the same numbers, so results made from them may share a cache
+    under this key. A model built without its files (``files`` empty) gets a key of its own that no
+    other model shares.
+    """
+    if not files:
+        return f"unhashed-{uuid.uuid4().hex}"
+    lines = "".join(f"{name}\t{digest}\n" for name, digest in sorted(files.items()))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def model_file_names(arch: str) -> tuple[str, str, str]:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.common import MODEL_NAMES, SUITE_COLUMNS, literal, spread
+from ui.common import MODEL_NAMES, SUITE_COLUMNS, literal, missing_models_note, spread
 from ui.i18n import t
 from viz.equations import GRU_UPDATE
 
@@ -25,6 +25,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     models = state.load_models()
     st.subheader(t(lang, "faithfulness_heading"))
     st.caption(t(lang, "faithfulness_caption"))
+    missing_models_note(lang)
     for col, arch in zip(st.columns(len(models)), models):
         error = state.recording_error(arch, text, mode)
         ok = error <= FAITHFUL_TOLERANCE

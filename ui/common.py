@@ -48,15 +48,32 @@ def show(fig: go.Figure, key: str, filename: str | None = None) -> None:
     html_download(fig, key, filename)
 
 
+def model_list(lang: str, archs) -> str:
+    """'RNN、LSTM' or 'RNN, LSTM': the models' names, joined as ``lang`` writes a list."""
+    return ("、" if lang == "zh" else ", ").join(MODEL_NAMES[arch] for arch in archs)
+
+
+def missing_models_note(lang: str) -> None:
+    """A caption naming the models this session has no files for, if any (a folder or upload of one model)."""
+    missing = state.missing_archs()
+    if missing:
+        st.caption(t(lang, "models_missing", models=model_list(lang, missing)))
+
+
 def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[str, ...] | None = None) -> str:
-    """A horizontal radio over the models (default: those this session has, ``state.archs()``); returns the arch."""
+    """A horizontal radio over the models (default: those this session has, ``state.archs()``, with a caption
+    naming the models not loaded); returns the arch."""
+    loaded = archs is None
     archs = archs or state.archs()
     if st.session_state.get(key, archs[0]) not in archs:  # a model an upload does not have
         del st.session_state[key]
-    return st.radio(
+    chosen = st.radio(
         t(lang, "model"), archs, index=archs.index(default) if default in archs else 0,
         format_func=MODEL_NAMES.__getitem__, horizontal=True, key=key,
     )
+    if loaded:
+        missing_models_note(lang)
+    return chosen
 
 
 def curve_caption(lang: str, trace) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.common import MODEL_NAMES, curve_caption, prediction_text, show, spread, translated_radio
+from ui.common import MODEL_NAMES, curve_caption, missing_models_note, prediction_text, show, spread, translated_radio
 from ui.i18n import t, viz_labels
 from viz.compare import model_comparison
 from viz.prediction import prediction_curve
@@ -19,6 +19,7 @@ def compare_tab(lang: str, text: str, mode: str) -> None:
     labels = viz_labels(lang)
     st.subheader(t(lang, "compare_heading"))
     st.caption(t(lang, "compare_caption"))
+    missing_models_note(lang)
     for col, arch in zip(st.columns(len(archs)), archs):
         metrics = models[arch].card.get("metrics", {}).get("test", {})
         with col:

@@ -286,6 +286,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                                         "试试带“但是”的餐馆示例。",
         "whatif_missing_no_de": "这段文本里没有“的”，没有可以忽略的词。试试“的”字示例。",
         "whatif_missing_nothing_before": "转折词是第一个词：它前面还没有记忆可以清零。",
+        "whatif_not_loaded": "没有加载 {model}（文件夹或上传里没有 {file}），这个实验无法在它身上运行。",
+        "models_missing": "没有加载 {models}（文件夹或上传里没有它们的文件），这里只显示已加载的模型。",
         "whatif_cut": "“假如”只读前 {kept:,} 个词（共 {total:,} 个），这样每次改动都能很快算完。",
         "whatif_range_reset": "之前选的词不在这段文本里（它只有 {count} 个词），已改回默认位置。",
         "whatif_target": "改哪个门或状态",
@@ -650,6 +652,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                                         "to forget at. Try the restaurant example, which has 但是.",
         "whatif_missing_no_de": "The text has no 的 to ignore. Try the 的 example.",
         "whatif_missing_nothing_before": "The connective is the first token: there is no memory before it to cut.",
+        "whatif_not_loaded": "{model} is not loaded (the folder or the upload has no {file}): this experiment cannot "
+                             "run on it.",
+        "models_missing": "{models} not loaded (the folder or the upload has no files for them): only the loaded "
+                          "models are shown here.",
         "whatif_cut": "What if reads only the first {kept:,} of {total:,} tokens, so that every edit runs quickly.",
         "whatif_range_reset": "The tokens chosen before are not in this text (it has {count} tokens); they were "
                               "set back to the default.",

@@ -13,7 +13,7 @@ import streamlit as st
 from lessons import BY_ID, LESSONS
 from lessons.lesson import Lesson, View, answer, fill, resolved
 from ui import state
-from ui.common import MODEL_NAMES, show
+from ui.common import MODEL_NAMES, model_list, show
 from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM, lesson_query, parse_lesson_query, step_link
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
@@ -30,7 +30,7 @@ MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui
 }
 TOKEN_KEY, UNIT_KEY = "step_token", "step_unit"  # the Inside-one-step tab's choices (ui.step)
 NO_LESSON = ""
-CLAIMS_KEPT = 32  # (folder, lesson) claim sets kept per process
+CLAIMS_KEPT = 32  # (models, lesson) claim sets kept per process
 
 STRINGS = {
     "zh": {
@@ -47,6 +47,9 @@ STRINGS = {
         "edit_before": "训练好的 {model}",
         "edit_after": "{model}，已修改",
         "computing": "正在用模型计算这一课的数字……",
+        "unavailable": "课程“{title}”需要 {models}，这里没有加载这些模型，所以没有打开。",
+        "hidden": "需要未加载模型的课程没有列出：{lessons}。",
+        "needs": "{name}（需要 {models}）",
         "help": "每一课都会设置下面的页面（文本、标签页、模型、词、单元），讲述里的数字都是刚才从模型算出来的。",
     },
     "en": {
@@ -63,6 +66,9 @@ STRINGS = {
         "edit_before": "{model} as trained",
         "edit_after": "{model}, edited",
         "computing": "Computing this lesson's numbers from the models…",
+        "unavailable": "The lesson “{title}” needs {models}, which are not loaded here, so it is not opened.",
+        "hidden": "Lessons that need models not loaded here are not listed: {lessons}.",
+        "needs": "{name} (needs {models})",
         "help": "Each lesson sets the page below (text, tab, model, token, unit); every number in the narration "
                 "was just computed from the models.",
     },
@@ -75,21 +81,38 @@ def _t(lang: str, key: str, **fmt: object) -> str:
 
 
 def lesson_claims(lesson_id: str):
-    """The lesson's claims on the loaded models, computed once per process (they are read-only)."""
-    return _claims(str(state.directory()), lesson_id)
+    """The lesson's claims on this session's models (read-only). Made once per process for the models every
+    visitor shares, keyed on their files' hashes; an upload's are made and kept in its session only."""
+    models = state.load_models()
+    upload = state.uploaded()
+    if upload is not None:
+        return upload.kept(("lesson_claims", lesson_id), lambda: BY_ID[lesson_id].claims(models))
+    return _claims(state.fingerprints(models), lesson_id, models)
 
 
 @st.cache_resource(max_entries=CLAIMS_KEPT, show_spinner=False)
-def _claims(folder: str, lesson_id: str):
-    return BY_ID[lesson_id].claims(state.load_models())
+def _claims(fingerprints: tuple, lesson_id: str, _models: dict):
+    return BY_ID[lesson_id].claims(_models)
 
 
-@st.cache_resource(max_entries=CLAIMS_KEPT, show_spinner=False)
-def _edited(folder: str, lesson_id: str, text: str):
-    """The lesson model's Analysis of ``text`` as trained and with the lesson's edit."""
+def _edited(lesson_id: str, text: str):
+    """The lesson model's Analysis of ``text`` as trained and with the lesson's edit, kept as the claims are."""
     lesson = BY_ID[lesson_id]
-    model = state.load_models()[lesson.edit_model]
-    return model.analyze(text), model.analyze(text, edits=[lesson.edit(_claims(folder, lesson_id))])
+    models, claims = state.load_models(), lesson_claims(lesson_id)
+    upload = state.uploaded()
+    if upload is not None:
+        return upload.kept(("lesson_edited", lesson_id, text), lambda: _edited_runs(lesson, text, models, claims))
+    return _shared_edited(state.fingerprints(models), lesson_id, text, models, claims)
+
+
+@st.cache_resource(max_entries=CLAIMS_KEPT, show_spinner=False)
+def _shared_edited(fingerprints: tuple, lesson_id: str, text: str, _models: dict, _claims: object):
+    return _edited_runs(BY_ID[lesson_id], text, _models, _claims)
+
+
+def _edited_runs(lesson: Lesson, text: str, models: dict, claims):
+    model = models[lesson.edit_model]
+    return model.analyze(text), model.analyze(text, edits=[lesson.edit(claims)])
 
 
 def _view_at(lesson: Lesson, index: int) -> View:
@@ -161,31 +184,70 @@ def _reveal(lesson_id: str, index: int) -> None:
     st.session_state[REVEALED_KEY] = st.session_state.get(REVEALED_KEY, frozenset()) | {(lesson_id, index)}
 
 
-def _from_url() -> None:
-    """A link opened (or the URL changed): go to its lesson step, once."""
+def _from_url(archs: tuple[str, ...]) -> Lesson | None:
+    """A link opened (or the URL changed): go to its lesson step, once. Returns the linked lesson, not opened,
+    if its models are not all loaded (it is asked again while the link is in the URL)."""
     found = parse_lesson_query(st.query_params.to_dict(), BY_ID)
     if found is None or st.session_state.get(URL_KEY) == found:
-        return
+        return None
+    if BY_ID[found[0]] not in offered(archs):
+        return BY_ID[found[0]]
     st.session_state[LESSON_KEY] = found[0]
     _forget_choice_widgets()
     _apply(BY_ID[found[0]], found[1])
+    return None
+
+
+def offered(archs: tuple[str, ...]) -> tuple[Lesson, ...]:
+    """The lessons whose models (``Lesson.archs``) are all among ``archs``, in LESSONS order."""
+    return tuple(lesson for lesson in LESSONS if set(lesson.archs) <= set(archs))
+
+
+def _missing_models(lang: str, lesson: Lesson, archs: tuple[str, ...]) -> str:
+    return model_list(lang, tuple(arch for arch in lesson.archs if arch not in archs))
+
+
+def _leave(lang: str, lesson: Lesson, archs: tuple[str, ...]) -> None:
+    """The chosen lesson needs a model this session no longer has (another upload): say so, and show none."""
+    st.warning(_t(lang, "unavailable", title=lesson.title[lang], models=_missing_models(lang, lesson, archs)),
+               icon=":material/block:")
+    st.session_state[LESSON_KEY], st.session_state[URL_KEY] = NO_LESSON, None
+    _forget_choice_widgets()
+    for param in (LESSON_PARAM, STEP_PARAM):
+        st.query_params.pop(param, None)
 
 
 def lesson_player(lang: str) -> None:
-    """The lesson chooser and, when a lesson is chosen, its current step. Call before the page's widgets."""
-    _from_url()
+    """The lesson chooser and, when a lesson is chosen, its current step. Call before the page's widgets.
+
+    Only lessons whose models are all loaded are offered; the others are named under the box with the
+    models they need, and a link to one says why it is not opened.
+    """
+    archs = state.archs()
+    linked = _from_url(archs)
     with st.container(border=True):
-        ids = (NO_LESSON, *(lesson.id for lesson in LESSONS))
+        shown = offered(archs)
+        ids = (NO_LESSON, *(lesson.id for lesson in shown))
         names = {NO_LESSON: _t(lang, "none"), **{lesson.id: f"{n}. {lesson.title[lang]}" for n, lesson in
                                                  enumerate(LESSONS, start=1)}}
         for other in LANGS:  # the selectbox's option names change with the language: one widget per language
             if other != lang:
                 st.session_state.pop(f"{CHOICE_KEY}_{other}", None)
+        if linked is not None:
+            st.warning(_t(lang, "unavailable", title=linked.title[lang], models=_missing_models(lang, linked, archs)),
+                       icon=":material/block:")
         kept = st.session_state.get(LESSON_KEY, NO_LESSON)
+        if kept in BY_ID and kept not in ids:
+            _leave(lang, BY_ID[kept], archs)
+            kept = NO_LESSON
         chosen = st.selectbox(_t(lang, "choose"), ids, index=ids.index(kept) if kept in ids else 0,
                               format_func=names.__getitem__, key=f"{CHOICE_KEY}_{lang}", on_change=_start,
                               args=(lang,), help=_t(lang, "help"))
         if chosen not in BY_ID:
+            hidden = [_t(lang, "needs", name=names[lesson.id], models=_missing_models(lang, lesson, archs))
+                      for lesson in LESSONS if lesson not in shown]
+            if hidden:
+                st.caption(_t(lang, "hidden", lessons="; ".join(hidden)))
             return
         _step(lang, BY_ID[chosen])
 
@@ -231,7 +293,7 @@ def _question(lang: str, lesson: Lesson, index: int, claims) -> None:
 
 
 def _edit_figure(lang: str, lesson: Lesson, text: str) -> None:
-    before, after = _edited(str(state.directory()), lesson.id, text)
+    before, after = _edited(lesson.id, text)
     model = MODEL_NAMES[lesson.edit_model]
     traces = {_t(lang, "edit_before", model=model): before.trace, _t(lang, "edit_after", model=model): after.trace}
     show(prediction_curve(traces, labels=viz_labels(lang)), key="lesson_edit_curve")

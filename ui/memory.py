@@ -7,9 +7,8 @@ import math
 import streamlit as st
 
 from models.gradients import log10_retention, retention_gradient_agreement
-from models.pretrained import ARCHS
 from ui import state
-from ui.common import MODEL_NAMES, literal, model_selector, show
+from ui.common import MODEL_NAMES, literal, missing_models_note, model_selector, show
 from ui.i18n import t, viz_labels
 from viz.gradients import (
     distance_curves,
@@ -71,21 +70,23 @@ def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> N
 
 
 def _gradient_paths(lang: str, text: str, mode: str, convention: str, labels: dict) -> None:
-    """Saliency, the distance curve and retention against gradient, for all three models on this text."""
+    """Saliency, the distance curve and retention against gradient, for every loaded model on this text."""
     st.subheader(t(lang, "gradients_heading"))
-    runs = {arch: state.analyze_edited(arch, text, mode) for arch in ARCHS}  # the tokens the gradients read
-    paths = {arch: state.gradient_paths(arch, text, mode) for arch in ARCHS}
-    read = runs[ARCHS[0]]
+    archs = state.archs()
+    missing_models_note(lang)
+    runs = {arch: state.analyze_edited(arch, text, mode) for arch in archs}  # the tokens the gradients read
+    paths = {arch: state.gradient_paths(arch, text, mode) for arch in archs}
+    read = runs[archs[0]]
     if read.tokens_read < read.tokens_total:
         st.caption(t(lang, "gradients_cut", kept=read.tokens_read, total=read.tokens_total))
     st.caption(t(lang, "saliency_caption"))
-    for arch in ARCHS:
+    for arch in archs:
         data = saliency_data(paths[arch], class_labels=runs[arch].analysis.trace.labels)
         show(saliency_bars(data, labels=labels), key=f"memory_saliency_{arch}")
     st.caption(t(lang, "distance_caption"))
     show(distance_curves(distance_data(paths), labels=labels), key="memory_distance")
     st.caption(t(lang, "retention_gradient_caption"))
-    for arch in RETAIN_GATE:
+    for arch in (arch for arch in RETAIN_GATE if arch in runs):
         trace = runs[arch].analysis.trace
         found = retention_gradient_agreement(trace, paths[arch].curve)
         left, right = st.columns(2)

@@ -99,17 +99,19 @@ def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> No
         )
     st.caption(t(lang, "animation_caption", units=trace.hidden_size))
     build = _animation_figure if state.shared_models() else _animation_figure.__wrapped__  # an upload's stays here
-    show(build(arch, text, mode, lang, int(start), convention), key="read_animation_chart")
+    show(build(state.load_models()[arch].fingerprint, trace, text, mode, lang, int(start), convention),
+         key="read_animation_chart")
 
 
 @st.cache_resource(max_entries=ANIMATIONS_KEPT, show_spinner=False)
-def _animation_figure(arch: str, text: str, mode: str, lang: str, start: int, convention: str) -> go.Figure:
-    """The animation is the slowest figure to build (one set of traces per frame): built once per text.
+def _animation_figure(fingerprint: str, _trace, text: str, mode: str, lang: str, start: int,
+                      convention: str) -> go.Figure:
+    """The animation is the slowest figure to build (one set of traces per frame): built once per model
+    (its files' ``fingerprint``) and text, from ``_trace``, that model's trace of the text.
 
     A resource, not data: st.cache_data would unpickle all its frames on every rerun. Sessions share
     the figure, and nothing changes it after it is built (st.plotly_chart only reads it).
     """
-    trace = state.analyze(arch, text, mode).analysis.trace
     return step_animation(
-        trace, start=start, max_frames=ANIMATION_FRAMES, convention=convention, labels=viz_labels(lang),
+        _trace, start=start, max_frames=ANIMATION_FRAMES, convention=convention, labels=viz_labels(lang),
     )

@@ -1,7 +1,11 @@
 """Cached loaders and the analysis function: the only place the page talks to models/.
 
 Models are loaded once per process (``st.cache_resource``) and shared read-only by every
-session. Analyses are cached per (arch, text, mode) in one ``ByteBoundedCache`` per process, which
+session; they are loaded again when a model file in the folder changes size or modification time.
+Everything made from them and kept for the whole process is keyed on the model's ``fingerprint``
+(a sha256 over its card, weights and vocabulary, ``models.pretrained.files_fingerprint``), not on
+the folder's name: results follow the files the models were loaded from.
+Analyses are cached per (model, text, mode) in one ``ByteBoundedCache`` per process, which
 holds at most ``RNN_GATES_ANALYSIS_CACHE_MB`` MiB of their arrays (default ``ANALYSIS_CACHE_MB``)
 and drops the least recently used first. An Analysis is a frozen dataclass whose arrays are
 read-only, so sessions share one object safely, and no copy (no pickling) is made on each rerun.
@@ -11,16 +15,19 @@ are keyed by their edits (``Edit`` is hashable) in a cache of their own, ``EDITE
 the analysis budget, so that trying many edits never pushes out the analyses every tab reads.
 
 Models a visitor uploads (``use_upload``) live in that session's ``st.session_state`` only, with
-their analyses in a cache of that session's own: they never enter a cache another visitor reads.
+their analyses in a cache of that session's own, and whatever else is made from them (lesson claims)
+in ``Upload.kept``: they never enter a cache another visitor reads.
 """
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -29,7 +36,7 @@ from models import experiments
 from models.gradients import GradientPaths, text_gradient_paths
 from models.intervene import Edit
 from models.pretrained import (ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, available_archs,
-                               load_pretrained)
+                               load_pretrained, model_file_names)
 from models.runtime import configure_threads
 from models.tokenize import has_traditional, warm_up
 from ui.cache import ByteBoundedCache
@@ -43,9 +50,12 @@ ANALYSIS_CACHE_ENV = "RNN_GATES_ANALYSIS_CACHE_MB"  # sets that budget instead, 
 DIRECTORY_ENV = "RNN_GATES_PRETRAINED"  # another folder of pretrained files, e.g. your own trained models
 ASK_MAX_TOKENS = 500  # tokens read by edited runs and gradients (the cell is stepped in Python); the rest is cut
 EDITED_CACHE_SHARE = 0.125  # the edited runs' cache budget, as a share of the analyses' budget
+MODEL_SETS_KEPT = 4  # sets of loaded models kept per process (a folder whose files changed loads a new set)
+STAMP_SECONDS = 1.0  # the folder's model files are looked at (stat) at most this often: a page run asks many times
+V = TypeVar("V")
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "analyze_edited", "comparison", "corpus_saturation",
-           "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects"]
+           "fingerprints", "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,13 +78,47 @@ def load_models() -> dict[str, PretrainedModel]:
     if upload is not None:
         _runtime()
         return upload.models
-    return _load_models(str(directory()))
+    return _folder_models()
 
 
-@st.cache_resource(show_spinner=False)
-def _load_models(folder: str) -> dict[str, PretrainedModel]:
+def _folder_models() -> dict[str, PretrainedModel]:
+    """The models of ``directory()``, shared by every session that has no upload."""
+    folder = str(directory())
+    return _load_models(folder, _files_stamp(folder))
+
+
+_stamps: dict[str, tuple[float, tuple]] = {}  # folder -> (when looked at, its stamp), for STAMP_SECONDS
+
+
+def _files_stamp(folder: str) -> tuple[tuple[str, int, int] | None, ...]:
+    """(name, size, modification time in ns) of every model file the folder may hold, None where absent, as
+    of at most STAMP_SECONDS ago: a model file changed in place is loaded again (and gets a new fingerprint)."""
+    now = time.monotonic()
+    seen = _stamps.get(folder)
+    if seen is not None and now - seen[0] < STAMP_SECONDS:
+        return seen[1]
+    names = dict.fromkeys(name for arch in ARCHS for name in model_file_names(arch))
+    stamps = []
+    for name in names:
+        try:
+            found = (Path(folder) / name).stat()
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((name, found.st_size, found.st_mtime_ns))
+    _stamps[folder] = (now, tuple(stamps))
+    return tuple(stamps)
+
+
+@st.cache_resource(max_entries=MODEL_SETS_KEPT, show_spinner=False)
+def _load_models(folder: str, stamp: tuple) -> dict[str, PretrainedModel]:
     _runtime()
     return {arch: load_pretrained(arch, folder) for arch in available_archs(folder) or ARCHS}
+
+
+def fingerprints(models: Mapping[str, PretrainedModel]) -> tuple[tuple[str, str], ...]:
+    """(arch, fingerprint) of each model: the key of anything made from all of them (lesson claims)."""
+    return tuple((arch, model.fingerprint) for arch, model in models.items())
 
 
 @dataclass(frozen=True)
@@ -95,8 +139,8 @@ def analyze(arch: str, text: str, mode: str) -> TextResult:
     """
     upload = uploaded()
     if upload is not None:
-        return _analyze_with(upload.models, upload.cache, "upload", arch, text, mode)
-    return _analyze(str(directory()), arch, text, mode)
+        return _analyze_with(upload.models, upload.cache, arch, text, mode)
+    return _analyze_with(_folder_models(), analysis_cache(), arch, text, mode)
 
 
 def analysis_cache_bytes() -> int:
@@ -110,21 +154,17 @@ def analysis_cache() -> ByteBoundedCache[TextResult]:
     return ByteBoundedCache(analysis_cache_bytes(), size_of=lambda result: result.analysis.nbytes)
 
 
-def _analyze(folder: str, arch: str, text: str, mode: str) -> TextResult:
-    return _analyze_with(_load_models(folder), analysis_cache(), folder, arch, text, mode)
-
-
-def _analyze_with(models: dict[str, PretrainedModel], cache: ByteBoundedCache[TextResult], source: str, arch: str,
-                  text: str, mode: str) -> TextResult:
+def _analyze_with(models: Mapping[str, PretrainedModel], cache: ByteBoundedCache[TextResult], arch: str, text: str,
+                  mode: str) -> TextResult:
     kept = text[:MAX_CHARS]  # the key holds no more of the text than is read
+    model = models[arch]
 
     def make() -> TextResult:
-        model = models[arch]
         tokens = model.tokens(kept, mode)
         analysis = model.analyze_tokens(tokens[:MAX_TOKENS])
         return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
 
-    return cache.get((source, arch, mode, kept, len(text)), make)
+    return cache.get((model.fingerprint, arch, mode, kept, len(text)), make)
 
 
 def analyze_edited(arch: str, text: str, mode: str, edits: tuple[Edit, ...] = ()) -> TextResult:
@@ -135,18 +175,17 @@ def analyze_edited(arch: str, text: str, mode: str, edits: tuple[Edit, ...] = ()
     """
     kept, upload = text[:MAX_CHARS], uploaded()
     if upload is not None:  # this session's own models, in this session's own cache
-        models, cache, source = upload.models, upload.cache, "upload"
+        models, cache = upload.models, upload.cache
     else:
-        source = str(directory())
-        models, cache = _load_models(source), edited_cache()
+        models, cache = _folder_models(), edited_cache()
+    model = models[arch]
 
     def make() -> TextResult:
-        model = models[arch]
         tokens = model.tokens(kept, mode)
         analysis = model.analyze_tokens(tokens[:ASK_MAX_TOKENS], edits=list(edits), stepped=True)
         return TextResult(analysis, len(text), len(kept), len(tokens), len(analysis.tokens))
 
-    return cache.get((source, "edited", arch, mode, kept, len(text), tuple(edits)), make)
+    return cache.get((model.fingerprint, "edited", arch, mode, kept, len(text), tuple(edits)), make)
 
 
 @st.cache_resource(show_spinner=False)
@@ -161,13 +200,13 @@ def unit_effects(arch: str, text: str, mode: str, edit: Edit) -> np.ndarray:
     if upload is not None:  # not cached: an upload never enters a cache other sessions read
         model = upload.models[arch]
         return experiments.unit_effects(model, model.tokens(text[:MAX_CHARS], mode)[:ASK_MAX_TOKENS], edit)
-    return _unit_effects(str(directory()), arch, text[:MAX_CHARS], mode, edit)
+    model = _folder_models()[arch]
+    return _unit_effects(model.fingerprint, text[:MAX_CHARS], mode, edit, model)
 
 
 @st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
-def _unit_effects(folder: str, arch: str, kept: str, mode: str, edit: Edit) -> np.ndarray:
-    model = _load_models(folder)[arch]
-    return experiments.unit_effects(model, model.tokens(kept, mode)[:ASK_MAX_TOKENS], edit)
+def _unit_effects(fingerprint: str, kept: str, mode: str, edit: Edit, _model: PretrainedModel) -> np.ndarray:
+    return experiments.unit_effects(_model, _model.tokens(kept, mode)[:ASK_MAX_TOKENS], edit)
 
 
 def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
@@ -175,12 +214,13 @@ def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
     upload = uploaded()
     if upload is not None:  # not cached: an upload never enters a cache other sessions read
         return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS)
-    return _gradient_paths(str(directory()), arch, text[:MAX_CHARS], mode)
+    model = _folder_models()[arch]
+    return _gradient_paths(model.fingerprint, text[:MAX_CHARS], mode, model)
 
 
 @st.cache_resource(max_entries=3 * MAX_ENTRIES, show_spinner=False)
-def _gradient_paths(folder: str, arch: str, kept: str, mode: str) -> GradientPaths:
-    return text_gradient_paths(_load_models(folder)[arch], kept, mode=mode, max_tokens=ASK_MAX_TOKENS)
+def _gradient_paths(fingerprint: str, kept: str, mode: str, _model: PretrainedModel) -> GradientPaths:
+    return text_gradient_paths(_model, kept, mode=mode, max_tokens=ASK_MAX_TOKENS)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -194,28 +234,40 @@ def recording_error(arch: str, text: str, mode: str) -> float:
     upload = uploaded()
     if upload is not None:
         return upload.models[arch].recording_error(analyze(arch, text, mode).analysis)
-    return _recording_error(str(directory()), arch, text, mode)
+    model = _folder_models()[arch]
+    return _recording_error(model.fingerprint, text, mode, model)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _recording_error(folder: str, arch: str, text: str, mode: str) -> float:
-    return _load_models(folder)[arch].recording_error(_analyze(folder, arch, text, mode).analysis)
+def _recording_error(fingerprint: str, text: str, mode: str, _model: PretrainedModel) -> float:
+    return _model.recording_error(_analyze_with({_model.arch: _model}, analysis_cache(), _model.arch, text,
+                                                mode).analysis)
 
 
 def comparison() -> dict | None:
     """comparison.json (every model's test metrics next to the baseline's), or None if absent (or uploaded)."""
-    return None if uploaded() is not None else _json_file(str(directory()), "comparison.json")
+    return None if uploaded() is not None else _folder_json("comparison.json")
 
 
 def corpus_saturation() -> dict | None:
     """saturation_test.json (per-unit gate saturation over the test split, from models.batch), or None."""
-    return None if uploaded() is not None else _json_file(str(directory()), "saturation_test.json")
+    return None if uploaded() is not None else _folder_json("saturation_test.json")
 
 
-@st.cache_data(show_spinner=False)
-def _json_file(folder: str, name: str) -> dict | None:
+def _folder_json(name: str) -> dict | None:
+    path = directory() / name
     try:
-        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+        found = path.stat()
+    except OSError:
+        return None
+    return _json_file(str(path), found.st_size, found.st_mtime_ns)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _json_file(path: str, size: int, mtime_ns: int) -> dict | None:
+    """The file's JSON, read again when its size or time changes."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -224,8 +276,10 @@ def _json_file(folder: str, name: str) -> dict | None:
 
 UPLOAD_KEY = "uploaded_models"
 UPLOAD_CACHE_MB = 128  # MiB of analyses kept per session for its uploaded models
+UPLOAD_KEPT = 32  # other results (lesson claims, edited runs) kept per session for its uploaded models
 
-__all__ += ["Upload", "analyzer", "archs", "drop_upload", "main_arch", "shared_models", "uploaded", "use_upload"]
+__all__ += ["Upload", "analyzer", "archs", "drop_upload", "main_arch", "missing_archs", "shared_models", "uploaded",
+            "use_upload"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,6 +289,12 @@ class Upload:
     models: dict[str, PretrainedModel]  # by arch, in ARCHS order
     names: tuple[str, ...]  # the files uploaded, as named in the page
     cache: ByteBoundedCache[TextResult]
+    others: ByteBoundedCache[object] = field(  # counted, not measured: small results, by the caller's key
+        default_factory=lambda: ByteBoundedCache(UPLOAD_KEPT, size_of=lambda _: 1))
+
+    def kept(self, key: Hashable, make: Callable[[], V]) -> V:
+        """``make()`` made once for these models and kept in this session (lesson claims, say)."""
+        return self.others.get(key, make)
 
 
 def analyzer() -> Callable[[str, str, str], TextResult]:
@@ -242,9 +302,8 @@ def analyzer() -> Callable[[str, str, str], TextResult]:
     download made on click), where ``st.session_state`` cannot be read."""
     upload = uploaded()
     if upload is not None:
-        return partial(_analyze_with, upload.models, upload.cache, "upload")
-    folder = str(directory())
-    return partial(_analyze_with, _load_models(folder), analysis_cache(), folder)
+        return partial(_analyze_with, upload.models, upload.cache)
+    return partial(_analyze_with, _folder_models(), analysis_cache())
 
 
 def uploaded() -> Upload | None:
@@ -272,6 +331,12 @@ def shared_models() -> bool:
 def archs() -> tuple[str, ...]:
     """The archs this session has models for, in ARCHS order."""
     return tuple(load_models())
+
+
+def missing_archs() -> tuple[str, ...]:
+    """The archs of ARCHS this session has no model for (its folder or upload holds no files for them)."""
+    found = archs()
+    return tuple(arch for arch in ARCHS if arch not in found)
 
 
 def main_arch() -> str:

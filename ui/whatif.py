@@ -7,7 +7,7 @@ import streamlit as st
 
 from models.experiments import CHOSEN_TOKEN, CONNECTIVES, PRESETS, Experiment, experiment, top_units
 from models.intervene import ALL_UNITS, TARGETS, Edit, value_range
-from models.pretrained import ARCHS
+from models.pretrained import ARCHS, model_file_names
 from ui import state
 from ui.common import MODEL_NAMES, literal, model_selector, show, translated_radio
 from ui.i18n import class_name, t, viz_labels
@@ -33,7 +33,7 @@ def whatif_tab(lang: str, text: str, mode: str, convention: str) -> None:
         lang, t(lang, "whatif_experiment"), EXPERIMENTS, PRESET_KEY, lambda p: t(lang, f"whatif_preset_{p}"),
         horizontal=True,
     )
-    plain = state.analyze_edited("lstm", text, mode)
+    plain = state.analyze_edited(state.main_arch(), text, mode)
     if plain.tokens_read < plain.tokens_total:
         st.caption(t(lang, "whatif_cut", kept=plain.tokens_read, total=plain.tokens_total))
     tokens = plain.analysis.tokens
@@ -133,15 +133,19 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
                           format_func=_token_label(tokens), key=AT_KEY)
         st.session_state[f"{AT_KEY}_kept"] = at
     runs = {arch: experiment(preset, arch, state.analyze_edited(arch, text, mode).analysis.tokens, at=at)
-            for arch in ARCHS}
-    lstm = runs["lstm"]
-    if not lstm.steps:
-        st.warning(_missing(lang, lstm), icon=":material/search_off:")
+            for arch in state.archs()}
+    lead = runs.get("lstm") or next(iter(runs.values()))  # every cell acts at the same tokens
+    if not lead.steps:
+        st.warning(_missing(lang, lead), icon=":material/search_off:")
         return
-    st.markdown(_mapping(lang, preset, lstm, tokens))
+    st.markdown(_mapping(lang, preset, lead, tokens))
     for column, arch in zip(st.columns(len(ARCHS)), ARCHS):
         with column:
             st.markdown(f"#### {MODEL_NAMES[arch]}")
+            if arch not in runs:
+                st.info(t(lang, "whatif_not_loaded", model=MODEL_NAMES[arch], file=model_file_names(arch)[2]),
+                        icon=":material/block:")
+                continue
             if runs[arch].missing:
                 st.info(_missing(lang, runs[arch]), icon=":material/block:")
                 continue
