@@ -264,7 +264,7 @@ def test_a_link_opens_its_view_the_url_follows_and_figures_save_offline(server_u
             expect(page.get_by_role("radio", name="GRU", exact=True)).to_be_checked(timeout=wait)
             expect(page.get_by_role("radio", name=t("en", "convention_torch"), exact=True)).to_be_checked(timeout=wait)
             expect(page.locator("[data-testid=stNumberInput] input").first).to_have_value("5", timeout=wait)
-            filled = t("en", "filled_formulas", step=2, token="太", unit=5)  # token 2 of 这个 热水器 太 …
+            filled = t("en", "filled_formulas", step=3, token="太", unit=5)  # token=2 (from 0): the third, 太
             expect(page.get_by_text(filled, exact=True)).to_be_visible(timeout=wait)
             _wait_formulas(page, lambda found: any(r"(1 - z_t) \, n_t" in f for f in found), "PyTorch's GRU")
             _wait_query(page, lambda q: q == LINK, "the link's own view")  # the page writes back the view it opened
