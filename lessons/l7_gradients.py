@@ -51,7 +51,8 @@ LESSON = Lesson(
                       "LSTM 的 ρ = {lstm_rho:.2f}：{lstm_relation}。GRU 的 ρ = {gru_rho:.2f}：{gru_relation}。"
                       "两者不一致的地方，梯度走的是权重矩阵，而不只是门。",
                 "en": "Retention is the product of the gate values on the way: how much of what token s wrote is left "
-                      "at the end. Below, one point per token: retention across, gradient up. Spearman's ρ compares the "
+                      "at the end. Below, one point per token: retention across, gradient up. Spearman's ρ compares "
+                      "the "
                       "two orders: 1 is the same order, 0 no relation, −1 the reverse. The LSTM's ρ = {lstm_rho:.2f}: "
                       "{lstm_relation}. The GRU's ρ = {gru_rho:.2f}: {gru_relation}. Where the two part, the gradient "
                       "travels through the weight matrices, not only along the gates.",

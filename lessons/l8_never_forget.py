@@ -31,7 +31,8 @@ LESSON = Lesson(
                 "zh": "现在动手改模型：从“但是”（第 {connective} 个词）到结尾，所有单元的遗忘门都设为 1，它再也忘不掉。"
                       "先猜一猜，揭晓后这里会画出改前和改后的曲线。",
                 "en": "Now edit the model: from 但是 (token {connective}) to the end, every unit's forget gate is held "
-                      "at 1, so it can no longer forget. Guess first: after Reveal, a chart here draws the curve before "
+                      "at 1, so it can no longer forget. Guess first: after Reveal, a chart here draws the curve "
+                      "before "
                       "and after.",
             },
             question=Question(
