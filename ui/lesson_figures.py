@@ -29,7 +29,7 @@ FIGURE_KEY = "lesson_figure"  # the container around the figure: CSS class st-ke
 RETENTION_ARCHS = tuple(RETAIN_GATE)  # the models with a keep gate: retention is theirs
 
 
-def step_figure(lang: str, view: View, *, token: int | None, unit: int | None, convention: str) -> None:
+def step_figure(lang: str, view: View, *, token: int, unit: int, convention: str) -> None:
     """Draw ``view.figure`` for the step's ``view`` (its text and model merged from earlier steps); ``token`` and
     ``unit`` are the step's resolved indices, ``convention`` the page's GRU convention."""
     draw = {
@@ -71,9 +71,9 @@ def _compare(lang: str, view: View) -> None:
     show(prediction_curve(traces, labels=viz_labels(lang)), key="lesson_chart_compare")
 
 
-def _equations(lang: str, view: View, token: int | None, unit: int | None, convention: str) -> None:
+def _equations(lang: str, view: View, token: int, unit: int, convention: str) -> None:
     trace = _trace(view.model, view.text)
-    eq = step_equation(trace, step=token or 0, unit=unit or 0, convention=convention, labels=viz_labels(lang))
+    eq = step_equation(trace, step=token, unit=unit, convention=convention, labels=viz_labels(lang))
     st.markdown(f"**{t(lang, 'filled_formulas', step=eq.step + 1, token=literal(eq.token), unit=eq.unit)}**")
     if eq.convention_label:
         st.caption(t(lang, "convention_shown", label=eq.convention_label))
