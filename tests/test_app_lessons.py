@@ -178,3 +178,82 @@ def test_a_language_switch_keeps_the_lesson_and_the_step():
     assert_view(at, lesson, 1, claims, "en")  # PyTorch's convention, chosen by the step, also in English
     at.selectbox(key=f"{CHOICE_KEY}_en").set_value("").run()
     assert not at.exception and "lesson" not in at.query_params
+
+
+def test_the_page_counts_tokens_from_one_and_links_stay_from_zero():
+    lesson = BY_ID["forget"]
+    claims = claims_of(lesson)
+    k = claims.connective  # 0-based, as the Python API and the URL
+    assert state.analyze("lstm", RESTAURANT, "word").analysis.tokens[k] == "但是"
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lesson"] = "forget"
+    at.query_params["step"] = "1"
+    at.run()
+    assert f"（第 {k + 1} 个词）" in fill(lesson.steps[0].say, lesson, claims, "zh")
+    assert fill(lesson.steps[0].say, lesson, claims, "zh") in markdown(at)
+    at.button(key="lesson_next").click().run()
+    at.radio(key="lesson_answer_forget_1").set_value("down").run()
+    at.button(key="lesson_reveal").click().run()
+    at.button(key="lesson_next").click().run()  # step 3: the step tab at the connective
+    picker = at.selectbox(key="step_token")
+    assert picker.value == k and picker.options[k] == f"{k + 1}: 但是" and picker.options[0].startswith("1: ")
+    assert at.query_params["token"] == str(k)  # links and exports stay 0-based
+
+
+@pytest.mark.parametrize(("params", "reason", "place"), [
+    ({"lesson": "nope"}, "not_allowed", None),
+    ({"lesson": "forget", "step": "9"}, "step_past_end", ("forget", "3")),
+    ({"lesson": "forget", "step": "x"}, "not_step", ("forget", "1")),
+])
+def test_a_lesson_link_the_page_cannot_follow_says_so(params, reason, place):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    name = "step" if "step" in params else "lesson"
+    allowed = {"not_allowed": ", ".join(BY_ID), "step_past_end": "3", "not_step": "1–3"}[reason]
+    said = t("zh", f"link_note_{reason}", param=name, value=params[name], allowed=allowed)
+    assert [w.value for w in at.warning] == [said]
+    if place is None:
+        assert at.selectbox(key=f"{CHOICE_KEY}_zh").value == ""
+        at.selectbox(key=f"{CHOICE_KEY}_zh").set_value("fading").run()
+    else:
+        assert (at.query_params["lesson"], at.query_params["step"]) == place
+        assert at.session_state[STEP_KEY] == int(place[1]) - 1
+        at.button(key="lesson_next" if place[1] == "1" else "lesson_back").click().run()
+    assert not at.exception and not at.warning  # a move leaves the link behind, and its note
+
+
+LOGGER = "streamlit.elements.lib.policies"
+
+
+@pytest.fixture
+def widget_warnings(monkeypatch):
+    """Streamlit's "created with a default value but also had its value set via the Session State API" warnings.
+    Streamlit checks only under a runtime, and says it once per process: both are lifted here."""
+    found: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            found.append(record.getMessage())
+
+    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    handler = Collect()
+    logging.getLogger(LOGGER).addHandler(handler)
+    yield found
+    logging.getLogger(LOGGER).removeHandler(handler)
+
+
+@pytest.mark.parametrize("step", ["1", "3"])  # the Read tab's model radio; the step tab's model, token and unit
+def test_a_lesson_link_sets_widgets_without_streamlits_warning(widget_warnings, step, monkeypatch):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lesson"] = "forget"
+    at.query_params["step"] = step
+    at.run()
+    assert not at.exception
+    for _ in range(2):
+        at.button(key="lesson_back" if step == "3" else "lesson_next").click().run()
+        monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    assert widget_warnings == []
