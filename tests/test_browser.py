@@ -338,3 +338,38 @@ def test_every_lesson_plays_in_both_languages(server_url):
                     print(f"{lang} {lesson.id}: {total} steps in {time.perf_counter() - start:.1f} s")
         finally:
             browser.close()
+
+
+@pytest.mark.e2e
+def test_a_lesson_steps_chart_is_in_view_after_next(server_url):
+    """In a 1400x1000 window, Next brings the step's chart into view: it is drawn in the lesson box, under the
+    narration, not ~1,860 px down in the tab. A question's figure waits for Reveal."""
+    from ui.lessons import STRINGS
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server_url}/?lesson=output&step=2")  # a question step: its figure waits for Reveal
+            for _ in range(4):  # the lesson's claims are computed once per server: the first open takes longest
+                try:
+                    poll(page, lambda s: s["connected"] and s["idle"], "the lesson's first step")
+                    break
+                except TimeoutError:
+                    continue
+            page.get_by_text(STRINGS["zh"]["withheld"], exact=True).wait_for(timeout=TIMEOUT * 1000)
+            assert not page.locator(".st-key-lesson_figure").count()
+            page.get_by_role("button", name=STRINGS["zh"]["next"], exact=True).click()
+            page.get_by_text(STRINGS["zh"]["step"].format(number=3, total=3), exact=True).wait_for(
+                timeout=TIMEOUT * 1000)
+            chart = page.locator(".st-key-lesson_figure [data-testid=stPlotlyChart] .main-svg").first
+            chart.wait_for(timeout=TIMEOUT * 1000)
+            poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], "the step's charts")
+            box = chart.bounding_box()
+            print(f"the step's chart after Next: top {box['y']:.0f} px, bottom {box['y'] + box['height']:.0f} px "
+                  f"of a {page.viewport_size['height']} px window")
+            assert 0 <= box["y"] and box["y"] + box["height"] / 2 <= page.viewport_size["height"], box
+            _screenshot(page, "lesson_output_3_in_view_zh.png")
+        finally:
+            browser.close()

@@ -31,6 +31,9 @@ CHOICE_KEY = "lesson_choice"  # the selectbox, one per language (f"{CHOICE_KEY}_
 STEP_KEY = "lesson_step"  # the step shown, from 0
 REVEALED_KEY = "lesson_revealed"  # (lesson id, step) pairs whose answer is shown
 URL_KEY = "lesson_url"  # the (lesson id, step) last read from or written to the URL
+MOVED_KEY = "lesson_moved"  # Next/Back was just clicked (their count): the step drawn next is scrolled into view
+MOVES_KEY = "lesson_moves"  # how many times Next/Back was clicked in this session
+STEP_BOX_KEY = "lesson_step"  # the container of the step's buttons, narration and figure (CSS .st-key-lesson_step)
 NOTES_KEY = "lesson_link_notes"  # what a lesson link asked that the page does not have (ui.links.Note), until a move
 MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui.memory, ui.pair)
     "tab_read": "read_model", "tab_step": "step_model", "tab_memory": "memory_model", "tab_pair": "pair_model",
@@ -112,7 +115,8 @@ def _view_at(lesson: Lesson, index: int) -> View:
                 merged[name] = value
     view = lesson.steps[index].view
     return View(text=merged.get("text"), tab=view.tab, model=view.model or merged.get("model"), token=view.token,
-                unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit)
+                unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit,
+                maps=view.maps, chart=view.chart)
 
 
 def _apply(lesson: Lesson, index: int) -> None:
@@ -177,7 +181,31 @@ def _start(lang: str) -> None:
 
 def _move(lesson_id: str, index: int) -> None:
     st.session_state.pop(NOTES_KEY, None)
+    st.session_state[MOVES_KEY] = st.session_state[MOVED_KEY] = st.session_state.get(MOVES_KEY, 0) + 1
     _apply(BY_ID[lesson_id], index)
+
+
+# Streamlit's tabs scroll their newly selected tab into view (block "nearest"): when a step opens another tab, the
+# page jumped down to the tab bar, past the step's narration and figure. The step is brought back once the tabs
+# have moved; only if it is out of view, so a reader's own scrolling is left alone.
+_SCROLL_BACK = """<script>
+(() => {{
+  const settle = () => {{
+    const box = document.querySelector(".st-key-{box}");
+    if (!box) return;
+    const top = box.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) box.scrollIntoView({{block: "start", behavior: "instant"}});
+  }};
+  for (const ms of [0, 300, 700, 1500]) setTimeout(settle, ms);
+}})();  /* move {moved} */
+</script>"""
+
+
+def _scroll_back() -> None:
+    """After Next or Back, bring the step (its buttons, narration and figure) into view (see _SCROLL_BACK)."""
+    moved = st.session_state.pop(MOVED_KEY, None)
+    if moved:
+        st.html(_SCROLL_BACK.format(box=STEP_BOX_KEY, moved=moved), unsafe_allow_javascript=True)
 
 
 def _reveal(lesson_id: str, index: int) -> None:
@@ -234,6 +262,12 @@ def _step(lang: str, lesson: Lesson) -> None:
     with st.spinner(_t(lang, "computing")):
         claims = lesson_claims(lesson.id)
     index = min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)
+    with st.container(key=STEP_BOX_KEY):
+        _step_box(lang, lesson, index, claims)
+    _scroll_back()
+
+
+def _step_box(lang: str, lesson: Lesson, index: int, claims) -> None:
     step = lesson.steps[index]
     place, back, forward = st.columns([4, 1, 1], vertical_alignment="center")
     place.caption(_t(lang, "step", number=index + 1, total=len(lesson.steps)))
