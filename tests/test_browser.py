@@ -370,6 +370,11 @@ def test_a_lesson_steps_chart_is_in_view_after_next(server_url):
             print(f"the step's chart after Next: top {box['y']:.0f} px, bottom {box['y'] + box['height']:.0f} px "
                   f"of a {page.viewport_size['height']} px window")
             assert 0 <= box["y"] and box["y"] + box["height"] / 2 <= page.viewport_size["height"], box
+            # The lesson chooser stays in view too, so one click opens it (it took two once the tab bar had pulled
+            # the page down: the click's own scroll closed the list again).
+            page.locator(".st-key-lesson_box [data-testid=stSelectbox]").first.click()
+            page.locator("[role=listbox]").first.wait_for(timeout=5000)
+            page.keyboard.press("Escape")
             _screenshot(page, "lesson_output_3_in_view_zh.png")
         finally:
             browser.close()

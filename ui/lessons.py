@@ -33,7 +33,7 @@ REVEALED_KEY = "lesson_revealed"  # (lesson id, step) pairs whose answer is show
 URL_KEY = "lesson_url"  # the (lesson id, step) last read from or written to the URL
 MOVED_KEY = "lesson_moved"  # Next/Back was just clicked (their count): the step drawn next is scrolled into view
 MOVES_KEY = "lesson_moves"  # how many times Next/Back was clicked in this session
-STEP_BOX_KEY = "lesson_step"  # the container of the step's buttons, narration and figure (CSS .st-key-lesson_step)
+BOX_KEY = "lesson_box"  # the lesson box: the chooser, then the step (CSS class .st-key-lesson_box)
 NOTES_KEY = "lesson_link_notes"  # what a lesson link asked that the page does not have (ui.links.Note), until a move
 MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui.memory, ui.pair)
     "tab_read": "read_model", "tab_step": "step_model", "tab_memory": "memory_model", "tab_pair": "pair_model",
@@ -186,26 +186,38 @@ def _move(lesson_id: str, index: int) -> None:
 
 
 # Streamlit's tabs scroll their newly selected tab into view (block "nearest"): when a step opens another tab, the
-# page jumped down to the tab bar, past the step's narration and figure. The step is brought back once the tabs
-# have moved; only if it is out of view, so a reader's own scrolling is left alone.
+# page jumped down to the tab bar, past the step's narration and figure, and left the lesson chooser out of view (a
+# click on it while the page scrolls back closed it again: "two clicks to open"). The lesson box is brought back once
+# the tabs have moved: for a few seconds, a scroll that takes the box out of view is undone, until the reader scrolls,
+# types or clicks (their own scrolling is left alone).
 _SCROLL_BACK = """<script>
 (() => {{
+  let user = false;
+  const events = ["wheel", "touchmove", "keydown", "mousedown"];
+  const stop = () => {{ user = true; }};
   const settle = () => {{
     const box = document.querySelector(".st-key-{box}");
-    if (!box) return;
+    if (user || !box) return;
     const top = box.getBoundingClientRect().top;
     if (top < 0 || top > window.innerHeight / 2) box.scrollIntoView({{block: "start", behavior: "instant"}});
   }};
-  for (const ms of [0, 300, 700, 1500]) setTimeout(settle, ms);
+  events.forEach(e => window.addEventListener(e, stop, true));
+  document.addEventListener("scroll", settle, true);
+  settle();
+  setTimeout(() => {{
+    document.removeEventListener("scroll", settle, true);
+    events.forEach(e => window.removeEventListener(e, stop, true));
+  }}, {watch_ms});
 }})();  /* move {moved} */
 </script>"""
+SCROLL_WATCH_MS = 4000  # how long after Next/Back a scroll that moves the lesson box out of view is undone
 
 
 def _scroll_back() -> None:
-    """After Next or Back, bring the step (its buttons, narration and figure) into view (see _SCROLL_BACK)."""
+    """After Next or Back, bring the lesson box (chooser, buttons, narration, figure) into view (see _SCROLL_BACK)."""
     moved = st.session_state.pop(MOVED_KEY, None)
     if moved:
-        st.html(_SCROLL_BACK.format(box=STEP_BOX_KEY, moved=moved), unsafe_allow_javascript=True)
+        st.html(_SCROLL_BACK.format(box=BOX_KEY, moved=moved, watch_ms=SCROLL_WATCH_MS), unsafe_allow_javascript=True)
 
 
 def _reveal(lesson_id: str, index: int) -> None:
@@ -233,7 +245,7 @@ def lesson_player(lang: str) -> None:
     """The lesson chooser and, when a lesson is chosen, its current step. Call before the page's widgets."""
     _from_url()
     st.session_state[WITHHELD_KEY] = False
-    with st.container(border=True):
+    with st.container(border=True, key=BOX_KEY):
         ids = (NO_LESSON, *(lesson.id for lesson in LESSONS))
         names = {NO_LESSON: _t(lang, "none"), **{lesson.id: f"{n}. {lesson.title[lang]}" for n, lesson in
                                                  enumerate(LESSONS, start=1)}}
@@ -262,8 +274,7 @@ def _step(lang: str, lesson: Lesson) -> None:
     with st.spinner(_t(lang, "computing")):
         claims = lesson_claims(lesson.id)
     index = min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)
-    with st.container(key=STEP_BOX_KEY):
-        _step_box(lang, lesson, index, claims)
+    _step_box(lang, lesson, index, claims)
     _scroll_back()
 
 
