@@ -274,3 +274,14 @@ def test_a_lesson_link_the_page_cannot_follow_gets_a_note():
         ("step_past_end", ("3",))]
     assert [n.reason for n in lesson_notes({"lesson": "forget", "step": "0"}, steps)] == ["not_step"]
     assert lesson_notes({"lesson": "forget", "step": "3"}, steps) == () == lesson_notes({}, steps)
+
+
+def test_the_memory_tab_says_a_correlation_near_zero_is_no_agreement():
+    from models.gradients import Agreement
+    from ui.i18n import t
+    from ui.memory import _agreement
+    found = Agreement(rho=-0.11, tokens=77, apart=5, retention_rank=3, gradient_rank=70)
+    said = _agreement("en", "lstm", found, tuple("abcdefgh"))
+    assert said == t("en", "agreement_unrelated", model="LSTM", rho=-0.11, token="f", step=6, retention_rank=3,
+                     gradient_rank=70, count=77)  # token 5 from 0 is the sixth
+    assert "in part" not in said
