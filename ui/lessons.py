@@ -303,7 +303,8 @@ def _figure(lang: str, lesson: Lesson, index: int, claims) -> None:
         return
     token, unit = (resolved(value, claims) if value is not None else st.session_state.get(key, 0)
                    for value, key in ((view.token, TOKEN_KEY), (view.unit, UNIT_KEY)))  # unnamed: the step tab's
-    step_figure(lang, view, token=int(token), unit=int(unit), convention=st.session_state.get(CONVENTION_KEY, view.convention or GRU_CONVENTIONS[0]))
+    convention = st.session_state.get(CONVENTION_KEY, view.convention or GRU_CONVENTIONS[0])
+    step_figure(lang, view, token=int(token), unit=int(unit), convention=convention)
 
 
 def _question(lang: str, lesson: Lesson, index: int, claims) -> bool:
