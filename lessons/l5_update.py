@@ -45,9 +45,7 @@ LESSON = Lesson(
                       "记录下来的 h 是 {hidden:.3f}。",
                 "en": "PyTorch's z = {z_torch:.3f} (recomputed here from the GRU's own weights) is the share of the "
                       "old state kept: the same gate means opposite things in the two books, and the two numbers add "
-                      "to "
-                      "1. "
-                      "Check the step in the textbook's form: (1 − {z_textbook:.3f}) × {previous:.3f} + "
+                      "to 1. Check the step in the textbook's form: (1 − {z_textbook:.3f}) × {previous:.3f} + "
                       "{z_textbook:.3f} × {candidate:.3f} = {mix:.3f}, and the recorded h is {hidden:.3f}.",
             },
         ),
