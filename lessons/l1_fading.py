@@ -22,11 +22,13 @@ LESSON = Lesson(
             },
         ),
         Step(
-            View(tab="tab_read", model="rnn"),
+            View(tab="tab_read", model="rnn", maps=("hidden",)),
             say={
-                "zh": "RNN 只有一个状态 h，每一步都用 h_t = tanh(W x_t + V h_{{t−1}} + b) 把新词和旧记忆揉在一起。",
+                "zh": "RNN 只有一个状态 h，每一步都用 h_t = tanh(W x_t + V h_{{t−1}} + b) 把新词和旧记忆揉在一起。"
+                      "揭晓后，下面的热图画出 h：每行一个单元，每列一个词。",
                 "en": "The RNN has one state h, and every step kneads the new word into it: "
-                      "h_t = tanh(W x_t + V h_{{t−1}} + b).",
+                      "h_t = tanh(W x_t + V h_{{t−1}} + b). After the answer, the map below draws h: one row per "
+                      "unit, one column per token.",
             },
             question=Question(
                 ask={"zh": "读完整段评论时，RNN 最后的状态里还留着“但是”之前的夸奖吗？",

@@ -15,14 +15,14 @@ LESSON = Lesson(
             View(text=RESTAURANT, tab="tab_read", model="lstm"),
             say={
                 "zh": "LSTM 读同一段长评论。“但是”之前它有 {before:.0%} 认为是正面，读完“但是”是 {at:.0%}，最后是 {end:.0%}。"
-                      "曲线一步之内跌得最多的地方在“{biggest_fall_token}”（第 {biggest_fall} 步），跌了 {fall:.2f}。",
+                      "曲线一步之内跌得最多的地方在“{biggest_fall_token}”（第 {biggest_fall} 个词），跌了 {fall:.2f}。",
                 "en": "The LSTM reads the same long review. Before 但是 it is {before:.0%} positive, right after 但是 "
                       "{at:.0%}, at the end {end:.0%}. The curve's biggest one-step fall is at “{biggest_fall_token}” "
-                      "(step {biggest_fall}), by {fall:.2f}.",
+                      "(token {biggest_fall}), by {fall:.2f}.",
             },
         ),
         Step(
-            View(tab="tab_read", model="lstm"),
+            View(tab="tab_read", model="lstm", maps=("forget",)),
             say={
                 "zh": "遗忘门 f_t 决定旧记忆留多少：c_t = f_t · c_{{t−1}} + i_t · g_t。f 接近 1 是记住，接近 0 是忘掉。",
                 "en": "The forget gate f_t sets how much of the old memory stays: c_t = f_t · c_{{t−1}} + i_t · g_t. "
@@ -39,11 +39,11 @@ LESSON = Lesson(
             reveal={
                 "zh": "“但是”处的平均遗忘门是 {forget_at:.2f}，其他步是 {forget_rest:.2f}；在全部 {steps} 步里它从低到高排第 {forget_rank}。"
                       "这一步有 {closed_at} 个单元（共 {units} 个）的 f < " + f"{CLOSED}" + "，而一般的一步是 {closed_typical:.0f} 个。"
-                      "在遗忘门热图里找“但是”那一列。",
+                      "在下面的遗忘门热图里找“但是”那一列（第 {connective} 个词）。",
                 "en": "The mean forget gate at 但是 is {forget_at:.2f}, against {forget_rest:.2f} at the other steps; "
                       "among all {steps} steps it ranks {forget_rank} from the lowest. {closed_at} of the {units} units "
                       "have f < " + f"{CLOSED}" + " there, against {closed_typical:.0f} at a typical step. "
-                      "Find the 但是 column in the forget-gate map.",
+                      "Find the 但是 column (token {connective}) in the forget-gate map below.",
             },
         ),
         Step(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import gru_update
+from models.claims import MIXED, gru_update
 
 LESSON = Lesson(
     id="update",
@@ -16,10 +16,13 @@ LESSON = Lesson(
             say={
                 "zh": "GRU 没有单独的记忆 c：h_t 把旧状态 h_{{t−1}} 和新候选 h̃_t 按更新门 z 的比例混合。"
                       "教材写作 h_t = (1 − z_t) · h_{{t−1}} + z_t · h̃_t，z 是新内容的占比。"
-                      "在“但是”处，单元 {unit} 采纳新内容最多：教材的 z = {z_textbook:.3f}。",
+                      "在“但是”（第 {step} 个词），单元 {unit} 的教材 z = {z_textbook:.3f}：它取新候选 {candidate:.2f} 的 "
+                      "{z_textbook:.0%}，其余留给旧状态 {previous:.2f}。下面是这一步、这个单元的公式。",
                 "en": "A GRU has no separate memory c: h_t mixes the old state h_{{t−1}} with a new candidate h̃_t, and "
                       "the update gate z sets the mix. The textbook writes h_t = (1 − z_t) · h_{{t−1}} + z_t · h̃_t: z is "
-                      "the share of the new. At 但是, unit {unit} takes the most new content: textbook z = {z_textbook:.3f}.",
+                      "the share of the new. At 但是 (token {step}), unit {unit} has textbook z = {z_textbook:.3f}: it "
+                      "takes {z_textbook:.0%} of the new candidate {candidate:.2f}, the rest from its old state "
+                      "{previous:.2f}. Below: this step's equations for this unit.",
             },
         ),
         Step(
@@ -36,29 +39,33 @@ LESSON = Lesson(
                 answer="torch_reads",
             ),
             reveal={
-                "zh": "PyTorch 的 z = {z_torch:.3f}，是保留旧状态的比例：同一个门，两本书的意思正好相反，两个数相加为 1。"
-                      "验算这一步：{z_torch:.3f} × {previous:.3f} + (1 − {z_torch:.3f}) × {candidate:.3f} = {mix:.3f}，"
+                "zh": "PyTorch 的 z = {z_torch:.3f}（这里直接用 GRU 的权重重新算出），是保留旧状态的比例："
+                      "同一个门，两本书的意思正好相反，两个数相加为 1。用教材的写法验算这一步："
+                      "(1 − {z_textbook:.3f}) × {previous:.3f} + {z_textbook:.3f} × {candidate:.3f} = {mix:.3f}，"
                       "记录下来的 h 是 {hidden:.3f}。",
-                "en": "PyTorch's z = {z_torch:.3f} is the share of the old state kept: the same gate means opposite things "
-                      "in the two books, and the two numbers add to 1. Check the step: {z_torch:.3f} × {previous:.3f} + "
-                      "(1 − {z_torch:.3f}) × {candidate:.3f} = {mix:.3f}, and the recorded h is {hidden:.3f}.",
+                "en": "PyTorch's z = {z_torch:.3f} (recomputed here from the GRU's own weights) is the share of the "
+                      "old state kept: the same gate means opposite things in the two books, and the two numbers add "
+                      "to 1. Check the step in the textbook's form: (1 − {z_textbook:.3f}) × {previous:.3f} + "
+                      "{z_textbook:.3f} × {candidate:.3f} = {mix:.3f}, and the recorded h is {hidden:.3f}.",
             },
         ),
         Step(
-            View(tab="tab_read", model="gru", convention="textbook"),
+            View(tab="tab_read", model="gru", convention="textbook", maps=("update",)),
             say={
-                "zh": "按单元平均，教材的 z 在“但是”处是 {new_at:.2f}，其他步平均是 {new_rest:.2f}（在 {steps} 步里从多到少排第 {new_rank}）。"
-                      "在更新门热图里找一找：哪些词让它大量采纳新内容？",
+                "zh": "按单元平均，教材的 z 在“但是”处是 {new_at:.2f}，其他步平均是 {new_rest:.2f}"
+                      "（在 {steps} 个词里从多到少排第 {new_rank}）。在下面的更新门热图里找一找：哪些词让它大量采纳新内容？",
                 "en": "Averaged over units, the textbook's z is {new_at:.2f} at 但是 and {new_rest:.2f} at the other "
-                      "steps (rank {new_rank} of {steps} from the most). Look in the update-gate map: which words make it "
-                      "take in new content?",
+                      "steps (rank {new_rank} of {steps} from the most). Look in the update-gate map below: which "
+                      "words make it take in new content?",
             },
         ),
     ),
     checks=(
-        Check("conventions_add_to_one", lambda c: c.torch_reads == "complement" and abs(c.z_torch + c.z_textbook - 1) < 1e-6,
-              "PyTorch's z and the textbook's z add to 1"),
+        Check("conventions_add_to_one", lambda c: c.torch_reads == "complement",
+              "PyTorch's z recomputed from the GRU's weights is 1 − the textbook z the page shows"),
         Check("mix_is_the_state", lambda c: abs(c.mix - c.hidden) < 1e-4,
-              "z·h_prev + (1 − z)·n recomputed equals the recorded h"),
+              "the textbook's (1 − z)·h_prev + z·h̃, with the page's z, equals the recorded h"),
+        Check("unit_mixes", lambda c: MIXED <= c.z_textbook <= 1 - MIXED,
+              f"the chosen unit takes between {MIXED:.0%} and {1 - MIXED:.0%} of the new candidate"),
     ),
 )

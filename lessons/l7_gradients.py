@@ -5,6 +5,8 @@ from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
 from models.claims import FADED, gradient_paths
 
+NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
 LESSON = Lesson(
     id="gradients",
     title={"zh": "梯度在 RNN 里消失，门留住了通路", "en": "Gradients vanish in the RNN; gates keep a path open"},
@@ -29,24 +31,31 @@ LESSON = Lesson(
             ),
             reveal={
                 "zh": "距离 {distance} 处的 log10 ‖∂h_T/∂h_t‖：RNN {rnn_log10:.1f}，LSTM {lstm_log10:.1f}，GRU {gru_log10:.1f}。"
+                      "RNN 的 {rnn_log10:.1f} 表示梯度约为 10 的 {rnn_log10:.0f} 次方，比 LSTM 的小大约 {rnn_below_lstm:.0f} 个数量级"
+                      "（每个数量级是 10 倍）。"
                       "回到第一个词（{far} 步）：RNN {rnn_far_log10:.1f}，LSTM {lstm_far_log10:.1f}，GRU {gru_far_log10:.1f}。"
-                      "RNN 的曲线在 {rnn_fade} 步后就不到距离 1 处的 " + f"{FADED:.0%}" +
-                      "；LSTM 是 {lstm_fade} 步，GRU 是 {gru_fade} 步（{steps} 表示整段都没有）。",
+                      "跌到距离 1 处的 " + f"{FADED:.0%}" + " 以下：{rnn_fades}；{lstm_fades}；{gru_fades}。",
                 "en": "log10 ‖∂h_T/∂h_t‖ at distance {distance}: RNN {rnn_log10:.1f}, LSTM {lstm_log10:.1f}, GRU "
-                      "{gru_log10:.1f}. Back at the first token ({far} steps): RNN {rnn_far_log10:.1f}, LSTM "
-                      "{lstm_far_log10:.1f}, GRU {gru_far_log10:.1f}. The RNN's curve is below " + f"{FADED:.0%}" +
-                      " of its value at distance 1 after {rnn_fade} steps; the LSTM's after {lstm_fade}, the GRU's after "
-                      "{gru_fade} ({steps} means never).",
+                      "{gru_log10:.1f}. The RNN's {rnn_log10:.1f} means a gradient of about 10 to the power "
+                      "{rnn_log10:.0f}: about {rnn_below_lstm:.0f} orders of magnitude (factors of 10) below the "
+                      "LSTM's. Back at the first token ({far} "
+                      "steps): RNN {rnn_far_log10:.1f}, LSTM {lstm_far_log10:.1f}, GRU {gru_far_log10:.1f}. Below "
+                      + f"{FADED:.0%}" + " of its value at distance 1: {rnn_fades}; {lstm_fades}; {gru_fades}.",
             },
         ),
         Step(
-            View(tab="tab_memory", model="lstm"),
+            View(tab="tab_memory", model="lstm", chart="retention"),
             say={
-                "zh": "保留图画的是遗忘门的乘积：第 s 个词写进的内容到第 t 步还剩多少。保留和梯度在各个词上的 Spearman 相关："
-                      "LSTM {lstm_rho:.2f}，GRU {gru_rho:.2f}。找一找两者不一致的地方：门不是梯度的唯一通路。",
-                "en": "The retention map draws products of forget gates: how much of what word s wrote is left at step t. "
-                      "Spearman's ρ between retention and gradient over the tokens: LSTM {lstm_rho:.2f}, GRU {gru_rho:.2f}. "
-                      "Look for where the two disagree: the gates are not the gradient's only path.",
+                "zh": "“保留”是门值沿途的乘积：第 s 个词写进的内容到结尾还剩多少。下面每个点是一个词：横轴是保留，纵轴是梯度。"
+                      "Spearman 相关 ρ 比较两种排序：1 是顺序相同，0 是毫无关系，−1 是正好相反。"
+                      "LSTM 的 ρ = {lstm_rho:.2f}：{lstm_relation}。GRU 的 ρ = {gru_rho:.2f}：{gru_relation}。"
+                      "两者不一致的地方，梯度走的是权重矩阵，而不只是门。",
+                "en": "Retention is the product of the gate values on the way: how much of what token s wrote is left "
+                      "at the end. Below, one point per token: retention across, gradient up. Spearman's ρ compares "
+                      "the "
+                      "two orders: 1 is the same order, 0 no relation, −1 the reverse. The LSTM's ρ = {lstm_rho:.2f}: "
+                      "{lstm_relation}. The GRU's ρ = {gru_rho:.2f}: {gru_relation}. Where the two part, the gradient "
+                      "travels through the weight matrices, not only along the gates.",
             },
         ),
     ),
@@ -58,4 +67,23 @@ LESSON = Lesson(
         Check("rnn_fades_first", lambda c: c.rnn_fade < c.steps,
               f"the RNN's curve falls below {FADED:.0%} of its start within the review"),
     ),
+    words={
+        **{f"{arch}_faded": {"zh": f"{name} 在 {{{arch}_fade}} 步后",
+                             "en": f"the {name}'s curve after {{{arch}_fade}} steps"}
+           for arch, name in NAMES.items()},
+        **{f"{arch}_never": {"zh": f"{name} 整段都没有（一直到第一个词）",
+                             "en": f"the {name}'s never, all the way back to the first token"}
+           for arch, name in NAMES.items()},
+        "together": {"zh": "两种排序几乎一致，门保留得越久的词，梯度也传得越远",
+                     "en": "the two orders go together: the tokens its gates keep longer are the ones the gradient "
+                           "reaches more"},
+        "partly": {"zh": "两种排序只有一部分一致", "en": "the two orders go together only in part"},
+        "unrelated": {"zh": "两种排序几乎无关，门保留得久的词，梯度并不因此传得更远",
+                      "en": "the two orders are hardly related: a token its gates keep longer is no more likely to "
+                            "be one the gradient reaches more"},
+        "partly_opposed": {"zh": "两种排序略有相反的倾向", "en": "the two orders lean slightly opposite ways"},
+        "opposed": {"zh": "两种排序相反，门保留得多的词，梯度反而传得少",
+                    "en": "the two orders run opposite: what its gates keep more, the gradient reaches less"},
+        "none": {"zh": "无法比较", "en": "the two cannot be compared"},
+    },
 )

@@ -1,8 +1,7 @@
 """Lesson 8: what if it could not forget: the LSTM with f := 1 from 但是 on.
 
-The edited run is drawn by the lesson player itself (View(edit=True)). Seam for the What-if tab (branch
-whatif-ui): once merged, step 2 can also open tab_whatif with its never-forget preset at the connective
-(ui/whatif.py's whatif_preset and whatif_at keys), so the reader continues the experiment there.
+The edited run is drawn by the lesson player itself (View(edit=True)), after the reader has guessed; the What-if
+tab runs the same experiment (its never-forget preset) on all three models.
 """
 from __future__ import annotations
 
@@ -29,10 +28,12 @@ LESSON = Lesson(
         Step(
             View(tab="tab_read", model="lstm", edit=True),
             say={
-                "zh": "现在动手改模型：从“但是”（第 {connective} 步）到结尾，所有单元的遗忘门都设为 1，它再也忘不掉。"
-                      "下面的图画出改前和改后的曲线。",
-                "en": "Now edit the model: from 但是 (step {connective}) to the end, every unit's forget gate is held at 1, "
-                      "so it can no longer forget. The chart below draws the curve before and after.",
+                "zh": "现在动手改模型：从“但是”（第 {connective} 个词）到结尾，所有单元的遗忘门都设为 1，它再也忘不掉。"
+                      "先猜一猜，揭晓后这里会画出改前和改后的曲线。",
+                "en": "Now edit the model: from 但是 (token {connective}) to the end, every unit's forget gate is held "
+                      "at 1, so it can no longer forget. Guess first: after Reveal, a chart here draws the curve "
+                      "before "
+                      "and after.",
             },
             question=Question(
                 ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？", "en": "Unable to forget, what happens to the prediction after 但是?"},

@@ -4,8 +4,10 @@ A lesson file builds one ``Lesson``. Its ``claims`` function takes the loaded mo
 returns a frozen dataclass from ``models.claims``; every ``{placeholder}`` in a narration is a field
 of it, formatted with Python's format spec (``{drop:.2f}``, ``{share:.0%}``). A field whose value is
 a word key (``"down"``, ``"yes"``) is shown through ``WORDS`` (or the lesson's own ``words``) in the
-reader's language. ``checks`` are what the lesson takes for granted; tests/test_lessons.py asserts
-each on the shipped models and names the one that fails.
+reader's language; a word may hold placeholders of its own. A field that holds a token index (declared
+with ``models.claims.TOKEN_POSITION``, from 0 as in the Python API) is shown counted from 1, as the token
+chips and the step tab count; a View's ``token`` reads the index itself. ``checks`` are what the lesson
+takes for granted; tests/test_lessons.py asserts each on the shipped models and names the one that fails.
 
 No Streamlit here: the page (ui/lessons.py) only reads these.
 """
@@ -16,12 +18,18 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from models.trace import GRU_CONVENTIONS
+from models.claims import TOKEN_POSITION
+from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 
 LANGS = ("zh", "en")
 TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")  # as in ui.tabs
 ARCHS = ("rnn", "lstm", "gru")
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
+CHARTS = ("curve", "maps", "compare", "equations", "pair", "distance", "retention")  # what a step draws (ui.lessons)
+TAB_CHARTS = {  # the chart a step draws when its View names none: its tab's first figure
+    "tab_read": "curve", "tab_compare": "compare", "tab_step": "equations", "tab_pair": "pair",
+    "tab_memory": "distance",
+}
 
 WORDS: Mapping[str, Text] = {  # word keys a claim may hold, in each language
     "yes": {"zh": "是", "en": "yes"},
@@ -39,7 +47,12 @@ WORDS: Mapping[str, Text] = {  # word keys a claim may hold, in each language
 @dataclass(frozen=True)
 class View:
     """What a step shows on the page. None keeps what is there. ``token`` and ``unit`` are an index or the
-    name of a claim field holding one; ``edit`` draws the lesson's edit (``Lesson.edit``) before/after."""
+    name of a claim field holding one; ``edit`` draws the lesson's edit (``Lesson.edit``) before/after.
+
+    The step's figure is drawn in the lesson box, under the narration (after Reveal for a question), and the
+    page below is set to the same view. ``maps`` names the Read tab's gate or state maps the step talks about
+    (``models.trace.DISPLAY_ORDER``); the Read tab shows the first of them. ``chart`` (one of CHARTS) names the
+    figure; None draws ``maps`` if there are any, else the tab's own (TAB_CHARTS)."""
 
     text: str | None = None
     tab: str | None = None  # a key of TABS
@@ -49,6 +62,8 @@ class View:
     convention: str | None = None  # the page's GRU convention, models.trace.GRU_CONVENTIONS
     pair: tuple[str, str] | None = None  # the Two sentences tab's texts
     edit: bool = False
+    maps: tuple[str, ...] = ()  # the Read tab's maps the step talks about, e.g. ("output", "hidden")
+    chart: str | None = None  # CHARTS; None: "maps" if maps, else TAB_CHARTS[tab]
 
     def __post_init__(self) -> None:
         if self.tab is not None and self.tab not in TABS:
@@ -57,6 +72,19 @@ class View:
             raise ValueError(f"model must be one of {ARCHS}, got {self.model!r}")
         if self.convention is not None and self.convention not in GRU_CONVENTIONS:
             raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {self.convention!r}")
+        if self.maps and (self.tab != "tab_read" or self.model is None):
+            raise ValueError(f"maps {self.maps} need tab='tab_read' and a model")
+        if self.maps and not set(self.maps) <= set(DISPLAY_ORDER[self.model]):
+            raise ValueError(f"maps must be among {DISPLAY_ORDER[self.model]}, got {self.maps}")
+        if self.chart is not None and self.chart not in CHARTS:
+            raise ValueError(f"chart must be one of {CHARTS}, got {self.chart!r}")
+
+    @property
+    def figure(self) -> str | None:
+        """The chart the step draws in the lesson box (CHARTS), or None."""
+        if self.chart is not None:
+            return self.chart
+        return "maps" if self.maps else TAB_CHARTS.get(self.tab)
 
 
 @dataclass(frozen=True)
@@ -111,12 +139,13 @@ class Lesson:
 
 
 def values(lesson: Lesson, claims, lang: str) -> dict[str, object]:
-    """The claims as placeholders: numbers as they are, word keys in ``lang``."""
+    """The claims as placeholders: numbers as they are, token indices counted from 1, word keys in ``lang``
+    (a word's own placeholders filled from the same numbers)."""
     words = {**WORDS, **lesson.words}
-    out = {}
-    for name, value in dataclasses.asdict(claims).items():
-        out[name] = words[value][lang] if isinstance(value, str) and value in words else value
-    return out
+    numbers = {f.name: getattr(claims, f.name) + 1 if f.metadata.get(TOKEN_POSITION) else getattr(claims, f.name)
+               for f in dataclasses.fields(claims)}
+    return {name: words[value][lang].format(**numbers) if isinstance(value, str) and value in words else value
+            for name, value in numbers.items()}
 
 
 def fill(text: Text, lesson: Lesson, claims, lang: str) -> str:

@@ -8,18 +8,22 @@ Every number or unit a lesson names comes from one of these frozen dataclasses, 
 model changes the lesson's words, never makes them false. What a lesson takes for granted (its
 premises, e.g. "the curve turns at 但是") is stated as a ``Check`` in the lesson file and tested.
 
-Conventions: steps are token indices from 0; probabilities are of the class ``POSITIVE``; gates are
-PyTorch's (a GRU's ``z`` is the share of the old state kept; ``1 - z`` is the textbook's z).
+Conventions: steps are token indices from 0, as in the Python API and the exports; a field that holds one is
+declared with ``_position()`` (metadata ``TOKEN_POSITION``), and a lesson shows it counted from 1, as a reader
+counts tokens. Probabilities are of the class ``POSITIVE``; gates are PyTorch's (a GRU's ``z`` is the share of
+the old state kept; ``1 - z`` is the textbook's z). What comes before the first token is the zero initial state;
+a claim that needs a token before the connective raises ValueError when the text starts with it.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
-from models.gradients import retention_gradient_correlation, text_gradient_paths
+from models.gradients import retention_gradient_correlation, rho_relation, text_gradient_paths
 from models.intervene import Edit
 from models.pretrained import PretrainedModel
 
@@ -31,6 +35,14 @@ HIDDEN = 0.1  # |h| below this: the unit shows almost nothing of it
 FADED = 1e-2  # a distance curve has faded once it is below this share of its value at distance 1
 TURNS_LESS = 0.05  # a rise of the mean P(positive) after the connective bigger than this: it turns less
 DIFFERENT = 1e-3  # two hidden states closer than this (L2) count as the same
+MIXED = 0.2  # lesson 5's unit mixes: its textbook z at the connective lies in [MIXED, 1 - MIXED]
+SAME_NUMBER = 1e-5  # two computations of one gate value closer than this agree
+TOKEN_POSITION = "token_position"  # dataclass field metadata: the field is a token index from 0
+
+
+def _position():
+    """A claim field holding a token index from 0 (a lesson shows it counted from 1)."""
+    return field(metadata={TOKEN_POSITION: True})
 
 
 def _positive(analysis) -> np.ndarray:
@@ -45,6 +57,18 @@ def _index(tokens: Sequence[str], word: str) -> int:
         return list(tokens).index(word)
     except ValueError:
         raise ValueError(f"the tokens {list(tokens)[:12]}... have no {word!r}") from None
+
+
+def _before(tokens: Sequence[str], k: int) -> int:
+    """The step before the connective at ``k``; ValueError if the text starts with it (nothing comes before)."""
+    if k == 0:
+        raise ValueError(f"the text starts with {tokens[0]!r}: a lesson about it needs tokens before it")
+    return k - 1
+
+
+def _previous(states: np.ndarray, k: int) -> np.ndarray:
+    """(H,) the state before step ``k`` of ``states`` (T, H): the zero initial state before the first token."""
+    return states[k - 1] if k > 0 else np.zeros_like(states[0])
 
 
 def _rank_lowest(values: np.ndarray, at: int) -> int:
@@ -76,7 +100,7 @@ def memory_span(model: PretrainedModel, tokens: Sequence[str], *, similarity: fl
 @dataclass(frozen=True)
 class FadingClaims:
     steps: int  # T tokens of the review
-    connective: int  # step of the connective (但是)
+    connective: int = _position()  # step of the connective (但是)
     praise_end: str  # the last token before it
     before: float  # the RNN's P(positive) just before the connective
     end: float  # its P(positive) after the last token
@@ -93,10 +117,11 @@ def fading_memory(models: Mapping[str, PretrainedModel], text: str, connective: 
     analysis = rnn.analyze(text)
     tokens = analysis.tokens
     k = _index(tokens, connective)
+    before = _before(tokens, k)
     positive = _positive(analysis)
     span = memory_span(rnn, tokens)
     return FadingClaims(
-        steps=len(tokens), connective=k, praise_end=tokens[k - 1], before=float(positive[k - 1]),
+        steps=len(tokens), connective=k, praise_end=tokens[before], before=float(positive[before]),
         end=float(positive[-1]), end_label=analysis.label, span=span, span_share=span / len(tokens),
         span_first=tokens[-span], reaches_praise="yes" if len(tokens) - span < k else "no",
         lstm_span=memory_span(models["lstm"], tokens),
@@ -108,11 +133,11 @@ def fading_memory(models: Mapping[str, PretrainedModel], text: str, connective: 
 @dataclass(frozen=True)
 class ForgetClaims:
     steps: int  # T
-    connective: int  # step of the connective
+    connective: int = _position()  # step of the connective
     before: float  # P(positive) just before it
     at: float  # P(positive) right after reading it
     end: float  # P(positive) after the last token
-    biggest_fall: int  # step of the largest one-step fall of P(positive)
+    biggest_fall: int = _position()  # step of the largest one-step fall of P(positive)
     biggest_fall_token: str
     fall: float  # that fall, P(t-1) - P(t)
     forget_at: float  # mean forget gate over units at the connective
@@ -126,7 +151,7 @@ class ForgetClaims:
     unit_forget: float  # its f at the connective
     unit_mean: float  # its mean f over the text
     unit_drop: float  # unit_mean - unit_forget
-    unit_cell_before: float  # its cell state before the connective
+    unit_cell_before: float  # its cell state before the connective (0 before the first token)
     unit_cell_at: float  # and after it
 
 
@@ -135,6 +160,7 @@ def forget_at_connective(model: PretrainedModel, text: str, connective: str) -> 
     trace = analysis.trace
     tokens = analysis.tokens
     k = _index(tokens, connective)
+    before = _before(tokens, k)
     positive = _positive(analysis)
     falls = np.concatenate([[0.0], positive[:-1] - positive[1:]])  # (T,) fall into each step
     forget = trace.gates["forget"][0, 0].astype(np.float64)  # (T, H)
@@ -145,14 +171,15 @@ def forget_at_connective(model: PretrainedModel, text: str, connective: str) -> 
     cell = trace.cell[0, 0]
     big = int(falls.argmax())
     return ForgetClaims(
-        steps=len(tokens), connective=k, before=float(positive[k - 1]), at=float(positive[k]),
+        steps=len(tokens), connective=k, before=float(positive[before]), at=float(positive[k]),
         end=float(positive[-1]), biggest_fall=big, biggest_fall_token=tokens[big], fall=float(falls[big]),
         forget_at=float(means[k]), forget_rest=float(np.delete(forget, k, axis=0).mean()),
         forget_rank=_rank_lowest(means, k),
         direction="down" if means[k] < np.delete(forget, k, axis=0).mean() else "up",
         closed_at=int(closed[k]), closed_typical=float(np.median(np.delete(closed, k))), units=forget.shape[1],
         unit=unit, unit_forget=float(forget[k, unit]), unit_mean=float(forget[:, unit].mean()),
-        unit_drop=float(drop[unit]), unit_cell_before=float(cell[k - 1, unit]), unit_cell_at=float(cell[k, unit]),
+        unit_drop=float(drop[unit]), unit_cell_before=float(_previous(cell, k)[unit]),
+        unit_cell_at=float(cell[k, unit]),
     )
 
 
@@ -161,7 +188,7 @@ def forget_at_connective(model: PretrainedModel, text: str, connective: str) -> 
 @dataclass(frozen=True)
 class InputClaims:
     count: int  # how many times the word occurs
-    first: int  # its first step
+    first: int = _position()  # its first step
     input_word: float  # mean input gate over units at the word's steps
     input_rest: float  # the same at the other steps
     gate_lower: str  # "lower" if input_word < input_rest, else "higher"
@@ -194,7 +221,7 @@ def input_gate_word(model: PretrainedModel, text: str, word: str) -> InputClaims
 
 @dataclass(frozen=True)
 class OutputClaims:
-    step: int  # the step and unit where the most memory is held back: max |tanh c| - |h|
+    step: int = _position()  # the step and unit where the most memory is held back: max |tanh c| - |h|
     token: str
     unit: int
     cell: float  # c there
@@ -204,7 +231,7 @@ class OutputClaims:
     shown: str  # "little" if |h| < |tanh c| / 2, else "most"
     hidden_cells: int  # unit-steps with |c| > HELD and |h| < HIDDEN: memory kept but not shown
     cells: int  # T * H
-    later_step: int  # the first later step where the same unit shows at least half its tanh(c), or -1
+    later_step: int = _position()  # the first later step where the same unit shows at least half its tanh(c), or -1
     later_token: str  # its token, or ""
     later_hidden: float  # h there (0.0 if none)
 
@@ -235,39 +262,63 @@ def output_gate_hidden(model: PretrainedModel, text: str) -> OutputClaims:
 
 @dataclass(frozen=True)
 class UpdateClaims:
-    step: int  # the step shown (the connective)
+    step: int = _position()  # the step shown (the connective)
     token: str
-    unit: int  # the unit that takes the most new content there (lowest torch z)
-    z_torch: float  # PyTorch's z: the share of the old state kept
-    z_textbook: float  # the textbook's z = 1 - z_torch: the share of the new candidate taken
-    previous: float  # h_{t-1} of that unit
+    unit: int  # a unit that mixes there: textbook z in [MIXED, 1 - MIXED], old and new far apart (see gru_update)
+    z_torch: float  # PyTorch's z recomputed from the GRU's weights: the share of the old state kept
+    z_textbook: float  # the textbook's z as the page shows it (Trace.state(convention="textbook"))
+    previous: float  # h_{t-1} of that unit (0 before the first token)
     candidate: float  # the candidate n_t (textbook h~_t)
-    hidden: float  # h_t
-    mix: float  # z_torch * previous + (1 - z_torch) * candidate, recomputed from the three
+    hidden: float  # h_t as recorded
+    mix: float  # (1 - z_textbook) * previous + z_textbook * candidate: the textbook's formula with the page's z
     new_at: float  # mean textbook z (new share) over units at this step
     new_rest: float  # the same over the other steps
     new_rank: int  # rank of new_at among the step means, 1 = the most new content
     steps: int  # T
-    torch_reads: str  # "complement" if PyTorch's number is 1 - the textbook's (it always should be)
+    torch_reads: str  # "complement" if the recomputed PyTorch z is 1 - the page's textbook z, else "same"
+
+
+def _update_gate(model: PretrainedModel, token: str, previous: np.ndarray) -> np.ndarray:
+    """(H,) PyTorch's GRU update gate z = σ(W_iz x + b_iz + W_hz h + b_hz) for one token, from the module's own
+    weights (torch's packed order r, z, n), not from the recorder."""
+    gru = model.model.rnn
+    ids, _, _ = model.encode([[token]])
+    with torch.inference_mode():
+        x = model.model.embedding(ids[0])[0].double()  # (E,)
+        h = torch.as_tensor(previous, dtype=torch.float64)  # (H,)
+        w_ih, w_hh = gru.weight_ih_l0.double().chunk(3), gru.weight_hh_l0.double().chunk(3)
+        b_ih, b_hh = gru.bias_ih_l0.double().chunk(3), gru.bias_hh_l0.double().chunk(3)
+        return torch.sigmoid(w_ih[1] @ x + b_ih[1] + w_hh[1] @ h + b_hh[1]).numpy()
+
+
+def _mixing_unit(new_share: np.ndarray, gap: np.ndarray) -> int:
+    """The unit whose step shows a mix: among units taking between MIXED and 1 - MIXED of the new candidate
+    (``new_share``, (H,)), the one whose old state and candidate are farthest apart (``gap``, (H,)); if no
+    unit mixes, the one nearest half-and-half."""
+    mixes = (new_share >= MIXED) & (new_share <= 1.0 - MIXED)
+    if not mixes.any():
+        return int(np.abs(new_share - 0.5).argmin())
+    return int(np.where(mixes, gap, -np.inf).argmax())
 
 
 def gru_update(model: PretrainedModel, text: str, word: str) -> UpdateClaims:
     trace = model.analyze(text).trace
     k = _index(trace.tokens, word)
-    z = trace.gates["update"][0, 0].astype(np.float64)  # (T, H) torch's z
-    unit = int(z[k].argmin())
-    r = trace.gates["reset"][0, 0, k, unit]
-    n = float(np.tanh(trace.terms["input_candidate"][0, 0, k, unit] + r * trace.terms["reset_hidden"][0, 0, k, unit]))
-    previous = float(trace.hidden[0, 0, k - 1, unit]) if k > 0 else 0.0
-    new = (1.0 - z).mean(axis=1)
+    textbook = trace.state("update", convention="textbook")[0, 0].astype(np.float64)  # (T, H) as the page shows
+    r = trace.gates["reset"][0, 0, k].astype(np.float64)  # (H,)
+    n = np.tanh(trace.terms["input_candidate"][0, 0, k] + r * trace.terms["reset_hidden"][0, 0, k])  # (H,)
+    previous = _previous(trace.hidden[0, 0].astype(np.float64), k)  # (H,)
+    unit = _mixing_unit(textbook[k], np.abs(n - previous))
+    z_torch = float(_update_gate(model, trace.tokens[k], previous)[unit])
+    z_textbook = float(textbook[k, unit])
+    new = textbook.mean(axis=1)
     return UpdateClaims(
-        step=k, token=trace.tokens[k], unit=unit, z_torch=float(z[k, unit]), z_textbook=float(1.0 - z[k, unit]),
-        previous=previous, candidate=n, hidden=float(trace.hidden[0, 0, k, unit]),
-        mix=float(z[k, unit] * previous + (1.0 - z[k, unit]) * n),
+        step=k, token=trace.tokens[k], unit=unit, z_torch=z_torch, z_textbook=z_textbook,
+        previous=float(previous[unit]), candidate=float(n[unit]), hidden=float(trace.hidden[0, 0, k, unit]),
+        mix=float((1.0 - z_textbook) * previous[unit] + z_textbook * n[unit]),
         new_at=float(new[k]), new_rest=float(np.delete(new, k).mean()), new_rank=_rank_lowest(-new, k),
         steps=len(trace.tokens),
-        torch_reads="complement" if abs(trace.state("update", convention="textbook")[0, 0, k, unit] - (1.0 - z[k, unit]))
-        < 1e-6 else "same",
+        torch_reads="complement" if abs(z_torch - (1.0 - z_textbook)) < SAME_NUMBER else "same",
     )
 
 
@@ -324,14 +375,20 @@ class GradientClaims:
     rnn_far_log10: float  # the same at the first token (distance T - 1)
     lstm_far_log10: float
     gru_far_log10: float
-    rnn_fade: int  # the first distance where the curve is below FADED of its value at distance 1 (T if never)
+    rnn_fade: int  # the first distance where the curve is below FADED of its value at distance 1 (T: never)
     lstm_fade: int
     gru_fade: int
     lowest: str  # the model whose curve is lowest at the first token
     lowest_at_connective: str  # the model whose curve is lowest at ``distance``
     far: int  # the distance of the first token, T - 1
+    rnn_below_lstm: float  # lstm_log10 - rnn_log10: orders of magnitude the RNN's gradient is below the LSTM's there
+    rnn_fades: str  # "rnn_faded" if rnn_fade < steps, else "rnn_never" (a word key: the lesson says it plainly)
+    lstm_fades: str  # the same for the LSTM ("lstm_faded" | "lstm_never")
+    gru_fades: str
     lstm_rho: float  # Spearman's rho of the LSTM's retention and gradient norm over tokens
     gru_rho: float
+    lstm_relation: str  # models.gradients.rho_relation(lstm_rho): "together", "partly", "unrelated", ...
+    gru_relation: str
 
 
 def _fade(log10_norm: np.ndarray) -> int:
@@ -348,14 +405,18 @@ def gradient_paths(models: Mapping[str, PretrainedModel], text: str, connective:
     far = {arch: float(v[-1]) for arch, v in logs.items()}
     rho = {arch: retention_gradient_correlation(models[arch].analyze(text).trace, paths[arch].curve)
            for arch in ("lstm", "gru")}
+    fades = {arch: _fade(v) for arch, v in logs.items()}
     return GradientClaims(
         steps=len(tokens), distance=distance,
         rnn_log10=float(logs["rnn"][distance]), lstm_log10=float(logs["lstm"][distance]),
         gru_log10=float(logs["gru"][distance]),
         rnn_far_log10=far["rnn"], lstm_far_log10=far["lstm"], gru_far_log10=far["gru"],
-        rnn_fade=_fade(logs["rnn"]), lstm_fade=_fade(logs["lstm"]), gru_fade=_fade(logs["gru"]),
+        rnn_fade=fades["rnn"], lstm_fade=fades["lstm"], gru_fade=fades["gru"],
         lowest=min(far, key=far.get), lowest_at_connective=min(logs, key=lambda a: logs[a][distance]),
-        far=len(tokens) - 1, lstm_rho=rho["lstm"], gru_rho=rho["gru"],
+        far=len(tokens) - 1, rnn_below_lstm=float(logs["lstm"][distance] - logs["rnn"][distance]),
+        **{f"{arch}_fades": f"{arch}_faded" if fades[arch] < len(tokens) else f"{arch}_never" for arch in fades},
+        lstm_rho=rho["lstm"], gru_rho=rho["gru"],
+        lstm_relation=rho_relation(rho["lstm"]), gru_relation=rho_relation(rho["gru"]),
     )
 
 
@@ -363,7 +424,7 @@ def gradient_paths(models: Mapping[str, PretrainedModel], text: str, connective:
 
 @dataclass(frozen=True)
 class NeverForgetClaims:
-    connective: int  # the edit holds f := 1 from this step to the end
+    connective: int = _position()  # the edit holds f := 1 from this step to the end
     steps: int
     before_mean: float  # mean P(positive) from the connective on, unedited
     after_mean: float  # the same with f := 1

@@ -343,6 +343,25 @@ def retention_gradient_correlation(trace: Trace, curve: DistanceCurve) -> float:
     return spearman(retention, gradient)
 
 
+AGREE = 0.5  # |Spearman's rho| from which two rankings are said to go together (or to be opposed)
+UNRELATED = 0.3  # |rho| below this: the two rankings are hardly related
+RELATIONS = ("together", "partly", "unrelated", "partly_opposed", "opposed", "none")
+
+
+def rho_relation(rho: float) -> str:
+    """Spearman's ``rho`` in plain words, one of RELATIONS: "together" (rho >= AGREE), "partly" (UNRELATED to
+    AGREE), "unrelated" (|rho| < UNRELATED), "partly_opposed", "opposed" (rho <= -AGREE); "none" for NaN."""
+    if math.isnan(rho):
+        return "none"
+    if abs(rho) < UNRELATED:
+        return "unrelated"
+    if rho >= AGREE:
+        return "together"
+    if rho <= -AGREE:
+        return "opposed"
+    return "partly" if rho > 0 else "partly_opposed"
+
+
 @dataclass(frozen=True)
 class Agreement:
     """How far the gates' retention and the gradient tell the same story about which tokens reach the end."""

@@ -227,8 +227,8 @@ def test_inside_one_step_shows_the_equations_with_numbers():
     formulas = [latex.value for latex in at.latex]
     assert any(r"c_t = f_t" in f for f in formulas)
     filled = [f for f in formulas if NUMBER.search(f)]
-    assert any(f.strip("$\n ").startswith("c_{2}") for f in filled)
-    assert any(f.strip("$\n ").startswith("h_{2}") for f in filled)
+    assert any(f.strip("$\n ").startswith("c_{3}") for f in filled)  # step_token=2 is the third token
+    assert any(f.strip("$\n ").startswith("h_{3}") for f in filled)
 
 
 def test_gru_convention_switch_changes_what_is_shown():

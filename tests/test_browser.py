@@ -264,7 +264,7 @@ def test_a_link_opens_its_view_the_url_follows_and_figures_save_offline(server_u
             expect(page.get_by_role("radio", name="GRU", exact=True)).to_be_checked(timeout=wait)
             expect(page.get_by_role("radio", name=t("en", "convention_torch"), exact=True)).to_be_checked(timeout=wait)
             expect(page.locator("[data-testid=stNumberInput] input").first).to_have_value("5", timeout=wait)
-            filled = t("en", "filled_formulas", step=2, token="太", unit=5)  # token 2 of 这个 热水器 太 …
+            filled = t("en", "filled_formulas", step=3, token="太", unit=5)  # token=2 (from 0): the third, 太
             expect(page.get_by_text(filled, exact=True)).to_be_visible(timeout=wait)
             _wait_formulas(page, lambda found: any(r"(1 - z_t) \, n_t" in f for f in found), "PyTorch's GRU")
             _wait_query(page, lambda q: q == LINK, "the link's own view")  # the page writes back the view it opened
@@ -385,5 +385,43 @@ def test_the_shipped_folder_uploads_as_a_zip_through_the_page(server_url, tmp_pa
             assert "413" not in uploader.inner_text()
             assert not page.locator("[data-testid=stException]").count()
             _screenshot(page, "12_upload_pretrained_zip.png")
+
+
+@pytest.mark.e2e
+def test_a_lesson_steps_chart_is_in_view_after_next(server_url):
+    """In a 1400x1000 window, Next brings the step's chart into view: it is drawn in the lesson box, under the
+    narration, not ~1,860 px down in the tab. A question's figure waits for Reveal."""
+    from ui.lessons import STRINGS
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server_url}/?lesson=output&step=2")  # a question step: its figure waits for Reveal
+            for _ in range(4):  # the lesson's claims are computed once per server: the first open takes longest
+                try:
+                    poll(page, lambda s: s["connected"] and s["idle"], "the lesson's first step")
+                    break
+                except TimeoutError:
+                    continue
+            page.get_by_text(STRINGS["zh"]["withheld"], exact=True).wait_for(timeout=TIMEOUT * 1000)
+            assert not page.locator(".st-key-lesson_figure").count()
+            page.get_by_role("button", name=STRINGS["zh"]["next"], exact=True).click()
+            page.get_by_text(STRINGS["zh"]["step"].format(number=3, total=3), exact=True).wait_for(
+                timeout=TIMEOUT * 1000)
+            chart = page.locator(".st-key-lesson_figure [data-testid=stPlotlyChart] .main-svg").first
+            chart.wait_for(timeout=TIMEOUT * 1000)
+            poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], "the step's charts")
+            box = chart.bounding_box()
+            print(f"the step's chart after Next: top {box['y']:.0f} px, bottom {box['y'] + box['height']:.0f} px "
+                  f"of a {page.viewport_size['height']} px window")
+            assert 0 <= box["y"] and box["y"] + box["height"] / 2 <= page.viewport_size["height"], box
+            # The lesson chooser stays in view too, so one click opens it (it took two once the tab bar had pulled
+            # the page down: the click's own scroll closed the list again).
+            page.locator(".st-key-lesson_box [data-testid=stSelectbox]").first.click()
+            page.locator("[role=listbox]").first.wait_for(timeout=5000)
+            page.keyboard.press("Escape")
+            _screenshot(page, "lesson_output_3_in_view_zh.png")
         finally:
             browser.close()

@@ -168,3 +168,122 @@ def test_the_lstm_claims_hold_on_a_candidate_retrain(lesson, models):
     found = lesson.claims({**models, "lstm": load_pretrained("lstm", PROBE)})
     failed = [f"{check.name}: {check.says}" for check in lesson.checks if not check.holds(found)]
     assert not failed, f"lesson {lesson.id!r} on {PROBE}'s LSTM: {failed}; claims {found}"
+
+
+# --- what the page reads: positions from 1, words for statistics, the maps a step talks about ----------------------
+
+def test_token_positions_are_shown_counted_from_one(claims):
+    from models.claims import TOKEN_POSITION
+    from lessons.lesson import values
+    marked = 0
+    for lesson in LESSONS:
+        found = claims[lesson.id]
+        shown = values(lesson, found, "en")
+        for f in dataclasses.fields(found):
+            if f.metadata.get(TOKEN_POSITION):
+                marked += 1
+                assert shown[f.name] == getattr(found, f.name) + 1, (lesson.id, f.name)
+    assert marked >= 7  # fading, forget (2), input, output (2), update, never_forget
+    forget = claims["forget"]
+    assert f"(token {forget.connective + 1})" in fill(BY_ID["forget"].steps[1].reveal, BY_ID["forget"], forget, "en")
+
+
+def test_a_claim_about_the_token_before_the_connective_needs_one(models):
+    from models.claims import fading_memory, forget_at_connective, gru_update
+    text = "但是服务员态度太恶劣了"
+    with pytest.raises(ValueError, match="starts with"):
+        forget_at_connective(models["lstm"], text, "但是")
+    with pytest.raises(ValueError, match="starts with"):
+        fading_memory(models, text, "但是")
+    found = gru_update(models["gru"], text, "但是")  # the zero initial state comes before the first token
+    assert found.step == 0 and found.previous == 0.0 and abs(found.mix - found.hidden) < 1e-4
+
+
+def test_lesson_5_shows_a_unit_that_mixes_and_checks_it_against_the_weights(claims, models):
+    from models.claims import MIXED
+    c = claims["update"]
+    assert MIXED <= c.z_textbook <= 1 - MIXED
+    trace = models["gru"].analyze(RESTAURANT).trace
+    recorded = float(trace.gates["update"][0, 0, c.step, c.unit])  # the recorder's PyTorch z
+    assert c.z_torch == pytest.approx(recorded, abs=1e-5) and c.z_torch + c.z_textbook == pytest.approx(1, abs=1e-5)
+    h = trace.hidden[0, 0].astype(np.float64)
+    assert c.previous == pytest.approx(h[c.step - 1, c.unit]) and c.hidden == pytest.approx(h[c.step, c.unit])
+    names = [fill(text, BY_ID["update"], c, "en") for _, text in BY_ID["update"].steps[1].question.choices]
+    assert not any("1.000" in name or "0.000" in name for name in names), names
+
+
+def test_lesson_5_check_fails_when_the_page_shows_pytorchs_z_as_the_textbooks(models, monkeypatch):
+    from models import claims as claims_module
+    from models.trace import Trace
+    monkeypatch.setattr(Trace, "state", lambda self, name, convention="torch": self.gates[name])  # a wrong page
+    found = claims_module.gru_update(models["gru"], RESTAURANT, "但是")
+    failed = [check.name for check in BY_ID["update"].checks if not check.holds(found)]
+    assert "conventions_add_to_one" in failed and "mix_is_the_state" in failed
+
+
+def test_statistics_are_said_in_plain_words(claims):
+    from models.gradients import rho_relation
+    assert [rho_relation(r) for r in (0.98, 0.4, -0.11, -0.4, -0.9, float("nan"))] == [
+        "together", "partly", "unrelated", "partly_opposed", "opposed", "none"]
+    lesson, c = BY_ID["gradients"], claims["gradients"]
+    for lang in LANGS:
+        said = fill(lesson.steps[1].say, lesson, c, lang) + fill(lesson.steps[0].reveal, lesson, c, lang)
+        assert lesson.words[c.lstm_relation][lang] in said and lesson.words[c.gru_relation][lang] in said
+        assert "means never" not in said and "表示整段都没有" not in said  # was "LSTM 78, GRU 78 (78 means never)"
+        for arch in ("rnn", "lstm", "gru"):
+            fade = getattr(c, f"{arch}_fade")
+            words = lesson.words[f"{arch}_faded" if fade < c.steps else f"{arch}_never"][lang]
+            assert words.format(**{f"{arch}_fade": fade}) in said, (lang, arch)
+    if abs(c.lstm_rho) < 0.3:
+        assert "hardly related" in fill(lesson.steps[1].say, lesson, c, "en")
+
+
+MAP_WORDS = {  # how a narration names a Read-tab map -> the map
+    "forget-gate map": "forget", "update-gate map": "update", "output-gate and hidden-state maps": "output",
+    "遗忘门热图": "forget", "更新门热图": "update", "输出门和隐状态的热图": "output",
+    "maps of the input gate": "input", "输入门 i 和候选值 g 的热图": "input", "the map below draws h": "hidden",
+    "下面的热图画出 h": "hidden", "the memory c, then what is shown, h": "cell", "上图是记忆 c": "cell",
+}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_a_step_that_speaks_of_a_map_shows_it(lesson):
+    for number, step in enumerate(lesson.steps, start=1):
+        for lang in LANGS:
+            said = step.say[lang] + (step.reveal[lang] if step.reveal else "")
+            for words, name in MAP_WORDS.items():
+                if words in said:
+                    assert name in step.view.maps, (lesson.id, number, lang, words)
+            if step.view.maps:
+                assert any(words in said for words in MAP_WORDS), (lesson.id, number, lang, "names no map it shows")
+
+
+def test_a_view_names_only_maps_the_read_tab_has():
+    from lessons.lesson import View
+    with pytest.raises(ValueError, match="tab_read"):
+        View(tab="tab_step", model="lstm", maps=("forget",))
+    with pytest.raises(ValueError, match="among"):
+        View(tab="tab_read", model="gru", maps=("forget",))
+    assert View(tab="tab_read", model="lstm", maps=("forget",)).figure == "maps"
+    assert View(tab="tab_step", model="lstm").figure == "equations"
+
+
+def test_a_lesson_link_the_page_cannot_follow_gets_a_note():
+    from ui.links import lesson_notes
+    steps = {lesson.id: len(lesson.steps) for lesson in LESSONS}
+    assert [n.reason for n in lesson_notes({"lesson": "nope"}, steps)] == ["not_allowed"]
+    assert [(n.reason, n.allowed) for n in lesson_notes({"lesson": "forget", "step": "9"}, steps)] == [
+        ("step_past_end", ("3",))]
+    assert [n.reason for n in lesson_notes({"lesson": "forget", "step": "0"}, steps)] == ["not_step"]
+    assert lesson_notes({"lesson": "forget", "step": "3"}, steps) == () == lesson_notes({}, steps)
+
+
+def test_the_memory_tab_says_a_correlation_near_zero_is_no_agreement():
+    from models.gradients import Agreement
+    from ui.i18n import t
+    from ui.memory import _agreement
+    found = Agreement(rho=-0.11, tokens=77, apart=5, retention_rank=3, gradient_rank=70)
+    said = _agreement("en", "lstm", found, tuple("abcdefgh"))
+    assert said == t("en", "agreement_unrelated", model="LSTM", rho=-0.11, token="f", step=6, retention_rank=3,
+                     gradient_rank=70, count=77)  # token 5 from 0 is the sixth
+    assert "in part" not in said

@@ -224,7 +224,7 @@ def test_empty_traces_give_empty_figures_with_titles(kind):
 
 def test_equation_latex_shows_the_numbers(traces):
     eq = step_equation(traces["LSTM"], step=2, unit=1)
-    assert f"{eq.values['f']:.4f}" in eq.filled[0] and eq.filled[0].startswith("c_{2}")
+    assert f"{eq.values['f']:.4f}" in eq.filled[0] and eq.filled[0].startswith("c_{3}")  # token 2 from 0
     assert eq.filled[0].endswith(f"{eq.recomputed['c']:.4f}")
 
 

@@ -67,10 +67,10 @@ def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[s
     archs = archs or state.archs()
     if st.session_state.get(key, archs[0]) not in archs:  # a model an upload does not have
         del st.session_state[key]
-    chosen = st.radio(
-        t(lang, "model"), archs, index=archs.index(default) if default in archs else 0,
-        format_func=MODEL_NAMES.__getitem__, horizontal=True, key=key,
-    )
+    # The default goes into the state, not into index=: a lesson or a link sets this key too, and a widget with
+    # both logs Streamlit's "created with a default value but also had its value set via the Session State API".
+    st.session_state.setdefault(key, default if default in archs else archs[0])
+    chosen = st.radio(t(lang, "model"), archs, format_func=MODEL_NAMES.__getitem__, horizontal=True, key=key)
     if loaded:
         missing_models_note(lang)
     return chosen

@@ -49,6 +49,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "link_note_no_model": "这里没有 {value} 模型（现有：{allowed}），链接参数 {param} 已忽略。",
         "link_note_no_tab": "本页还没有“{value}”标签页（现有：{allowed}），链接参数 {param} 已忽略。",
         "link_note_not_session": "{value} 不是本页的会话文件，没有读取（{param}）。",
+        "link_note_not_step": "链接参数 {param}={value} 不是步数（{allowed}），课程从第 1 步开始。",
+        "link_note_step_past_end": "链接参数 {param}={value} 超出了课程的步数（共 {allowed} 步），打开的是最后一步。",
+        "lesson_withheld": "先回答上面课程里的问题：这个标签页会透露答案，揭晓之后再显示。",
         "session_download": "下载会话文件",
         "session_download_help": "一个 JSON 文件：文本（任意长度）、两句对比的两句话和当前视图。在下面打开它即可恢复。",
         "session_upload": "打开会话文件",
@@ -339,6 +342,12 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "agreement_same": "{model}：两种解释给 {count} 个词排出的顺序完全相同（ρ = {rho:.2f}）：离结尾越远，门保留得越少，"
                           "传回的梯度也越小。",
         "agreement_none": "{model}：词太少（除最后一个词外不到 3 个），或一方处处相同，无法比较两种解释。",
+        "agreement_unrelated": "{model}：两种解释给词排出的顺序几乎无关（ρ = {rho:.2f}，接近 0）：门保留得久的词，"
+                               "梯度不一定传得远，反之亦然；梯度主要经过权重矩阵传播。分歧最大的是第 {step} 个词“{token}”："
+                               "按保留排第 {retention_rank}，按梯度排第 {gradient_rank}（共 {count} 个词）。",
+        "agreement_weak_opposite": "{model}：两种解释略有相反的倾向（ρ = {rho:.2f}）：门保留得多的词，梯度往往传得少一些。"
+                                   "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
+                                   "{gradient_rank}（共 {count} 个词）。",
     },
     "en": {
         "page_title": "RNN · LSTM · GRU gates",
@@ -384,6 +393,12 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "link_note_no_model": "There is no {value} model here (loaded: {allowed}); link parameter {param} is ignored.",
         "link_note_no_tab": "This page has no “{value}” tab yet (tabs: {allowed}); link parameter {param} is ignored.",
         "link_note_not_session": "{value} is not a session file of this page; nothing was read from it ({param}).",
+        "link_note_not_step": "Link parameter {param}={value} is not a step number ({allowed}); the lesson opens at "
+                              "its first step.",
+        "link_note_step_past_end": "Link parameter {param}={value} is past the lesson's last step (it has {allowed}); "
+                                   "the last step is open.",
+        "lesson_withheld": "Answer the lesson's question above first: this tab would give the answer away. It comes "
+                           "back when you reveal it.",
         "session_download": "Download the session file",
         "session_download_help": "A JSON file with the text (any length), the two sentences and the view. Open it "
                                  "below to restore them.",
@@ -717,6 +732,15 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                           "the further back a token, the less the gates keep of it and the less gradient reaches it.",
         "agreement_none": "{model}: too few tokens (fewer than 3 besides the last), or one side is constant: the two "
                           "explanations cannot be compared.",
+        "agreement_unrelated": "{model}: the two explanations order the tokens almost independently (ρ = {rho:.2f}, "
+                               "near 0): a token the gates keep longer is no more likely to be one the gradient "
+                               "reaches more; the gradient travels mostly through the weight matrices. They part most "
+                               "at token {step} (“{token}”): rank {retention_rank} by retention, {gradient_rank} by "
+                               "gradient, of {count}.",
+        "agreement_weak_opposite": "{model}: the two explanations lean slightly opposite ways (ρ = {rho:.2f}): the "
+                                   "tokens the gates keep more tend to be reached a little less by the gradient. They "
+                                   "part most at token {step} (“{token}”): rank {retention_rank} by retention, "
+                                   "{gradient_rank} by gradient, of {count}.",
     },
 }
 

@@ -1,10 +1,13 @@
 """The lesson player above the page: pick a lesson, step through it; each step sets the live view below.
 
 A step sets the session-state keys the page's own widgets read (the text, the open tab, that tab's
-model, the step tab's token and unit, the page's GRU convention), so the view under the narration is
-the real page, which the reader can keep exploring. The lessons and their claims are data
-(``lessons/``, ``models/claims.py``); this module only shows them. The URL carries the step
-(``?lesson=<id>&step=<n>``, ``ui.lesson_links``), so a teacher can link any step.
+model, the Read tab's map, the step tab's token and unit, the page's GRU convention), so the page under
+the lesson box is the real page, which the reader can keep exploring. The figure the step talks about is
+drawn in the box itself, under the narration (``ui.lesson_figures``), where the reader is. A question's
+answer stays off the screen until Reveal: the figure, and the open tab's content below, are withheld
+(``ui.tabs.WITHHELD_KEY``). The lessons and their claims are data (``lessons/``, ``models/claims.py``);
+this module only shows them. The URL carries the step (``?lesson=<id>&step=<n>``, ``ui.lesson_links``),
+so a teacher can link any step; a lesson or step the page does not have is said in a note.
 """
 from __future__ import annotations
 
@@ -12,12 +15,15 @@ import streamlit as st
 
 from lessons import BY_ID, LESSONS
 from lessons.lesson import Lesson, View, answer, fill, resolved
-from ui import state
-from ui.common import MODEL_NAMES, model_list, show
+from models.trace import GRU_CONVENTIONS
+from ui import links, state
+from ui.common import MODEL_NAMES, literal, model_list, show
 from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
+from ui.lesson_figures import step_figure
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM, lesson_query, parse_lesson_query, step_link
+from ui.read import SHOWN_KEY
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
-from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY
+from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, WITHHELD_KEY
 from viz.prediction import prediction_curve
 
 LESSON_KEY = "lesson"  # the chosen lesson's id, "" for none, kept across languages
@@ -25,6 +31,10 @@ CHOICE_KEY = "lesson_choice"  # the selectbox, one per language (f"{CHOICE_KEY}_
 STEP_KEY = "lesson_step"  # the step shown, from 0
 REVEALED_KEY = "lesson_revealed"  # (lesson id, step) pairs whose answer is shown
 URL_KEY = "lesson_url"  # the (lesson id, step) last read from or written to the URL
+MOVED_KEY = "lesson_moved"  # Next/Back was just clicked (their count): the step drawn next is scrolled into view
+MOVES_KEY = "lesson_moves"  # how many times Next/Back was clicked in this session
+BOX_KEY = "lesson_box"  # the lesson box: the chooser, then the step (CSS class .st-key-lesson_box)
+NOTES_KEY = "lesson_link_notes"  # what a lesson link asked that the page does not have (ui.links.Note), until a move
 MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui.memory, ui.pair)
     "tab_read": "read_model", "tab_step": "step_model", "tab_memory": "memory_model", "tab_pair": "pair_model",
 }
@@ -51,6 +61,7 @@ STRINGS = {
         "hidden": "需要未加载模型的课程没有列出：{lessons}。",
         "needs": "{name}（需要 {models}）",
         "help": "每一课都会设置下面的页面（文本、标签页、模型、词、单元），讲述里的数字都是刚才从模型算出来的。",
+        "withheld": "先猜再看：揭晓之前，这一步的图和下面标签页的内容都先藏起来。",
     },
     "en": {
         "choose": "Lesson",
@@ -71,6 +82,7 @@ STRINGS = {
         "needs": "{name} (needs {models})",
         "help": "Each lesson sets the page below (text, tab, model, token, unit); every number in the narration "
                 "was just computed from the models.",
+        "withheld": "Guess first: until you reveal the answer, this step's chart and the tab below stay hidden.",
     },
 }
 
@@ -126,12 +138,21 @@ def _view_at(lesson: Lesson, index: int) -> View:
                 merged[name] = value
     view = lesson.steps[index].view
     return View(text=merged.get("text"), tab=view.tab, model=view.model or merged.get("model"), token=view.token,
-                unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit)
+                unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit,
+                maps=view.maps, chart=view.chart)
 
 
 def _apply(lesson: Lesson, index: int) -> None:
     """Set the page's widget keys to step ``index``'s view (before those widgets are drawn: call from a
     callback or before the page's widgets), and put the step in the URL."""
+    _set_view(lesson, index)
+    place = (lesson.id, index)
+    st.session_state[URL_KEY] = place
+    st.query_params.update(lesson_query(*place))
+
+
+def _set_view(lesson: Lesson, index: int) -> None:
+    """The page's widget keys for step ``index``'s view."""
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
     claims = lesson_claims(lesson.id)
     view = _view_at(lesson, index)
@@ -146,16 +167,20 @@ def _apply(lesson: Lesson, index: int) -> None:
         st.session_state[TAB_KEY] = t(lang, view.tab)
         if view.model is not None and view.tab in MODEL_KEYS:
             st.session_state[MODEL_KEYS[view.tab]] = view.model
+    if view.maps:
+        _set_translated(SHOWN_KEY, view.maps[0])  # the Read tab draws one map at a time: the first named
     for key, value in ((TOKEN_KEY, view.token), (UNIT_KEY, view.unit)):
         if value is not None:
             st.session_state[key] = resolved(value, claims)
     if view.convention is not None:
-        st.session_state[CONVENTION_KEY] = view.convention
-        for other in LANGS:  # translated_radio's widgets would keep their old choice
-            st.session_state.pop(f"{CONVENTION_KEY}_{other}", None)
-    place = (lesson.id, index)
-    st.session_state[URL_KEY] = place
-    st.query_params.update(lesson_query(*place))
+        _set_translated(CONVENTION_KEY, view.convention)
+
+
+def _set_translated(key: str, value: str) -> None:
+    """Set a ui.common.translated_radio's kept choice; its per-language widgets would keep their old one."""
+    st.session_state[key] = value
+    for other in LANGS:
+        st.session_state.pop(f"{key}_{other}", None)
 
 
 def _forget_choice_widgets() -> None:
@@ -168,6 +193,7 @@ def _start(lang: str) -> None:
     """The lesson selectbox changed: its first step, or no lesson."""
     chosen = st.session_state.get(f"{CHOICE_KEY}_{lang}", NO_LESSON)
     st.session_state[LESSON_KEY] = chosen
+    st.session_state.pop(NOTES_KEY, None)
     if chosen in BY_ID:
         _apply(BY_ID[chosen], 0)
     else:
@@ -177,17 +203,62 @@ def _start(lang: str) -> None:
 
 
 def _move(lesson_id: str, index: int) -> None:
+    st.session_state.pop(NOTES_KEY, None)
+    st.session_state[MOVES_KEY] = st.session_state[MOVED_KEY] = st.session_state.get(MOVES_KEY, 0) + 1
     _apply(BY_ID[lesson_id], index)
 
 
+# Streamlit's tabs scroll their newly selected tab into view (block "nearest"): when a step opens another tab, the
+# page jumped down to the tab bar, past the step's narration and figure, and left the lesson chooser out of view (a
+# click on it while the page scrolls back closed it again: "two clicks to open"). The lesson box is brought back once
+# the tabs have moved: for a few seconds, a scroll that takes the box out of view is undone, until the reader scrolls,
+# types or clicks (their own scrolling is left alone).
+_SCROLL_BACK = """<script>
+(() => {{
+  let user = false;
+  const events = ["wheel", "touchmove", "keydown", "mousedown"];
+  const stop = () => {{ user = true; }};
+  const settle = () => {{
+    const box = document.querySelector(".st-key-{box}");
+    if (user || !box) return;
+    const top = box.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) box.scrollIntoView({{block: "start", behavior: "instant"}});
+  }};
+  events.forEach(e => window.addEventListener(e, stop, true));
+  document.addEventListener("scroll", settle, true);
+  settle();
+  setTimeout(() => {{
+    document.removeEventListener("scroll", settle, true);
+    events.forEach(e => window.removeEventListener(e, stop, true));
+  }}, {watch_ms});
+}})();  /* move {moved} */
+</script>"""
+SCROLL_WATCH_MS = 4000  # how long after Next/Back a scroll that moves the lesson box out of view is undone
+
+
+def _scroll_back() -> None:
+    """After Next or Back, bring the lesson box (chooser, buttons, narration, figure) into view (see _SCROLL_BACK)."""
+    moved = st.session_state.pop(MOVED_KEY, None)
+    if moved:
+        st.html(_SCROLL_BACK.format(box=BOX_KEY, moved=moved, watch_ms=SCROLL_WATCH_MS), unsafe_allow_javascript=True)
+
+
 def _reveal(lesson_id: str, index: int) -> None:
+    """Show the answer, and the page below again: its widgets were not drawn while it was withheld, so the
+    step's view is set once more."""
     st.session_state[REVEALED_KEY] = st.session_state.get(REVEALED_KEY, frozenset()) | {(lesson_id, index)}
+    _set_view(BY_ID[lesson_id], index)
 
 
 def _from_url(archs: tuple[str, ...]) -> Lesson | None:
-    """A link opened (or the URL changed): go to its lesson step, once. Returns the linked lesson, not opened,
-    if its models are not all loaded (it is asked again while the link is in the URL)."""
-    found = parse_lesson_query(st.query_params.to_dict(), BY_ID)
+    """A link opened (or the URL changed): go to its lesson step, once; say what it asked that is not here.
+    Returns the linked lesson, not opened, if its models are not all loaded (it is asked again while the link is
+    in the URL)."""
+    params = st.query_params.to_dict()
+    notes = links.lesson_notes(params, {lesson.id: len(lesson.steps) for lesson in LESSONS})
+    if notes:
+        st.session_state[NOTES_KEY] = notes
+    found = parse_lesson_query(params, BY_ID)
     if found is None or st.session_state.get(URL_KEY) == found:
         return None
     if BY_ID[found[0]] not in offered(archs):
@@ -225,7 +296,8 @@ def lesson_player(lang: str) -> None:
     """
     archs = state.archs()
     linked = _from_url(archs)
-    with st.container(border=True):
+    st.session_state[WITHHELD_KEY] = False
+    with st.container(border=True, key=BOX_KEY):
         shown = offered(archs)
         ids = (NO_LESSON, *(lesson.id for lesson in shown))
         names = {NO_LESSON: _t(lang, "none"), **{lesson.id: f"{n}. {lesson.title[lang]}" for n, lesson in
@@ -243,6 +315,7 @@ def lesson_player(lang: str) -> None:
         chosen = st.selectbox(_t(lang, "choose"), ids, index=ids.index(kept) if kept in ids else 0,
                               format_func=names.__getitem__, key=f"{CHOICE_KEY}_{lang}", on_change=_start,
                               args=(lang,), help=_t(lang, "help"))
+        _show_notes(lang)
         if chosen not in BY_ID:
             hidden = [_t(lang, "needs", name=names[lesson.id], models=_missing_models(lang, lesson, archs))
                       for lesson in LESSONS if lesson not in shown]
@@ -252,27 +325,54 @@ def lesson_player(lang: str) -> None:
         _step(lang, BY_ID[chosen])
 
 
+def _show_notes(lang: str) -> None:
+    for note in st.session_state.get(NOTES_KEY, ()):
+        st.warning(t(lang, f"link_note_{note.reason}", param=literal(note.param), value=literal(note.value[:80]),
+                     allowed=", ".join(note.allowed) or "—"), icon=":material/link_off:")
+
+
 def _step(lang: str, lesson: Lesson) -> None:
+    """The step's place and buttons first (Next stays where it is from step to step), then its narration and
+    the figure it talks about; a question withholds the figure and the tab below until Reveal."""
     with st.spinner(_t(lang, "computing")):
         claims = lesson_claims(lesson.id)
     index = min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)
+    _step_box(lang, lesson, index, claims)
+    _scroll_back()
+
+
+def _step_box(lang: str, lesson: Lesson, index: int, claims) -> None:
     step = lesson.steps[index]
-    st.caption(_t(lang, "step", number=index + 1, total=len(lesson.steps)))
-    st.markdown(fill(step.say, lesson, claims, lang))
-    if step.view.edit:
-        _edit_figure(lang, lesson, _view_at(lesson, index).text)
-    if step.question is not None:
-        _question(lang, lesson, index, claims)
-    back, forward, _ = st.columns([1, 1, 4])
+    place, back, forward = st.columns([4, 1, 1], vertical_alignment="center")
+    place.caption(_t(lang, "step", number=index + 1, total=len(lesson.steps)))
     back.button(_t(lang, "back"), key="lesson_back", disabled=index == 0, on_click=_move,
                 args=(lesson.id, index - 1), width="stretch")
     forward.button(_t(lang, "next"), key="lesson_next", type="primary", disabled=index == len(lesson.steps) - 1,
                    on_click=_move, args=(lesson.id, index + 1), width="stretch")
+    st.markdown(fill(step.say, lesson, claims, lang))
+    revealed = step.question is None or _question(lang, lesson, index, claims)
+    st.session_state[WITHHELD_KEY] = not revealed
+    if revealed:
+        _figure(lang, lesson, index, claims)
     st.caption(_t(lang, "link"))
     st.code(step_link(lesson.id, index), language=None)
 
 
-def _question(lang: str, lesson: Lesson, index: int, claims) -> None:
+def _figure(lang: str, lesson: Lesson, index: int, claims) -> None:
+    """The chart step ``index`` talks about, in the page's GRU convention (which the step may have set)."""
+    view = _view_at(lesson, index)
+    if view.edit:
+        _edit_figure(lang, lesson, view.text)
+        return
+    token, unit = (resolved(value, claims) if value is not None else st.session_state.get(key, 0)
+                   for value, key in ((view.token, TOKEN_KEY), (view.unit, UNIT_KEY)))  # unnamed: the step tab's
+    convention = st.session_state.get(CONVENTION_KEY, view.convention or GRU_CONVENTIONS[0])
+    step_figure(lang, view, token=int(token), unit=int(unit), convention=convention)
+
+
+def _question(lang: str, lesson: Lesson, index: int, claims) -> bool:
+    """The question, the guess and Reveal; once revealed, whether the guess was right and the numbers.
+    Returns whether the answer is shown."""
     question = lesson.steps[index].question
     keys = [key for key, _ in question.choices]
     names = {key: fill(text, lesson, claims, lang) for key, text in question.choices}
@@ -283,13 +383,15 @@ def _question(lang: str, lesson: Lesson, index: int, claims) -> None:
     if not revealed:
         st.button(_t(lang, "reveal"), key="lesson_reveal", disabled=guess is None, on_click=_reveal,
                   args=(lesson.id, index))
-        return
+        st.caption(_t(lang, "withheld"))
+        return False
     right = answer(question, claims)
     if guess == right:
         st.success(_t(lang, "right"), icon=":material/check:")
     elif guess is not None:
         st.warning(_t(lang, "wrong", answer=names[right]), icon=":material/lightbulb:")
     st.markdown(fill(lesson.steps[index].reveal, lesson, claims, lang))
+    return True
 
 
 def _edit_figure(lang: str, lesson: Lesson, text: str) -> None:

@@ -173,3 +173,22 @@ def parse_session(data: bytes, name: str = "session.json") -> tuple[ViewState, t
 def merged(old: ViewState, new: ViewState) -> ViewState:
     """``new``, with ``old``'s value wherever ``new`` has none."""
     return replace(old, **{f.name: getattr(new, f.name) for f in fields(new) if getattr(new, f.name) is not None})
+
+
+def lesson_notes(params: Mapping[str, str | Sequence[str]], steps: Mapping[str, int]) -> tuple[Note, ...]:
+    """What a lesson link (``?lesson=<id>&step=<n>``, ui.lesson_links) asks that the page does not have: a lesson
+    not among ``steps`` (lesson id -> its number of steps), a step that is not a number from 1, or one past the
+    lesson's last step (which opens the last step). ui.lesson_links.parse_lesson_query does the same choices."""
+    lesson = _last(params[LESSON_PARAM]) if LESSON_PARAM in params else None
+    step = _last(params[STEP_PARAM]) if STEP_PARAM in params else None
+    if lesson is None:
+        return ()
+    if lesson not in steps:
+        return (Note(LESSON_PARAM, lesson, "not_allowed", tuple(steps)),)
+    if step is None:
+        return ()
+    if not (step.isascii() and step.isdigit() and len(step) <= MAX_INDEX_DIGITS) or int(step) < 1:
+        return (Note(STEP_PARAM, step, "not_step", (f"1–{steps[lesson]}",)),)
+    if int(step) > steps[lesson]:
+        return (Note(STEP_PARAM, step, "step_past_end", (str(steps[lesson]),)),)
+    return ()

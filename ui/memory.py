@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from models.gradients import log10_retention, retention_gradient_agreement
+from models.gradients import log10_retention, retention_gradient_agreement, rho_relation
 from ui import state
 from ui.common import MODEL_NAMES, literal, missing_models_note, model_selector, show
 from ui.i18n import t, viz_labels
@@ -23,7 +23,10 @@ from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, satura
 
 THRESHOLD_STEP = 0.05
 THRESHOLDS_KEPT = "memory_thresholds_kept"
-AGREE = 0.5  # |Spearman's rho| from which retention and gradient are said to agree (or to be opposed)
+AGREEMENT_KEYS = {  # models.gradients.rho_relation -> the string key of the line saying it
+    "together": "strong", "partly": "weak", "unrelated": "unrelated", "partly_opposed": "weak_opposite",
+    "opposed": "opposite",
+}
 
 
 def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
@@ -104,6 +107,7 @@ def _agreement(lang: str, arch: str, found, tokens: tuple[str, ...]) -> str:
         return t(lang, "agreement_none", model=MODEL_NAMES[arch])
     if found.apart is None:
         return t(lang, "agreement_same", model=MODEL_NAMES[arch], rho=found.rho, count=found.tokens)
-    key = "strong" if found.rho >= AGREE else "opposite" if found.rho <= -AGREE else "weak"
-    return t(lang, f"agreement_{key}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]), step=found.apart,
+    key = AGREEMENT_KEYS[rho_relation(found.rho)]
+    return t(lang, f"agreement_{key}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]),
+             step=found.apart + 1,  # a reader counts tokens from 1
              retention_rank=found.retention_rank, gradient_rank=found.gradient_rank, count=found.tokens)

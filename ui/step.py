@@ -25,14 +25,18 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
     trace = state.analyze(arch, text, mode).analysis.trace
     _clamp("step_token", trace.num_steps)
     _clamp("step_unit", trace.hidden_size)
+    # Defaults go into the state, not into index=/value=: lessons and links set these keys too (see
+    # ui.common.model_selector). Tokens are labelled counted from 1, as a reader counts them; the value is the index.
+    st.session_state.setdefault("step_token", min(DEFAULT_STEP, trace.num_steps - 1))
+    st.session_state.setdefault("step_unit", DEFAULT_UNIT)
     left, right = st.columns([3, 1])
     step = left.selectbox(
-        t(lang, "step_token"), range(trace.num_steps), index=min(DEFAULT_STEP, trace.num_steps - 1),
-        format_func=lambda i: f"{i}: {trace.tokens[i]}", key="step_token",
+        t(lang, "step_token"), range(trace.num_steps), format_func=lambda i: f"{i + 1}: {trace.tokens[i]}",
+        key="step_token",
     )
     unit = right.number_input(
-        t(lang, "step_unit", last=trace.hidden_size - 1), min_value=0, max_value=trace.hidden_size - 1,
-        value=DEFAULT_UNIT, step=1, key="step_unit",
+        t(lang, "step_unit", last=trace.hidden_size - 1), min_value=0, max_value=trace.hidden_size - 1, step=1,
+        key="step_unit",
     )
     eq = step_equation(trace, step=int(step), unit=int(unit), convention=convention, labels=viz_labels(lang))
     if eq.convention_label:
@@ -43,7 +47,7 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.markdown(f"**{t(lang, 'general_formulas')}**")
     for formula in eq.definitions + eq.formulas:
         st.latex(formula)
-    st.markdown(f"**{t(lang, 'filled_formulas', step=eq.step, token=literal(eq.token), unit=eq.unit)}**")
+    st.markdown(f"**{t(lang, 'filled_formulas', step=eq.step + 1, token=literal(eq.token), unit=eq.unit)}**")
     for line in eq.filled:
         st.latex(line)
 

@@ -19,6 +19,7 @@ TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_wh
 TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
 OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
 CONVENTION_KEY = "convention"  # the page's GRU convention, kept across languages by translated_radio
+WITHHELD_KEY = "lesson_withheld"  # True while a lesson step's question is unanswered: the open tab would tell it
 
 
 def convention_switch(lang: str) -> str:
@@ -51,6 +52,9 @@ def tabs_section(lang: str, source: Source) -> str:
         if tab.open:
             opened = key
             with tab:
-                draw[key]()
+                if st.session_state.get(WITHHELD_KEY):
+                    st.info(t(lang, "lesson_withheld"), icon=":material/visibility_off:")
+                else:
+                    draw[key]()
     st.session_state[OPEN_KEY] = opened
     return opened

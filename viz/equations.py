@@ -104,7 +104,7 @@ def step_equation(
         return at(array, prev_step) if has_prev else 0.0
 
     h, h_prev = at(trace.hidden, step), prev(trace.hidden)
-    t, tp = step, (prev_step if has_prev else "-")
+    t, tp = step + 1, prev_step + 1  # subscripts count tokens from 1, as a reader does: h_0 is the initial state
     common = dict(cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention,
                   definitions=_definitions(trace.cell_type, prev_sub, convention))
 
