@@ -27,8 +27,10 @@ GAP_EM = 0.5  # room kept between two level labels, in em
 # No line starts with a closing mark and none ends with an opening one.
 _CLOSING = frozenset("，。、；：！？）》」』】”’,.;:!?)]}%")
 _OPENING = frozenset("（《「『【“‘([{")
-_CLAUSE_END = frozenset(":：，,;；")
-_CLAUSE_START = frozenset("—(（")
+_MAIN_END = frozenset(":：")
+_MAIN_START = frozenset("—")
+_CLAUSE_END = frozenset("，,;；")
+_CLAUSE_START = frozenset("(（")
 CLAUSE_SHARE = 0.4  # a line may break early at a clause boundary if it keeps at least this share of the room
 _PIECE = re.compile(r"<[^>]*>|&#?\w+;|\s+|.", re.DOTALL)  # a tag, an entity, a run of spaces, or one character
 _TAG = re.compile(r"<[^>]*>")
@@ -99,26 +101,33 @@ def _words(line: str) -> list[tuple[str, str]]:
     return words
 
 
-def _clause_starts(words: list[tuple[str, str]]) -> set[int]:
-    """Indices of the words a clause starts at: after ':' or ',', or at a dash or a bracket, outside brackets."""
-    starts, depth = set(), 0
+def _clause_starts(words: list[tuple[str, str]]) -> dict[int, int]:
+    """The words a clause starts at, outside brackets, with the break's rank: 0 after a colon or at a dash (a
+    title's main cut), 1 after a comma or at a bracket."""
+    starts, depth = {}, 0
     for i, (_, word) in enumerate(words):
-        if i and depth == 0 and (words[i - 1][1][-1:] in _CLAUSE_END or word[:1] in _CLAUSE_START):
-            starts.add(i)
+        if i and depth == 0:
+            before, first = words[i - 1][1][-1:], word[:1]
+            if before in _MAIN_END or first in _MAIN_START:
+                starts[i] = 0
+            elif before in _CLAUSE_END or first in _CLAUSE_START:
+                starts[i] = 1
         depth = max(0, depth + sum(ch in "(（" for ch in word) - sum(ch in ")）" for ch in word))
     return starts
 
 
 def _fill(words: list[tuple[str, str]], width_px: float, font_px: float) -> list[list[tuple[str, str]]]:
-    """Words into lines of at most ``width_px``; an overflowing line breaks at its last clause boundary if that
-    keeps at least CLAUSE_SHARE of the room filled, else before the word that overflows."""
+    """Words into lines of at most ``width_px``. An overflowing line breaks at a clause boundary that keeps at least
+    CLAUSE_SHARE of the room filled, the best ranked and then the last; else before the word that overflows."""
     clauses = _clause_starts(words)
     lines: list[list[int]] = [[]]  # indices into words
     for index in range(len(words)):
         line = lines[-1]
         if line and _px([words[i] for i in line + [index]], font_px) > width_px:
-            cut = next((k for k in range(len(line) - 1, 0, -1) if line[k] in clauses), None)
-            if cut is not None and _px([words[i] for i in line[:cut]], font_px) >= CLAUSE_SHARE * width_px:
+            cuts = [k for k in range(1, len(line)) if line[k] in clauses
+                    and _px([words[i] for i in line[:k]], font_px) >= CLAUSE_SHARE * width_px]
+            cut = min(cuts, key=lambda k: (clauses[line[k]], -k), default=None)
+            if cut is not None:
                 lines[-1], carried = line[:cut], line[cut:]
             else:
                 carried = []
