@@ -11,10 +11,10 @@ from torch import nn
 
 from models.record import record
 from models.trace import Trace
+from ui.i18n import viz_labels
 from viz.animation import MAX_FRAMES, step_animation
 from viz.compare import model_comparison
 from viz.difference import sentence_difference
-from ui.i18n import viz_labels
 from viz.equations import step_equation
 from viz.fit import (
     LATIN_EM,

@@ -89,7 +89,8 @@ def _words(line: str) -> list[tuple[str, str]]:
             continue
         ch = html.unescape(piece) if piece.startswith("&") else piece
         is_tag = piece.startswith("<") and len(piece) > 1
-        breaks = bool(word) and not is_tag and (_wide(ch) or _wide(last)) and ch not in _CLOSING and last not in _OPENING
+        breaks = (bool(word) and not is_tag and (_wide(ch) or _wide(last))
+                  and ch not in _CLOSING and last not in _OPENING)
         if breaks:
             words.append((gap, word))
             gap, word = "", ""
