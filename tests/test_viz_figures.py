@@ -47,6 +47,8 @@ from viz.retention import retention_map
 from viz.saturation import gate_saturation
 from viz.whatif import hidden_difference_heatmap, whatif_data, whatif_prediction
 
+BUTTON_PX = 34  # height of plotly's play and pause buttons, as Chromium draws them
+SLIDER_PX = 90  # height of the slider with its current-step label and its tick labels
 TOKENS = ["张三", "打", "了", "李四", "的", "的", "狗"]  # repeated token on purpose
 MODULES = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 
@@ -169,6 +171,19 @@ def test_step_animation_frames_buttons_and_slider(traces):
     assert len(checked.frames) == len(fig.frames) and checked.frames[3].data[1].type == "heatmap"
     with pytest.raises(ValueError):
         go.Figure({**fig.to_dict(), "frames": [{"data": [{"type": "heatmap", "zz": [[1]]}]}]})  # the check bites
+
+
+@pytest.mark.parametrize("kind", list(MODULES))
+def test_play_and_pause_sit_on_their_own_row_above_the_slider(traces, kind):
+    """The buttons covered the slider's label and its left end; now the slider starts below them, full width."""
+    fig = step_animation(traces[kind])
+    (menu,), (slider,) = fig.layout.updatemenus, fig.layout.sliders
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b  # paper units are fractions of this
+    buttons_top, slider_top = -menu.y * plot_px, -slider.y * plot_px  # px below the plot
+    assert menu.yanchor == slider.yanchor == "top"
+    assert slider_top - buttons_top >= BUTTON_PX  # the slider's current-step label starts below the buttons
+    assert (slider.x, slider.len) == (0.0, 1.0)
+    assert slider_top + SLIDER_PX <= fig.layout.margin.b  # and the slider stays inside the bottom margin
 
 
 def test_step_animation_is_windowed_on_long_text():
