@@ -11,6 +11,7 @@ from tests.test_app import chart_specs, fresh_data_cache, messages, run_app, tab
 from ui import state
 from ui.i18n import VIZ_LABELS, t
 from ui.source import EXAMPLES
+from viz.fit import wrap_title
 from viz.labels import DEFAULT_LABELS
 
 RESTAURANT = next(e.text for e in EXAMPLES if e.key == "ex_restaurant")  # has 但是
@@ -174,8 +175,8 @@ def test_memory_tab_shows_the_gradient_paths_of_all_three_models(lang):
     figures = chart_specs(at)
     titles = [f["layout"]["title"]["text"] for f in figures]
     for model in ("RNN", "LSTM", "GRU"):
-        assert viz(lang, "title_saliency", model=model, label=t(lang, "positive")) in titles
-    (curve,) = [f for f in figures if f["layout"]["title"]["text"] == viz(lang, "title_curve")]
+        assert wrap_title(viz(lang, "title_saliency", model=model, label=t(lang, "positive"))) in titles
+    (curve,) = [f for f in figures if f["layout"]["title"]["text"] == wrap_title(viz(lang, "title_curve"))]
     assert [d["name"] for d in curve["data"]] == ["RNN", "LSTM", "GRU"] and curve["layout"]["yaxis"]["type"] == "log"
     tokens = tokens_of("lstm", EXAMPLES[0].text)
     for trace, arch in zip(curve["data"], state.ARCHS):

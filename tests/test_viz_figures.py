@@ -11,17 +11,44 @@ from torch import nn
 
 from models.record import record
 from models.trace import Trace
+from ui.i18n import viz_labels
 from viz.animation import MAX_FRAMES, step_animation
 from viz.compare import model_comparison
 from viz.difference import sentence_difference
 from viz.equations import step_equation
+from viz.fit import (
+    LATIN_EM,
+    LINE_EM,
+    STEP_AXIS_PX,
+    TICK_FONT_PX,
+    TITLE_FONT_PX,
+    TITLE_PX,
+    text_px,
+    thin_ticks,
+    tick_every,
+    tick_room,
+    title_lines,
+    wrap_title,
+)
+from viz.gradients import (
+    DistanceData,
+    RetentionGradientData,
+    SaliencyData,
+    distance_curves,
+    retention_gradient_scatter,
+    saliency_bars,
+)
 from viz.heatmap import gate_heatmap
 from viz.overview import gate_overview
 from viz.plotly_helpers import MARGIN
 from viz.prediction import prediction_curve
+from viz.retention import Y_AXIS_PX as RETENTION_Y_AXIS_PX
 from viz.retention import retention_map
 from viz.saturation import gate_saturation
+from viz.whatif import hidden_difference_heatmap, whatif_data, whatif_prediction
 
+BUTTON_PX = 34  # height of plotly's play and pause buttons, as Chromium draws them
+SLIDER_PX = 90  # height of the slider with its current-step label and its tick labels
 TOKENS = ["张三", "打", "了", "李四", "的", "的", "狗"]  # repeated token on purpose
 MODULES = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 
@@ -144,6 +171,19 @@ def test_step_animation_frames_buttons_and_slider(traces):
     assert len(checked.frames) == len(fig.frames) and checked.frames[3].data[1].type == "heatmap"
     with pytest.raises(ValueError):
         go.Figure({**fig.to_dict(), "frames": [{"data": [{"type": "heatmap", "zz": [[1]]}]}]})  # the check bites
+
+
+@pytest.mark.parametrize("kind", list(MODULES))
+def test_play_and_pause_sit_on_their_own_row_above_the_slider(traces, kind):
+    """The buttons covered the slider's label and its left end; now the slider starts below them, full width."""
+    fig = step_animation(traces[kind])
+    (menu,), (slider,) = fig.layout.updatemenus, fig.layout.sliders
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b  # paper units are fractions of this
+    buttons_top, slider_top = -menu.y * plot_px, -slider.y * plot_px  # px below the plot
+    assert menu.yanchor == slider.yanchor == "top"
+    assert slider_top - buttons_top >= BUTTON_PX  # the slider's current-step label starts below the buttons
+    assert (slider.x, slider.len) == (0.0, 1.0)
+    assert slider_top + SLIDER_PX <= fig.layout.margin.b  # and the slider stays inside the bottom margin
 
 
 def test_step_animation_is_windowed_on_long_text():
@@ -291,3 +331,113 @@ def test_the_default_convention_is_the_textbooks(traces):
     gru = traces["GRU"]
     np.testing.assert_allclose(gate_heatmap(gru, "update").data[0].z, 1 - gru.gates["update"][0, 0].T, atol=1e-7)
     assert "textbook" in gate_heatmap(gru, "update").layout.title.text
+
+
+# --- what fits: tick labels thinned to their axis, titles wrapped to the chart (viz.fit) --------------------
+
+REVIEW_STEPS = 78  # the long restaurant review, as jieba reads it
+
+
+def test_tick_every_is_the_smallest_step_that_gives_each_label_its_room():
+    for count in (2, 7, 40, 78, 300, 1000):
+        for axis_px in (73.0, 320.0, 737.0):
+            for room in (6.0, 17.4):
+                k = tick_every(count, axis_px, room)
+                assert k * axis_px / count >= room  # room enough
+                assert k == 1 or (k - 1) * axis_px / count < room  # and no sparser than needed
+    assert tick_every(78, STEP_AXIS_PX, LINE_EM * TICK_FONT_PX) == 5
+    assert tick_every(1, 10.0, 100.0) == tick_every(0, 10.0, 100.0) == 1
+
+
+def test_thin_ticks_keeps_every_kth_label_from_the_first():
+    words = [f"词{i}" for i in range(REVIEW_STEPS)]
+    ticks = thin_ticks(words, STEP_AXIS_PX)
+    np.testing.assert_array_equal(ticks, np.arange(0, REVIEW_STEPS, 5))
+    assert len(thin_ticks(words, 2 * STEP_AXIS_PX)) > len(ticks)  # a longer axis holds more labels
+    digits = [str(i % 10) for i in range(REVIEW_STEPS)]  # narrower than a line: they stand level on x...
+    assert len(thin_ticks(digits, STEP_AXIS_PX)) > len(ticks)
+    assert len(thin_ticks(digits, STEP_AXIS_PX, along="y")) == len(ticks)  # ...but need a whole line on y
+    np.testing.assert_array_equal(thin_ticks(words[:3], STEP_AXIS_PX), [0, 1, 2])
+    with pytest.raises(ValueError):
+        thin_ticks(words, STEP_AXIS_PX, along="z")
+
+
+def test_text_px_counts_wide_characters_as_one_em_and_reads_html():
+    assert text_px("遗忘门", 10) == 30
+    assert text_px("abc", 10) == pytest.approx(30 * LATIN_EM)
+    assert text_px("&lt;b&gt;", 10) == pytest.approx(30 * LATIN_EM)  # an entity is the character it stands for
+    assert text_px("<b>门</b>", 10) == 10  # tags take no room
+
+
+@pytest.mark.parametrize("title", [
+    "How much of token s survives at step t: product of the 1 − z (textbook z: share of new) values",
+    "第 s 个词的内容到第 t 步还剩多少：1 − z（教材的 z：新内容占比）的乘积",
+    "GRU: gates and states at each step, layer 1, backward — steps 100–299 of 320",
+    "读到每个词时的概率 P(正面)" * 4,
+])
+def test_wrap_title_fits_each_line_and_keeps_every_word(title):
+    wrapped = wrap_title(title)
+    lines = title_lines(wrapped)
+    assert len(lines) >= 2 and all(text_px(line, TITLE_FONT_PX) <= TITLE_PX for line in lines)
+    assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # only spaces were replaced by breaks
+    assert not any(line[:1] in "，。：；）" for line in lines)  # no line opens with a closing mark
+
+
+def test_wrap_title_breaks_between_clauses_and_leaves_short_titles_alone():
+    assert wrap_title("GRU: gates and states at each step, layer 1, backward — steps 100–299 of 320") == \
+        "GRU: gates and states at each step, layer 1, backward<br>— steps 100–299 of 320"
+    assert wrap_title("How much of token s survives at step t: product of the forget gate f values") == \
+        "How much of token s survives at step t:<br>product of the forget gate f values"
+    assert wrap_title("遗忘门 f") == "遗忘门 f" and wrap_title("a<br>b") == "a<br>b"
+
+
+def _review_traces() -> dict[str, Trace]:
+    """The three models over 78 two-character tokens, with class probabilities."""
+    torch.manual_seed(1)
+    tokens = [f"餐馆{i % 10}" if i % 3 else "，" for i in range(REVIEW_STEPS)]
+    probs = np.linspace([0.8, 0.2], [0.3, 0.7], REVIEW_STEPS)
+    return {kind.lower(): record(MODULES[kind](4, 6).eval(), torch.randn(REVIEW_STEPS, 4), tokens=tokens)[0]
+            .with_probabilities(probs, ("negative", "positive")) for kind in MODULES}
+
+
+def test_a_78_token_retention_map_labels_what_fits_on_each_axis():
+    fig = retention_map(_review_traces()["lstm"])
+    x, y = fig.layout.xaxis, fig.layout.yaxis
+    for axis, room_px, along in ((x, STEP_AXIS_PX, "x"), (y, RETENTION_Y_AXIS_PX, "y")):
+        ticks = list(axis.tickvals)
+        spacing = (ticks[1] - ticks[0]) * room_px / REVIEW_STEPS
+        assert spacing >= tick_room(list(axis.ticktext), along=along)  # no two labels share a line's room
+        assert len(ticks) >= 10  # thinned, not emptied
+    assert len(y.tickvals) < 39  # the old every-second token overlapped on the y axis
+
+
+def _every_figure(traces: dict[str, Trace], labels, convention: str) -> list[go.Figure]:
+    lstm, gru = traces["lstm"], traces["gru"]
+    steps = np.arange(REVIEW_STEPS - 1)
+    rng = np.random.default_rng(0)
+    scatter = RetentionGradientData("gru", lstm.tokens[:-1], steps, rng.random(REVIEW_STEPS - 1),
+                                    rng.random(REVIEW_STEPS - 1), 0.98)
+    figs = [gate_heatmap(gru, name, convention=convention, labels=labels) for name in ("update", "hidden")]
+    figs += [gate_overview(gru, convention=convention, labels=labels), step_animation(lstm, labels=labels),
+             model_comparison(traces, state="update", convention=convention, labels=labels),
+             sentence_difference(lstm, lstm, labels=labels), gate_saturation(gru, convention=convention, labels=labels),
+             prediction_curve(traces, labels=labels), whatif_prediction(whatif_data(lstm, lstm), labels=labels),
+             hidden_difference_heatmap(whatif_data(gru, gru), labels=labels),
+             saliency_bars(SaliencyData("lstm", "negative", lstm.tokens, np.ones(REVIEW_STEPS, np.float32),
+                                        np.zeros(REVIEW_STEPS, np.float32)), labels=labels),
+             distance_curves(DistanceData(("rnn",), (np.arange(5),), (np.ones(5),), (lstm.tokens[:5],)), labels=labels),
+             retention_gradient_scatter(scatter, labels=labels), gate_saturation([], labels=labels)]
+    return figs + [retention_map(t, convention=convention, labels=labels) for t in traces.values()]
+
+
+@pytest.mark.parametrize("convention", ["textbook", "torch"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_title_fits_a_1000_px_page(lang, convention):
+    """English titles were cut off ("…product of the forget gate", "1 − z (textb"): each line now fits."""
+    figs = _every_figure(_review_traces(), viz_labels(lang), convention)
+    for fig in figs:
+        title = fig.layout.title.text
+        assert title, fig.layout
+        assert all(text_px(line, TITLE_FONT_PX) <= TITLE_PX for line in title_lines(title)), title
+    retention = figs[-1].layout.title.text  # the GRU's, whose keep gate has the longest name
+    assert len(title_lines(retention)) == 2 and text_px(retention.replace("<br>", " "), TITLE_FONT_PX) > TITLE_PX

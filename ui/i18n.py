@@ -327,8 +327,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "distance_caption": "‖∂h_T / ∂h_t‖：最后的隐藏状态对 T − t 个词之前的隐藏状态有多敏感。纵轴是对数刻度，"
                             "一条下降的直线就是按指数消失的梯度。教材说普通 RNN 的梯度消失得最快，门让 LSTM 和 GRU "
                             "留住一条通路；这里是真实模型在你的文本上的数字。",
-        "retention_gradient_caption": "对 LSTM 和 GRU，把两种解释放在一起。左：门的“保留”（沿途保留门值的乘积）。"
-                                      "右：每个点是一个词，横轴是它的内容保留到最后的比例，纵轴是梯度范数；"
+        "retention_gradient_caption": "对 LSTM 和 GRU，把两种解释放在一起。上：门的“保留”（沿途保留门值的乘积）。"
+                                      "下：每个点是一个词，横轴是它的内容保留到最后的比例，纵轴是梯度范数；"
                                       "两者的 Spearman 等级相关 ρ 写在标题里。",
         "agreement_strong": "{model}：两种解释大体一致（ρ = {rho:.2f}）：门保留得越久的词，梯度也传得越远。"
                             "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
@@ -714,8 +714,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                             "y axis is logarithmic, so a falling straight line is a gradient vanishing exponentially. "
                             "The textbook says the vanilla RNN's vanishes fastest and gates keep a path open for the "
                             "LSTM and the GRU; these are the real models' numbers on your text.",
-        "retention_gradient_caption": "For the LSTM and the GRU, the two explanations side by side. Left: the gates' "
-                                      "retention (products of the keep gates in between). Right: one point per "
+        "retention_gradient_caption": "For the LSTM and the GRU, the two explanations one above the other. Above: the "
+                                      "gates' retention (products of the keep gates in between). Below: one point per "
                                       "token, across how much of it is kept to the end, up the gradient norm; their "
                                       "Spearman rank correlation ρ is in the title.",
         "agreement_strong": "{model}: the two explanations mostly agree (ρ = {rho:.2f}): the tokens the gates keep "

@@ -92,12 +92,10 @@ def _gradient_paths(lang: str, text: str, mode: str, convention: str, labels: di
     for arch in (arch for arch in RETAIN_GATE if arch in runs):
         trace = runs[arch].analysis.trace
         found = retention_gradient_agreement(trace, paths[arch].curve)
-        left, right = st.columns(2)
-        with left:
-            show(retention_map(trace, convention=convention, labels=labels), key=f"memory_gradient_retention_{arch}")
-        with right:
-            scatter = retention_gradient_data(paths[arch], log10_retention(trace), rho=found.rho)
-            show(retention_gradient_scatter(scatter, labels=labels), key=f"memory_scatter_{arch}")
+        # one above the other: side by side, a 78-token map had no room for its token labels
+        show(retention_map(trace, convention=convention, labels=labels), key=f"memory_gradient_retention_{arch}")
+        scatter = retention_gradient_data(paths[arch], log10_retention(trace), rho=found.rho)
+        show(retention_gradient_scatter(scatter, labels=labels), key=f"memory_scatter_{arch}")
         st.markdown(_agreement(lang, arch, found, trace.tokens))
 
 

@@ -139,6 +139,7 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
         st.warning(_missing(lang, lead), icon=":material/search_off:")
         return
     st.markdown(_mapping(lang, preset, lead, tokens))
+    shown = {}
     for column, arch in zip(st.columns(len(ARCHS)), ARCHS):
         with column:
             st.markdown(f"#### {MODEL_NAMES[arch]}")
@@ -149,7 +150,11 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
             if runs[arch].missing:
                 st.info(_missing(lang, runs[arch]), icon=":material/block:")
                 continue
-            _show_run(lang, arch, text, mode, convention, runs[arch].edits, key=f"whatif_{arch}")
+            shown[arch] = _show_edit(lang, arch, text, mode, convention, runs[arch].edits)
+    for arch, drawn in shown.items():  # full width, one model under the other: three abreast, no label could be read
+        if drawn is not None:
+            st.markdown(f"#### {MODEL_NAMES[arch]}")
+            _show_charts(lang, *drawn, key=f"whatif_{arch}")
 
 
 def _missing(lang: str, run: Experiment) -> str:
@@ -166,13 +171,21 @@ def _mapping(lang: str, preset: str, run: Experiment, tokens: tuple[str, ...]) -
 def _show_run(lang: str, arch: str, text: str, mode: str, convention: str, edits: tuple[Edit, ...], *,
               key: str) -> None:
     """The edit in words and as formulas, the final label before and after, the two curves and the change in h."""
+    drawn = _show_edit(lang, arch, text, mode, convention, edits)
+    if drawn is not None:
+        _show_charts(lang, *drawn, key=key)
+
+
+def _show_edit(lang: str, arch: str, text: str, mode: str, convention: str, edits: tuple[Edit, ...]):
+    """The edit in words and as formulas and the final label before and after; returns what the charts draw
+    (the run's WhatIfData and the edited steps), or None if the edit could not run (said so)."""
     labels = viz_labels(lang)
     try:
         before = state.analyze_edited(arch, text, mode).analysis
         after = state.analyze_edited(arch, text, mode, edits).analysis
     except ValueError as err:
         st.error(t(lang, "whatif_bad_edit", error=err), icon=":material/error:")
-        return
+        return None
     tokens = before.tokens
     for edit in edits:
         shown = edit_text(edit, cell_type=arch, convention=convention, tokens=tokens, labels=labels)
@@ -193,6 +206,11 @@ def _show_run(lang: str, arch: str, text: str, mode: str, convention: str, edits
         st.caption(t(lang, "whatif_nothing_changed"))
     else:
         st.caption(t(lang, "whatif_first_changed", step=data.first_changed, token=literal(tokens[data.first_changed])))
-    steps = sorted({step for edit in edits for step in edit.steps})
+    return data, sorted({step for edit in edits for step in edit.steps})
+
+
+def _show_charts(lang: str, data, steps: list[int], *, key: str) -> None:
+    """The prediction before and after the edit (edited ``steps`` shaded), and the change in h."""
+    labels = viz_labels(lang)
     show(whatif_prediction(data, edited_steps=steps, labels=labels), key=f"{key}_curve")
     show(hidden_difference_heatmap(data, labels=labels), key=f"{key}_difference")

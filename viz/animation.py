@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
 from viz.colours import colour_scale, unbounded_limit
+from viz.fit import wrap_title
 from viz.labels import state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure
 
@@ -26,8 +27,12 @@ _FAST = {"_validate": False}
 OTHER_COLOUR = "gray"
 TOKEN_ROW_SHARE = 0.12  # height share of the token strip
 ROW_PX = 95
-EXTRA_PX = 260
-MARGIN = {"l": 90, "r": 230, "t": 100, "b": 160}  # px, as plotly's automargin found them: see viz.plotly_helpers
+EXTRA_PX = 300
+MARGIN = {"l": 90, "r": 230, "t": 100, "b": 200}  # px, as plotly's automargin found them: see viz.plotly_helpers
+# Below the plot (px from its bottom edge): the unit axis, then the play and pause buttons on a row of their own,
+# then the slider with its current step above its left end, so that no button covers the slider or its label.
+BUTTONS_BELOW_PX = 58
+SLIDER_BELOW_PX = 100
 UIREVISION = "step_animation"
 _KIND_ORDER = {"gate": 0, "tanh": 1, "unbounded": 2}  # rows grouped so rows of one colour scale touch
 
@@ -154,13 +159,15 @@ def step_animation(
     ]
     redraw = {"duration": 0, "redraw": True}
     hide_ticks = len(data.steps) > SLIDER_LABEL_MAX
+    height = ROW_PX * rows + EXTRA_PX
+    plot_px = height - MARGIN["t"] - MARGIN["b"]  # paper coordinates are fractions of this
     fig.update_layout(
-        title=dict(text=title + title_notes(labels, window=data.window)),
-        height=ROW_PX * rows + EXTRA_PX,
+        title=dict(text=wrap_title(title + title_notes(labels, window=data.window))),
+        height=height,
         margin=MARGIN,
         uirevision=UIREVISION,
         updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
+            type="buttons", direction="left", x=0.0, y=-BUTTONS_BELOW_PX / plot_px, xanchor="left", yanchor="top",
             buttons=[
                 dict(label=text(labels, "play"), method="animate", args=[None, {
                     "frame": {"duration": FRAME_MS, "redraw": True}, "fromcurrent": True,
@@ -172,7 +179,7 @@ def step_animation(
             ],
         )],
         sliders=[dict(
-            active=0, x=0.18, len=0.82, y=-0.08, yanchor="top",
+            active=0, x=0.0, len=1.0, y=-SLIDER_BELOW_PX / plot_px, yanchor="top",
             currentvalue=dict(prefix=f"{text(labels, 'step')} ", font=dict(size=13, color=OTHER_COLOUR)),
             font=dict(color="rgba(0,0,0,0)") if hide_ticks else None,
             steps=[

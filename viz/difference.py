@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from models.trace import Trace
+from viz.fit import wrap_title
 from viz.heatmap import HeatmapData, heatmap_data
 from viz.labels import sentence, text, title_notes
 from viz.overview import STACKED_MAX_COLUMNS, add_heatmap_row
@@ -120,7 +121,8 @@ def sentence_difference(
     fig.update_xaxes(title=dict(text=text(labels, "unit")), row=4, col=1)
     bars = fig.layout.yaxis4.domain  # the legend names the bars: at their top right, not by a colour bar
     fig.update_layout(
-        title=dict(text=title + title_notes(labels, width=max(data.first.axis.width, data.second.axis.width))),
+        title=dict(text=wrap_title(title + title_notes(labels, width=max(data.first.axis.width,
+                                                                            data.second.axis.width)))),
         height=HEIGHT, barmode="group", uirevision=UIREVISION,
         legend=dict(orientation="h", x=1.0, xanchor="right", y=bars[1], yanchor="bottom"),
     )

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from viz.colours import DIVERGING_COLOURS
+from viz.fit import wrap_title
 from viz.labels import state_label, text
 from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
@@ -18,6 +19,12 @@ SALIENCY_HEIGHT = 460
 CURVE_HEIGHT = 420
 SCATTER_HEIGHT = 420
 MIN_SCALE = 1e-12  # bar colour range when every value is 0
+# Ticks asked of the scatter's log axes. On y (240 px) plotly then labels 1, 2 and 5 of a decade or powers of ten,
+# never every digit, whose labels overlapped on two decades; on x (320 px or more) every digit only below about
+# 1.8 decades, where level digits still stand apart.
+LOG_TICKS_X = 6
+LOG_TICKS_Y = 3
+
 
 class SaliencyData(NamedTuple):
     """Per-token saliency of one model."""
@@ -63,7 +70,7 @@ def saliency_bars(data: SaliencyData, *, labels: Mapping[str, str] | None = None
     fig.update_xaxes(**axis_layout(axis), showticklabels=False, row=1, col=1)
     model = state_label(labels, data.cell_type)
     title = text(labels, "title_saliency", model=model, label=html.escape(state_label(labels, data.label), quote=False))
-    fig.update_layout(title=dict(text=title),
+    fig.update_layout(title=dict(text=wrap_title(title)),
                       height=SALIENCY_HEIGHT, showlegend=False, uirevision="saliency")
     return fig
 
@@ -104,7 +111,7 @@ def distance_curves(data: DistanceData, *, labels: Mapping[str, str] | None = No
                           f"<br>{text(labels, 'norm')} %{{y:.3e}}<extra>%{{fullData.name}}</extra>",
         ))
     fig.update_layout(
-        title=dict(text=text(labels, "title_curve")),
+        title=dict(text=wrap_title(text(labels, "title_curve"))),
         xaxis=dict(title=dict(text=text(labels, "distance"))),
         yaxis=dict(title=dict(text=text(labels, "norm")), type="log", exponentformat="power"),
         height=CURVE_HEIGHT,
@@ -162,9 +169,10 @@ def retention_gradient_scatter(data: RetentionGradientData, *, labels: Mapping[s
                       f"<br>{text(labels, 'retention')} %{{x:.3e}}<br>{text(labels, 'norm')} %{{y:.3e}}<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=text(labels, "title_scatter", model=model, rho=rho)),
-        xaxis=dict(title=dict(text=text(labels, "retention_to_end")), type="log", exponentformat="power"),
-        yaxis=dict(title=dict(text=text(labels, "norm")), type="log", exponentformat="power"),
+        title=dict(text=wrap_title(text(labels, "title_scatter", model=model, rho=rho))),
+        xaxis=dict(title=dict(text=text(labels, "retention_to_end")), type="log", exponentformat="power",
+                   nticks=LOG_TICKS_X),
+        yaxis=dict(title=dict(text=text(labels, "norm")), type="log", exponentformat="power", nticks=LOG_TICKS_Y),
         height=SCATTER_HEIGHT,
         uirevision="retention_gradient",
     )

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from models.trace import DEFAULT_CONVENTION, Trace
 from viz.colours import ColourScale, colour_scale, unbounded_limit
+from viz.fit import wrap_title
 from viz.labels import position_note, state_label, text, title_notes
 from viz.plotly_helpers import MARGIN, empty_figure, heatmap_trace
 from viz.steps import MAX_COLUMNS, StepAxis, axis_layout, pool_steps, step_axis
@@ -116,7 +117,7 @@ def gate_heatmap(
     fig = go.Figure(heatmap_trace(data.values, data.axis, unit_labels(data.units), data.scale, labels=labels, name=state))
     height = int(np.clip(PX_PER_UNIT * len(data.units) + 160, MIN_HEIGHT, MAX_HEIGHT))
     fig.update_layout(
-        title=dict(text=title + title_notes(labels, width=data.axis.width)),
+        title=dict(text=wrap_title(title + title_notes(labels, width=data.axis.width))),
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(data.axis)),
         yaxis=dict(title=dict(text=text(labels, "unit")), type="category", autorange="reversed"),
         height=height,

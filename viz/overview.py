@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
+from viz.fit import wrap_title
 from viz.heatmap import HeatmapData, heatmap_data, unit_labels, unit_order
 from viz.labels import position_note, state_label, text, title_notes
 from viz.plotly_helpers import empty_figure, heatmap_trace, row_colorbar
@@ -81,7 +82,7 @@ def stacked_heatmaps(
         add_heatmap_row(fig, i, row, name=name, labels=labels)
     fig.update_xaxes(title=dict(text=text(labels, "token")), row=len(rows), col=1)
     fig.update_layout(
-        title=dict(text=title),
+        title=dict(text=wrap_title(title)),
         height=height,
         uirevision=uirevision,
     )

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.colours import ColourScale
+from viz.fit import wrap_title
 from viz.labels import text
 
 if TYPE_CHECKING:  # only a type here: viz.steps imports FLOAT from this module
@@ -54,7 +55,7 @@ def empty_figure(title: str, *, uirevision: str = "empty") -> go.Figure:
     """A figure with a title and nothing to draw."""
     fig = go.Figure()
     fig.update_layout(
-        title=dict(text=title),
+        title=dict(text=wrap_title(title)),
         uirevision=uirevision,
         xaxis=dict(visible=False),
         yaxis=dict(visible=False),

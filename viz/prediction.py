@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from models.trace import Trace
+from viz.fit import wrap_title
 from viz.labels import state_label, text
 from viz.plotly_helpers import FLOAT, MARGIN, empty_figure
 from viz.steps import axis_layout, step_axis
@@ -102,7 +103,7 @@ def probability_line(curve: np.ndarray, name: str, *, shown: str, labels: Mappin
 def probability_layout(title: str, shown: str | None, axis, labels: Mapping[str, str] | None) -> dict:
     """Layout of a probability-per-token figure: token ticks on x, P(shown) (or "probability") in [0, 1] on y."""
     return dict(
-        title=dict(text=title),
+        title=dict(text=wrap_title(title)),
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=f"P({shown})" if shown else text(labels, "probability")), range=[0, 1]),
         height=HEIGHT,

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from models.trace import DEFAULT_CONVENTION, GRU_CONVENTIONS, Trace
 from viz.colours import GATE_COLOURS
+from viz.fit import wrap_title
 from viz.labels import DEFAULT_LABELS, state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
@@ -17,6 +18,7 @@ MAX_RETENTION_STEPS = 300  # the map is W x W cells; longer texts are shown as a
 RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # the gate that scales the old state: PyTorch's z for the GRU
 UIREVISION = "retention_map"
 HEIGHT = 620
+Y_AXIS_PX = HEIGHT - 260  # plot-area height left by the title, the upright token labels below and the axis title
 
 
 class RetentionData(NamedTuple):
@@ -96,6 +98,7 @@ def retention_map(
     # label lookup needs the whole token list indexed by step
     tokens = ("",) * int(data.steps[0]) + data.tokens
     axis = step_axis(tokens, data.steps, 1)
+    rows = step_axis(tokens, data.steps, 1, axis_px=Y_AXIS_PX, along="y")  # level labels, one line each
     written, read = text(labels, "written_at"), text(labels, "read_at")
     fig = go.Figure(go.Heatmap(
         z=data.matrix, x=data.steps, y=data.steps,
@@ -109,9 +112,9 @@ def retention_map(
         hoverongaps=False,
     ))
     fig.update_layout(
-        title=dict(text=title),
+        title=dict(text=wrap_title(title)),
         xaxis=dict(title=dict(text=written), **axis_layout(axis)),
-        yaxis=dict(title=dict(text=read), autorange="reversed", **axis_layout(axis)),
+        yaxis=dict(title=dict(text=read), autorange="reversed", **axis_layout(rows)),
         height=HEIGHT,
         uirevision=UIREVISION,
     )

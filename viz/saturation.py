@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from models.saturation import HIGH, LOW, SaturationCounts
 from models.trace import CONVENTION_GATE, DEFAULT_CONVENTION, GRU_CONVENTIONS, SIGMOID_GATES, Trace
+from viz.fit import wrap_title
 from viz.labels import state_label, text
 from viz.plotly_helpers import FLOAT, empty_figure
 
@@ -118,7 +119,7 @@ def saturation_figure(data: SaturationData, *, title: str | None = None, convent
         x=[0, 1], y=[1, 0], mode="lines", line=dict(color="lightgray", dash="dot"), hoverinfo="skip", showlegend=False,
     ))
     fig.update_layout(
-        title=dict(text=title),
+        title=dict(text=wrap_title(title)),
         xaxis=dict(title=dict(text=x_title), range=[0, 1], constrain="domain"),
         yaxis=dict(title=dict(text=y_title), range=[0, 1], scaleanchor="x", scaleratio=1),
         height=HEIGHT,

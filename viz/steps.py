@@ -8,10 +8,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from viz.fit import STEP_AXIS_PX, thin_ticks
 from viz.plotly_helpers import FLOAT
 
 MAX_COLUMNS = 1000  # widest heatmap a browser draws comfortably
-MAX_TICKS = 40  # tick labels on a step axis; hover still names every column
 MAX_LABEL_CHARS = 12  # a pooled column's label is its tokens, cut to this length
 
 
@@ -45,8 +45,10 @@ class StepAxis(NamedTuple):
     ticktext: tuple[str, ...]
 
 
-def step_axis(tokens: Sequence[str], starts: np.ndarray, width: int, *, max_ticks: int = MAX_TICKS) -> StepAxis:
-    """Token labels for columns starting at ``starts`` (C,), each ``width`` steps wide."""
+def step_axis(tokens: Sequence[str], starts: np.ndarray, width: int, *, axis_px: float = STEP_AXIS_PX,
+              along: str = "x") -> StepAxis:
+    """Token labels for columns starting at ``starts`` (C,), each ``width`` steps wide; as many tick labels as fit
+    an axis ``axis_px`` long (viz.fit.thin_ticks). Hover still names every column."""
     labels = []
     for s in starts:
         group = tokens[s : s + width]
@@ -54,8 +56,7 @@ def step_axis(tokens: Sequence[str], starts: np.ndarray, width: int, *, max_tick
         if len(label) > MAX_LABEL_CHARS:
             label = label[: MAX_LABEL_CHARS - 1] + "…"
         labels.append(html.escape(label, quote=False))
-    every = max(1, math.ceil(len(starts) / max_ticks))
-    ticks = range(0, len(starts), every)
+    ticks = thin_ticks(labels, axis_px, along=along)
     return StepAxis(
         x=np.asarray(starts),
         width=width,

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from models.trace import GRU_CONVENTIONS
 from viz.colours import DIVERGING_COLOURS, ColourScale
+from viz.fit import wrap_title
 from viz.labels import state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure, heatmap_trace
 from viz.prediction import DECISION, probability_layout, probability_line
@@ -201,7 +202,8 @@ def hidden_difference_heatmap(data: WhatIfData, *, labels: Mapping[str, str] | N
     fig = go.Figure(heatmap_trace(pooled.values, axis, rows, scale))
     model = text(labels, data.cell_type)
     fig.update_layout(
-        title=dict(text=text(labels, "title_hidden_change", model=model) + title_notes(None, width=pooled.width)),
+        title=dict(text=wrap_title(text(labels, "title_hidden_change", model=model)
+                                   + title_notes(labels, width=pooled.width))),
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=text(labels, "unit")), type="category", showticklabels=len(rows) <= 32),
         height=DIFFERENCE_HEIGHT,
