@@ -207,7 +207,7 @@ def _step(lang: str, lesson: Lesson) -> None:
     forward.button(_t(lang, "next"), key="lesson_next", type="primary", disabled=index == len(lesson.steps) - 1,
                    on_click=_move, args=(lesson.id, index + 1), width="stretch")
     st.caption(_t(lang, "link"))
-    st.code(step_link(lesson.id, index), language=None)
+    st.code(step_link(lesson.id, index, st.context.url), language=None)
 
 
 def _question(lang: str, lesson: Lesson, index: int, claims) -> None:

@@ -45,7 +45,7 @@ ASK_MAX_TOKENS = 500  # tokens read by edited runs and gradients (the cell is st
 EDITED_CACHE_SHARE = 0.125  # the edited runs' cache budget, as a share of the analyses' budget
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "analyze_edited", "comparison", "corpus_saturation",
-           "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects"]
+           "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects", "warm_caches"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,6 +75,13 @@ def load_models() -> dict[str, PretrainedModel]:
 def _load_models(folder: str) -> dict[str, PretrainedModel]:
     _runtime()
     return {arch: load_pretrained(arch, folder) for arch in available_archs(folder) or ARCHS}
+
+
+def warm_caches(text: str, mode: str) -> dict[str, TextResult]:
+    """Before the first visitor (ui.warm, with no session yet): the shared models and jieba loaded, and ``text``
+    analysed by every model, into the caches every session reads. Raises PretrainedError as load_models."""
+    folder = str(directory())
+    return {arch: _analyze(folder, arch, text, mode) for arch in _load_models(folder)}
 
 
 @dataclass(frozen=True)
