@@ -131,6 +131,7 @@ def test_a_step_link_round_trips():
 def test_a_step_link_is_a_whole_address():
     assert step_link("forget", 1, "http://class.example:8501/?text=x&lesson=old#top") == (
         "http://class.example:8501/?lesson=forget&step=2")
+    assert step_link("forget", 0, "http://127.0.0.1:8501") == "http://127.0.0.1:8501/?lesson=forget&step=1"
     assert step_link("forget", 0, None) == "http://localhost:8501/?lesson=forget&step=1"  # no address told (AppTest)
     assert step_link("forget", 0, "") == "http://localhost:8501/?lesson=forget&step=1"
 

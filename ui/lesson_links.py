@@ -8,7 +8,7 @@ let the lesson step set the view (it does so here through session state).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 LESSON_PARAM = "lesson"
 STEP_PARAM = "step"
@@ -23,7 +23,8 @@ def lesson_query(lesson_id: str, step: int) -> dict[str, str]:
 def step_link(lesson_id: str, step: int, base: str | None = None) -> str:
     """'http://host:8501/?lesson=forget&step=3': the whole link to a step, for a slide. ``base`` is the page's
     address (``st.context.url``; its own query and fragment are dropped), DEFAULT_BASE when None or empty."""
-    address = (base or DEFAULT_BASE).split("#", 1)[0].split("?", 1)[0]
+    parts = urlsplit(base or DEFAULT_BASE)  # st.context.url has no "/" after the host: one is added
+    address = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
     return f"{address}?{urlencode(lesson_query(lesson_id, step))}"
 
 
