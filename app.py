@@ -1,4 +1,9 @@
-"""The page: type a text, see how an RNN, an LSTM and a GRU read it, gate by gate. Run: streamlit run app.py"""
+"""The page: type a text, see how an RNN, an LSTM and a GRU read it, gate by gate. Run: streamlit run app.py
+
+Streamlit runs this file as the page's script (as ``__main__``) for every visitor. ``streamlit run`` also
+imports it once, when the server starts, and finds ``app``, an ``st.App`` whose lifespan (ui.warm) loads
+the models and builds the first page before the server answers.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from models.pretrained import PretrainedError
-from ui import share, state
+from ui import share, state, warm
 from ui.i18n import DEFAULT_LANG, error_text, t
 from ui.lessons import lesson_player
 from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
@@ -52,4 +57,7 @@ def main() -> None:
     share.show_notes(lang, notes)
 
 
-main()
+if __name__ == "__main__":  # the page's script run
+    main()
+else:  # imported by `streamlit run app.py` to start the server
+    app = st.App(__file__, lifespan=warm.lifespan)

@@ -1,10 +1,13 @@
-"""The real page in Debian's Chromium: start the app server, wait for the page, and time one submit.
+"""The real page in Debian's Chromium: start the app server, wait for the page, and time one submit or
+one opening of the page.
 
 Used by ``benchmarks.page_speed`` and ``tests/test_browser.py``. Times are taken inside the page
 (``performance.now()``), so polling from Python adds no error: a submit's timeline runs from the
 Ctrl+Enter key press to the first websocket message of the rerun, to the script state turning
 ``notRunning``, to every chart drawn with the new text. Chrome's own counters say how long its main
-thread was busy meanwhile, and the websocket messages how many bytes came.
+thread was busy meanwhile, and the websocket messages how many bytes came. Opening the page is timed
+from the navigation's start (``timed_open``): the HTML and scripts loaded, the websocket opened, the
+script's first message, the script done, the first and the last expected chart drawn.
 """
 from __future__ import annotations
 
@@ -102,6 +105,76 @@ TIMELINE = f"""() => {{
     return {{submitted: log.submitted, first: after.length ? after[0][0] : null, idle: idle, drawn: w.drawn,
              bytes: after.filter(([t]) => t <= end).reduce((sum, [, size]) => sum + size, 0)}};
 }}"""
+# Added before the page's own scripts by ``timed_open``: from the navigation's start (performance.now() is 0
+# there), when the websocket opened, when the script state first turned running and then notRunning, and
+# when the first and the ``window.__expected``-th chart were drawn (checked after every animation frame).
+OPEN_RECORDER = """(() => {
+    const log = window.__open = {wsOpen: null, running: null, idle: null, firstChart: null, charts: null};
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('open', () => { if (log.wsOpen === null) log.wsOpen = performance.now(); });
+        }
+    };
+    const check = () => {
+        const app = document.querySelector('[data-testid=stApp]');
+        const state = app && app.getAttribute('data-test-script-state');
+        const now = performance.now();
+        if (state === 'running' && log.running === null) log.running = now;
+        if (state === 'notRunning' && log.running !== null && log.idle === null) log.idle = now;
+        const drawn = document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length;
+        if (drawn >= 1 && log.firstChart === null) log.firstChart = now;
+        if (drawn >= (window.__expected || 1) && log.charts === null) log.charts = now;
+        if (log.charts === null || log.idle === null) requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+})();"""
+# The opening's timeline once the charts are drawn and the script is done, else null. Bytes: every resource
+# the page loaded (HTML, scripts, styles, fonts, as transferred) and every websocket message until then.
+OPEN_TIMELINE = """() => {
+    const o = window.__open, log = window.__timing;
+    if (o.charts === null || o.idle === null) return null;
+    const end = Math.max(o.charts, o.idle);
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource');
+    const scripts = resources.filter(r => r.initiatorType === 'script' || r.name.endsWith('.js'));
+    const messages = log.messages.filter(([t]) => t <= end);
+    return {html: nav.responseEnd, scripts: Math.max(nav.responseEnd, ...scripts.map(r => r.responseEnd)),
+            domReady: nav.domContentLoadedEventEnd, wsOpen: o.wsOpen,
+            firstMessage: messages.length ? messages[0][0] : null, idle: o.idle, firstChart: o.firstChart,
+            charts: o.charts,
+            staticBytes: nav.transferSize + resources.reduce((sum, r) => sum + (r.transferSize || 0), 0),
+            socketBytes: messages.reduce((sum, [, size]) => sum + size, 0), messages: messages.length};
+}"""
+
+
+class OpenTiming(NamedTuple):
+    """One opening of the page, in ms from the navigation's start, as the page saw it."""
+
+    scripts_loaded: float  # the HTML and Streamlit's scripts have arrived
+    socket_open: float  # the websocket is open: the server starts the script run
+    first_message: float  # the script's first message
+    script_done: float  # the script state is notRunning: the server sent everything
+    first_chart: float  # the first chart is drawn
+    charts_drawn: float  # every expected chart is drawn
+    static_bytes: int  # HTML, scripts, styles and fonts, as transferred
+    socket_bytes: int  # websocket bytes until the charts were drawn
+    busy: dict[str, float]  # ms of Chrome's main thread in BUSY_METRICS
+
+    @property
+    def total(self) -> float:
+        return max(self.script_done, self.charts_drawn)
+
+    def line(self) -> str:
+        busy = ", ".join(f"{BUSY_METRICS[name]} {ms:.0f}" for name, ms in self.busy.items())
+        return (f"total {self.total:5.0f} ms: scripts loaded {self.scripts_loaded:4.0f}, socket open "
+                f"{self.socket_open:4.0f}, first message {self.first_message:4.0f}, script done {self.script_done:5.0f}, "
+                f"first chart {self.first_chart:5.0f}, charts drawn {self.charts_drawn:5.0f}; sent "
+                f"{self.static_bytes / 1024:5.0f} KiB static + {self.socket_bytes / 1024:4.0f} KiB websocket; "
+                f"browser main thread: {busy} ms")
+
+
 # Chrome's main-thread counters (Performance.getMetrics), by their short names: wall time in tasks, of it in
 # scripts, layout and style, and the thread's CPU time, which a loaded machine does not inflate.
 BUSY_METRICS = {"TaskDuration": "task", "ScriptDuration": "script", "LayoutDuration": "layout",
@@ -151,8 +224,9 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = TIMEOUT) -
 
 
 @contextmanager
-def app_server(log_path: Path, *options: str, script: str = "app.py") -> Iterator[str]:
-    """``streamlit run script`` on a free port of 127.0.0.1, its output in ``log_path``; yields its URL."""
+def app_server(log_path: Path, *options: str, script: str = "app.py", root: Path = ROOT) -> Iterator[str]:
+    """``streamlit run script`` in ``root`` (this checkout) on a free port of 127.0.0.1, its output in
+    ``log_path``; yields its URL once /_stcore/health answers ok."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path.parent.mkdir(exist_ok=True)
@@ -160,7 +234,7 @@ def app_server(log_path: Path, *options: str, script: str = "app.py") -> Iterato
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true", f"--server.port={port}",
              "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *options],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=root, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(url, server)
@@ -228,3 +302,27 @@ def _busy(cdp) -> dict[str, float]:
     """Chrome's cumulative main-thread times, ms."""
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     return {name: 1000 * metrics[name] for name in BUSY_METRICS}
+
+
+def timed_open(browser, url: str, charts: int):
+    """Open ``url`` in a new page and time it until ``charts`` charts are drawn and the script is done;
+    returns (the page, its OpenTiming)."""
+    page = new_page(browser)
+    page.add_init_script(OPEN_RECORDER)
+    page.add_init_script(f"window.__expected = {int(charts)};")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    before = _busy(cdp)
+    page.goto(url)
+    deadline = time.monotonic() + 2 * TIMEOUT
+    while (timeline := page.evaluate(OPEN_TIMELINE)) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waiting for {charts} charts on {url}; page state {page.evaluate(STATE, '')}")
+        time.sleep(POLL)
+    busy = {name: ms - before[name] for name, ms in _busy(cdp).items()}
+    cdp.detach()
+    return page, OpenTiming(
+        scripts_loaded=timeline["scripts"], socket_open=timeline["wsOpen"], first_message=timeline["firstMessage"],
+        script_done=timeline["idle"], first_chart=timeline["firstChart"], charts_drawn=timeline["charts"],
+        static_bytes=int(timeline["staticBytes"]), socket_bytes=int(timeline["socketBytes"]), busy=busy,
+    )

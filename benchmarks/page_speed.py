@@ -1,7 +1,15 @@
-"""Where the Read tab's time goes between a submit and its charts drawn: the script's stages, the payload,
-and the browser.
+"""Where the time goes between opening the page (or a submit) and its charts drawn: the script's stages, the
+payload, and the browser.
 
-    python -m benchmarks.page_speed [--submits 5] [--pages 3] [--skip-browser]
+    python -m benchmarks.page_speed [--opens 5] [--cold 2] [--before DIR] [--submits 5] [--pages 3]
+                                    [--skip-browser] [--open-only]
+
+Opening the page: what the server does for a new visitor (a new session under AppTest, stage by stage,
+after a warm-up), what is sent (static files and websocket bytes) and what the browser does (a timeline
+from the navigation's start, with Chrome's main-thread time), next to benchmarks/reference_page.py served
+alongside. The first visitor is timed on a server just started: the first page opened once
+/_stcore/health answers ok (``--cold`` servers in turn). ``--before DIR`` serves another checkout (say
+``git archive`` of an older commit) in the same run, so that before and after are measured together.
 
 Script: the page runs under AppTest (no browser) for fresh ~30-token texts. The analysis, each viz
 builder that ui.read calls, the figures' conversion to JSON (what st.plotly_chart does) and every
@@ -27,7 +35,9 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from unittest import mock
 
-from benchmarks.browser import ROOT, app_server, launch, new_page, poll, timed_submit
+from pathlib import Path
+
+from benchmarks.browser import ROOT, app_server, launch, new_page, poll, timed_open, timed_submit
 from models.trace import DISPLAY_ORDER
 from ui.i18n import DEFAULT_LANG, STRINGS
 
@@ -209,12 +219,119 @@ def median_timing(timings: list):
     )
 
 
+OPEN_CHARTS = 2  # the default page draws the Read tab's prediction curve and one map
+
+
+def open_script_breakdown(opens: int) -> None:
+    """Time a new visitor's script run under AppTest (a new session on a warm process), stage by stage."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.share
+    import ui.source
+    import ui.state
+    import ui.tabs
+
+    start = time.perf_counter()
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    cold = time.perf_counter() - start
+    assert not first.exception, first.exception
+    watch = Stopwatch()
+    stages = [*_targets(), (ui.state, "load_models", "load models"), (ui.source, "token_chips", "token chips"),
+              (ui.share, "finish", "sidebar and URL"), (ui.tabs, "tabs_section", "tabs")]
+    runs = []
+    with watch.patched(stages):
+        for _ in range(opens):
+            watch.seconds.clear()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+            start = time.perf_counter()
+            at.run()
+            runs.append({"script run": time.perf_counter() - start, **watch.seconds})
+    print(f"\nServer: the first script run in this process {cold:.2f} s (imports, models, jieba, the default text)")
+    print(f"A new visitor's script run under AppTest (AppTest's own overhead included), median of {opens} (ms):")
+    for stage in ("script run", "load models", "analysis", "token chips", "tabs", "build figures", "figure to JSON",
+                  "st.plotly_chart", "sidebar and URL"):
+        print(f"  {stage:18} {statistics.median(run.get(stage, 0.0) for run in runs) * 1e3:7.1f}")
+    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
+    print(f"Chart JSON sent: {len(specs)} charts, " + ", ".join(f"{len(spec) / 1024:.1f}" for spec in specs)
+          + f" KiB; {sum(1 for _ in _elements(at))} elements in all (main page and sidebar)")
+
+
+def _elements(at) -> Iterator:
+    """Every element AppTest found in the page (main and sidebar)."""
+    stack = [at._tree]
+    while stack:
+        node = stack.pop()
+        children = getattr(node, "children", {})
+        stack.extend(children.values())
+        if not children:
+            yield node
+
+
+def open_breakdown(opens: int, colds: int, before: Path | None) -> None:
+    """Open the page in Chromium: ``colds`` first visitors, each on a server just started, then ``opens``
+    warm openings, taken in turn with the reference page (and ``before``, if given) served alongside."""
+    from playwright.sync_api import sync_playwright
+
+    sites = {"this page": (ROOT, "app.py", OPEN_CHARTS)}
+    if before is not None:
+        sites["before"] = (before, "app.py", OPEN_CHARTS)
+    sites["reference page"] = (ROOT, REFERENCE, REFERENCE_CHARTS)
+    first: dict[str, list] = defaultdict(list)
+    warm: dict[str, list] = defaultdict(list)
+    with sync_playwright() as p, ExitStack() as servers:
+        browser = launch(p)
+        try:
+            for round_ in range(colds):  # a server per site at a time, so that cold starts do not overlap
+                for name, (root, script, charts) in sites.items():
+                    with app_server(ARTIFACTS / f"page_speed_cold_{round_}.log", script=script, root=root) as url:
+                        page, timing = timed_open(browser, url, charts)
+                        page.close()
+                        first[name].append(timing)
+            urls = {name: servers.enter_context(app_server(ARTIFACTS / f"page_speed_open_{number}.log",
+                                                           script=script, root=root))
+                    for number, (name, (root, script, _)) in enumerate(sites.items())}
+            for name, url in urls.items():  # each server loads its models and jieba before the timed openings
+                timed_open(browser, url, sites[name][2])[0].close()
+            for _ in range(opens):
+                for name, url in urls.items():
+                    page, timing = timed_open(browser, url, sites[name][2])
+                    page.close()
+                    warm[name].append(timing)
+        finally:
+            browser.close()
+    print("\nBrowser (Chromium): open the page -> its first charts drawn, ms from the navigation's start")
+    for title, found in (("first visitor, on a server just started", first), (f"warm, median of {opens}", warm)):
+        reference = statistics.median(t.total for t in found["reference page"])
+        print(f"  {title}:")
+        for name, timings in found.items():
+            median = median_open(timings)
+            print(f"    {name:14} {median.total / reference:4.2f} x the reference; {median.line()}")
+    print(f"  goals: warm median <= 2000 ms, first visitor <= 4000 ms (issue 17); the reference opened in about "
+          f"1300 ms on a quiet machine")
+
+
+def median_open(timings: list):
+    """The per-field median of OpenTimings."""
+    first = timings[0]
+    fields = {name: statistics.median(getattr(t, name) for t in timings) for name in first._fields if name != "busy"}
+    return type(first)(**fields, busy={name: statistics.median(t.busy[name] for t in timings) for name in first.busy})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submits", type=int, default=5, help="later fresh texts per page, and cached texts")
     parser.add_argument("--pages", type=int, default=3, help="pages opened, each with its first submit")
+    parser.add_argument("--opens", type=int, default=5, help="warm openings of the page per site")
+    parser.add_argument("--cold", type=int, default=2, help="first visitors, each on a server just started")
+    parser.add_argument("--before", type=Path, help="another checkout to serve alongside, e.g. an older commit")
+    parser.add_argument("--open-only", action="store_true", help="time opening the page only, not submits")
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
+    open_script_breakdown(args.opens)
+    if not args.skip_browser:
+        open_breakdown(args.opens, args.cold, args.before)
+    if args.open_only:
+        return
     charts = script_breakdown(args.submits)
     if not args.skip_browser:
         browser_breakdown(args.submits, charts, args.pages)

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 from torch.nn.utils.rnn import pad_sequence
+from torch.overrides import TorchFunctionMode
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.errors import CodedError
@@ -41,6 +42,18 @@ PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ARCHS = ("rnn", "lstm", "gru")
 VOCAB_FILE = "vocab.json"
 WEIGHT_DTYPES = ("F32", "F16")  # safetensors dtypes a float32 parameter may be stored in; read as float32
+
+
+class _NoNormalInit(TorchFunctionMode):
+    """Skips ``nn.init.normal_`` (nn.Embedding's random init), whose values are never read when a model is
+    built on the meta device for its state dict's names and shapes: on meta it imports torch._dynamo,
+    seconds of a server's first page."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.nn.init.normal_:
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **kwargs)
 
 
 class PretrainedError(CodedError, RuntimeError):
@@ -351,7 +364,8 @@ def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
     if vocab.tokenizer.get("mode", "word") not in MODES:
         raise PretrainedError("tokenizer_mode", where=source.where(vocab_name), mode=vocab.tokenizer.get("mode"))
     try:
-        with torch.device("meta"):  # names, shapes and dtypes only: nothing is allocated before the header matches
+        # names, shapes and dtypes only: nothing is allocated before the header matches
+        with torch.device("meta"), _NoNormalInit():
             expected = RecurrentClassifier(config).state_dict()
     except (RuntimeError, ValueError, TypeError, OverflowError) as err:
         raise PretrainedError("bad_config", where=source.where(card_name), detail=str(err)) from None

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ui import state
-from ui.i18n import STRINGS, VIZ_LABELS, t
+from ui.i18n import STRINGS, VIZ_LABELS, class_name, t
 from ui.source import EXAMPLES, MOSTLY_UNKNOWN, SOME_UNKNOWN
 from viz.labels import DEFAULT_LABELS
 
@@ -137,6 +137,19 @@ def test_pair_tab_compares_the_two_sentences():
     assert t("zh", "pair_empty") in messages(at)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pair_tab_shows_each_sentences_prediction_by_its_model(lang):
+    at = run_app(tab=tab("tab_pair", lang), lang=lang, pair_model="gru")
+    assert not at.exception
+    model = state.load_models()["gru"]
+    expected = []
+    for key in ("pair_a", "pair_b"):
+        analysis = model.analyze(at.text_input(key=key).value)
+        expected.append((t(lang, "pair_prediction", model="GRU", sentence=t(lang, key)),
+                         t(lang, "prediction_value", label=class_name(lang, analysis.label), prob=analysis.probability)))
+    assert [(m.label, m.value) for m in at.metric] == expected
+
+
 def test_language_switch_changes_labels_and_figures():
     at = run_app()
     zh_title = chart_specs(at)[0]["layout"]["xaxis"]["title"]["text"]
@@ -183,10 +196,9 @@ def test_odd_text_is_analysed_and_explained(text):
     assert at.text_area(key="text").value == text
     assert chart_specs(at)
     share = state.analyze("lstm", text, "word").analysis.unknown_share
-    if share > MOSTLY_UNKNOWN:
-        assert t("zh", "mostly_unknown", share=share) in messages(at)
-    elif share > SOME_UNKNOWN:
-        assert t("zh", "some_unknown", share=share) in messages(at)
+    notes = [t("zh", key, share=share) for key in ("reads_chinese", "mostly_unknown", "some_unknown")]
+    if share > SOME_UNKNOWN:  # English says plainly that the models read Chinese; else how much is unknown
+        assert any(note in messages(at) for note in notes)
     for element in at.markdown:  # nothing the user typed reaches the page as live HTML or Markdown
         if element.proto.allow_html:
             for raw in ("<script", "<img", "$", "**", "[", "`"):
@@ -203,6 +215,18 @@ def test_traditional_characters_are_read_as_simplified_with_a_note():
     assert "热水器" in read.tokens and read.label == "negative"  # read like the simplified sentence
     at.text_area(key="text").input("这个热水器太费电了").run()
     assert t("zh", "traditional_note") not in messages(at)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_english_example_says_plainly_that_the_models_read_chinese_and_why(lang):
+    english = next(e for e in EXAMPLES if e.key == "ex_english")
+    at = run_app(text=english.text, lang=lang)
+    share = state.analyze("lstm", english.text, "word").analysis.unknown_share
+    assert SOME_UNKNOWN < share < MOSTLY_UNKNOWN  # once only the mild note
+    warning = t(lang, "reads_chinese", share=share)
+    assert warning in [w.value for w in at.warning]
+    assert ("中文" in warning and "训练" in warning) if lang == "zh" else ("read Chinese" in warning and "trained" in warning)
+    assert t(lang, "some_unknown", share=share) not in messages(at)
 
 
 def test_emoji_only_warns_that_the_models_do_not_know_it():

@@ -146,7 +146,7 @@ def test_a_step_link_opens_that_step_and_its_view():
     assert at.selectbox(key=f"{CHOICE_KEY}_zh").value == "forget"
     assert fill(lesson.steps[2].say, lesson, claims, "zh") in markdown(at)
     assert_view(at, lesson, 2, claims, "zh")
-    assert "?lesson=forget&step=3" in [code.value for code in at.code]
+    assert "http://localhost:8501/?lesson=forget&step=3" in [code.value for code in at.code]  # a whole address
 
 
 def test_a_bad_link_is_ignored_and_a_wrong_guess_is_told():

@@ -16,7 +16,7 @@ import pytest
 from benchmarks.browser import (CHROMIUM, LAUNCH_ARGS, POLL, ROOT, STATE, TIMEOUT, app_server, launch, new_page, poll,
                                 timed_submit)
 from benchmarks.page_speed import fresh_text, median_timing
-from ui.i18n import t
+from ui.i18n import STRINGS, t
 
 ARTIFACTS = ROOT / "artifacts"
 # About 30 tokens; 快递 (delivery) does not occur in the default example, so seeing it proves a redraw.
@@ -278,7 +278,8 @@ def test_a_link_opens_its_view_the_url_follows_and_figures_save_offline(server_u
             found = _wait_query(page, lambda q: q.get("model") == "lstm", "model=lstm")
             assert {k: found[k] for k in ("text", "tab", "token", "lang", "gru")} == \
                 {k: LINK[k] for k in ("text", "tab", "token", "lang", "gru")}
-            code = page.locator("[data-testid=stSidebar] [data-testid=stCode]").first.inner_text()
+            page.get_by_text(STRINGS["en"]["link_copy"], exact=True).click()  # the whole link, in a popover
+            code = page.locator("[data-testid=stCode]").first.inner_text()
             assert "unit=9" in code and "model=lstm" in code  # the link to copy is the new view
 
             _open_tab(page, "Read", "GRU reads the text")  # the link chose the GRU for every tab; step's is LSTM now
@@ -326,7 +327,7 @@ def test_every_lesson_plays_in_both_languages(server_url):
                         page.get_by_text(STRINGS[lang]["step"].format(number=number, total=total),
                                          exact=True).wait_for(timeout=TIMEOUT * 1000)
                         poll(page, lambda s: s["idle"] and s["drawn"] == s["charts"], where)  # the Step tab has none
-                        link = page.get_by_text(f"?lesson={lesson.id}&step={number}", exact=True)
+                        link = page.get_by_text(f"{server_url}/?lesson={lesson.id}&step={number}", exact=True)
                         link.first.wait_for(timeout=TIMEOUT * 1000)  # the step's link, drawn with the step
                         assert link.count() == 1, where
                         assert not page.locator("[data-testid=stException]").count(), where

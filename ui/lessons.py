@@ -355,7 +355,7 @@ def _step_box(lang: str, lesson: Lesson, index: int, claims) -> None:
     if revealed:
         _figure(lang, lesson, index, claims)
     st.caption(_t(lang, "link"))
-    st.code(step_link(lesson.id, index), language=None)
+    st.code(step_link(lesson.id, index, st.context.url), language=None)
 
 
 def _figure(lang: str, lesson: Lesson, index: int, claims) -> None:

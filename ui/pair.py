@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.common import model_selector, show, translated_radio
+from ui.common import MODEL_NAMES, model_selector, prediction_text, show, translated_radio
 from ui.i18n import t, viz_labels
 from ui.source import PAIR_KEYS
 from viz.difference import METRICS, sentence_difference
@@ -29,4 +29,7 @@ def pair_tab(lang: str, mode: str) -> None:
     except state.EmptyTextError:
         st.info(t(lang, "pair_empty"))
         return
+    for column, key, analysis in zip(st.columns(2), PAIR_KEYS, (a, b)):
+        column.metric(t(lang, "pair_prediction", model=MODEL_NAMES[arch], sentence=t(lang, key)),
+                      prediction_text(lang, analysis))
     show(sentence_difference(a.trace, b.trace, metric=metric, labels=viz_labels(lang)), key="pair_difference")

@@ -50,14 +50,16 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
     for name in shown:
         st.markdown(t(lang, explanation_key(arch, name, convention)))
-        fig = gate_heatmap(
-            analysis.trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS,
-            convention=convention, labels=labels,
-        )
-        fig.update_layout(height=HEATMAP_HEIGHT)
-        show(fig, key=f"read_gate_{name}")
+        show(heatmap_figure(analysis.trace, name, order, normalize, convention, labels), key=f"read_gate_{name}")
 
     animation(lang, arch, text, mode, convention)
+
+
+def heatmap_figure(trace, name: str, order: str, normalize: str, convention: str, labels) -> go.Figure:
+    """The Read tab's heatmap of gate or state ``name`` (also built by ui.warm before the first visitor)."""
+    fig = gate_heatmap(trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS,
+                       convention=convention, labels=labels)
+    return fig.update_layout(height=HEATMAP_HEIGHT)
 
 
 def shown_states(lang: str, arch: str, convention: str) -> tuple[str, ...]:

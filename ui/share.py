@@ -27,6 +27,7 @@ STEP_KEYS = {"token": "step_token", "unit": "step_unit"}  # ui.step's widgets
 MODEL_TABS = ("read", "step", "pair", "memory", "whatif")  # tabs with a model choice, keyed f"{tab}_model"
 APPLIED_KEY = "link_applied"  # the URL's view was applied in this session
 NOTES_KEY = "link_notes"  # (the text they came with, the notes): shown until the text changes
+RESTORED_KEY = "session_restored"  # (the text it restored, the file's name): said until the text changes
 PENDING_KEY = "link_pending"  # a view just applied, its indices and model not yet checked against the page
 VIEW_KEY = "link_view"  # the view last written to the URL
 SESSION_FILE_KEY = "session_file"
@@ -35,6 +36,7 @@ MODEL_FILES_VERSION = "model_files_version"
 UPLOAD_ERROR_KEY = "model_files_error"  # (code, fields) of the last upload's UploadError, shown in the page's language
 SKIPPED_KEY = "model_files_skipped"  # the files the upload in use holds that the page does not read
 DEFAULT_BASE = "http://localhost:8501/"  # the link's address when the browser has not told it (tests)
+SHORT_LINK = 48  # characters of the link the sidebar shows; the whole link is in a popover with a copy button
 
 
 def _tab_names() -> tuple[str, ...]:
@@ -109,7 +111,13 @@ def _note_text(lang: str, note: Note) -> str:
 
 
 def show_notes(lang: str, where) -> None:
-    """The values a link or session file held that the page ignored, until the text is changed."""
+    """That a session file was restored, and the values a link or session file held that the page ignored,
+    until the text is changed."""
+    text, name = st.session_state.get(RESTORED_KEY, (None, None))
+    if name is not None and text != st.session_state.get(TEXT_KEY):
+        st.session_state.pop(RESTORED_KEY)
+    elif name is not None:
+        where.success(t(lang, "session_loaded", name=literal(name)), icon=":material/restore_page:")
     text, notes = st.session_state.get(NOTES_KEY, (None, ()))
     if notes and text != st.session_state.get(TEXT_KEY):
         st.session_state.pop(NOTES_KEY)
@@ -151,6 +159,11 @@ def _open_session() -> None:
         return
     view, notes = links.parse_session(found.getvalue(), found.name)
     _apply(view, notes)
+    restored = not any(note.reason == "not_session" for note in notes)
+    if restored:
+        st.session_state[RESTORED_KEY] = (st.session_state.get(TEXT_KEY), found.name)
+    else:
+        st.session_state.pop(RESTORED_KEY, None)
 
 
 def _upload_models() -> None:
@@ -182,7 +195,10 @@ def _link_section(lang: str, view: ViewState) -> None:
         st.caption(t(lang, "link_caption"))
     else:
         st.info(t(lang, "link_too_long", length=len(view.text), limit=links.MAX_LINK_TEXT), icon=":material/link:")
-    st.code(links.link(st.context.url or DEFAULT_BASE, view), language=None, wrap_lines=True)
+    address = links.link(st.context.url or DEFAULT_BASE, view)
+    st.caption(f":material/link: {literal(short_link(address))}")
+    with st.popover(t(lang, "link_copy"), icon=":material/content_copy:"):  # drawn when opened: the code
+        st.code(address, language=None, wrap_lines=True)  # block's highlighter is 1.5 MB the page need not load
     st.download_button(
         t(lang, "session_download"), mime="application/json",
         data=lambda: links.session_json(view, saved=datetime.now(timezone.utc).isoformat(timespec="seconds")),
@@ -190,6 +206,11 @@ def _link_section(lang: str, view: ViewState) -> None:
         help=t(lang, "session_download_help"), on_click="ignore", icon=":material/save:",
     )
     st.file_uploader(t(lang, "session_upload"), type=["json"], key=SESSION_FILE_KEY, on_change=_open_session)
+
+
+def short_link(address: str) -> str:
+    """``address`` cut to SHORT_LINK characters with an ellipsis, for the sidebar."""
+    return address if len(address) <= SHORT_LINK else address[: SHORT_LINK - 1] + "…"
 
 
 def _numbers_section(lang: str, view: ViewState, steps: int) -> None:

@@ -15,6 +15,7 @@ LANG_KEY = "lang"
 PAIR_KEYS = ("pair_a", "pair_b")
 MOSTLY_UNKNOWN = 0.5  # above this share of unknown tokens, say the prediction means little
 SOME_UNKNOWN = 0.2  # above this share, point at the dashed tokens
+LATIN_SHARE = 0.3  # above this share of tokens with Latin letters (English), say plainly that the models read Chinese
 MAX_CHIPS = 120  # tokens drawn as chips; a long text shows the first ones and a count
 TEXT_HEIGHT = 110
 CHIP = "display:inline-block;margin:2px 3px;padding:1px 7px;border-radius:6px;font-size:0.95rem;"
@@ -118,9 +119,15 @@ def token_chips(tokens: tuple[str, ...], unknown: tuple[bool, ...], lang: str) -
         st.caption(t(lang, "tokens_legend"))
 
 
+def latin_share(tokens: tuple[str, ...]) -> float:
+    """The share of ``tokens`` holding a Latin letter (English words), 0 for no tokens."""
+    latin = sum(any("a" <= ch.lower() <= "z" for ch in token) for token in tokens)
+    return latin / len(tokens) if tokens else 0.0
+
+
 def text_notes(result, lang: str, *, traditional: bool) -> None:
     """What was cut from a long text, traditional characters read as simplified, and a plain warning when
-    most tokens are unknown."""
+    the text is English (the models read Chinese) or most tokens are unknown."""
     if result.chars_read < result.chars_total:
         st.warning(t(lang, "cut_chars", read=result.chars_read, total=result.chars_total), icon=":material/content_cut:")
     if result.tokens_read < result.tokens_total:
@@ -128,7 +135,9 @@ def text_notes(result, lang: str, *, traditional: bool) -> None:
     if traditional:
         st.info(t(lang, "traditional_note"), icon=":material/translate:")
     share = result.analysis.unknown_share
-    if share > MOSTLY_UNKNOWN:
+    if latin_share(result.analysis.tokens) > LATIN_SHARE and share > 0:
+        st.warning(t(lang, "reads_chinese", share=share), icon=":material/translate:")
+    elif share > MOSTLY_UNKNOWN:
         st.warning(t(lang, "mostly_unknown", share=share), icon=":material/help:")
     elif share > SOME_UNKNOWN:
         st.info(t(lang, "some_unknown", share=share))

@@ -55,7 +55,8 @@ STAMP_SECONDS = 1.0  # the folder's model files are looked at (stat) at most thi
 V = TypeVar("V")
 
 __all__ = ["ARCHS", "EmptyTextError", "TextResult", "analyze", "analyze_edited", "comparison", "corpus_saturation",
-           "fingerprints", "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects"]
+           "fingerprints", "gradient_paths", "load_models", "reads_traditional", "recording_error", "unit_effects",
+           "warm_caches"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -119,6 +120,13 @@ def _load_models(folder: str, stamp: tuple) -> dict[str, PretrainedModel]:
 def fingerprints(models: Mapping[str, PretrainedModel]) -> tuple[tuple[str, str], ...]:
     """(arch, fingerprint) of each model: the key of anything made from all of them (lesson claims)."""
     return tuple((arch, model.fingerprint) for arch, model in models.items())
+
+
+def warm_caches(text: str, mode: str) -> dict[str, TextResult]:
+    """Before the first visitor (ui.warm, with no session yet): the shared models and jieba loaded, and ``text``
+    analysed by every model, into the caches every session reads. Raises PretrainedError as load_models."""
+    models = _folder_models()
+    return {arch: _analyze_with(models, analysis_cache(), arch, text, mode) for arch in models}
 
 
 @dataclass(frozen=True)
