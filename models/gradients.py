@@ -40,7 +40,7 @@ from torch import nn
 
 from models.intervene import head_logits, run_cell
 from models.pretrained import EmptyTextError
-from models.record import cell_type_of
+from models.cells import cell_type_of
 from models.trace import GATE_NAMES, TERM_NAMES, Trace
 
 METHODS = ("chain", "autograd")
