@@ -7,8 +7,9 @@
 The cell is stepped by ``models.cells``, the one definition of each step, in PyTorch's own order
 with the module's own parameters (the equations are in ``models.trace``): LSTM ``i, f, g, o`` (the
 row blocks of ``weight_ih``, as ``chunk(4)`` splits them); GRU ``r, z, n`` with
-``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; RNN tanh or relu. Each edit is applied inside the step, right after the edited quantity is computed, so everything
-computed from it later in that step and at every later step carries the consequence:
+``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; RNN tanh or relu. Each edit is applied inside
+the step, right after the edited quantity is computed, so everything computed from it later in
+that step and at every later step carries the consequence:
 
     LSTM: i -> f -> g -> o -> c = f c_prev + i g -> h = o tanh(c)
     GRU:  r -> z -> n = tanh(x_n + r * (W_hn h_prev + b_hn)) -> h = (1 - z) n + z h_prev
@@ -233,7 +234,8 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
     per_layer = []
     for layer in range(module.num_layers):
         per_dir = [
-            _direction(inp, cell_weights(module, layer, d), d == 1, None if adjust is None else partial(adjust, layer, d))
+            _direction(inp, cell_weights(module, layer, d), d == 1,
+                       None if adjust is None else partial(adjust, layer, d))
             for d in range(2 if module.bidirectional else 1)
         ]
         per_layer.append(per_dir)
