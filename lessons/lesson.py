@@ -16,11 +16,10 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from models.pretrained import ARCHS
 from models.trace import GRU_CONVENTIONS
+from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
 
-LANGS = ("zh", "en")
-TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")  # as in ui.tabs
-ARCHS = ("rnn", "lstm", "gru")
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 
 WORDS: Mapping[str, Text] = {  # word keys a claim may hold, in each language

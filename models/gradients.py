@@ -44,13 +44,14 @@ import torch
 from torch import nn
 
 from models.intervene import head_logits, run_cell
-from models.pretrained import EmptyTextError
 from models.cells import cell_type_of, cell_weights, input_part, step_from
-from models.trace import GATE_NAMES, TERM_NAMES, Trace
+from models.retention import log10_retention_at
+from models.tokenize import EmptyTextError
+from models.trace import GATE_NAMES, RETAIN_GATE, TERM_NAMES, Trace
 
 METHODS = ("chain", "autograd", "jacobian")
-RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU z is the share of the old state kept
 MIN_CORRELATION_POINTS = 3  # fewer tokens than this (besides the last) give no correlation
+AGREE = 0.5  # |Spearman's rho| from which retention and gradient are said to agree (or to be opposed)
 
 
 def _frozen(array: Any, dtype=np.float64) -> np.ndarray:
@@ -338,22 +339,14 @@ def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.n
 
     Retention of token t: the mean over units of the product of the keep gates of steps t+1..T
     (LSTM forget gates; GRU torch z, the share of the old state kept). 0 (an empty product) at
-    the last token. Summed in logs and averaged with log-sum-exp, so long texts do not underflow;
-    a gate of exactly 0 gives -inf.
+    the last token: the last row of the retention map (``models.retention``), summed in logs so that
+    long texts do not underflow; a gate of exactly 0 gives -inf.
     """
     if trace.cell_type not in RETAIN_GATE:
         raise ValueError(f"retention is defined for LSTM and GRU keep gates, not for a {trace.cell_type.upper()}")
     if direction != 0:
         raise ValueError("retention to the end of the text is defined for the forward direction")
-    gate = trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction].astype(np.float64)  # (T, H)
-    with np.errstate(divide="ignore"):
-        logs = np.log(gate)
-    after = np.zeros_like(logs)  # after[t] = Σ_{s>t} log gate_s, per unit
-    after[:-1] = np.cumsum(logs[::-1], axis=0)[::-1][1:]
-    top = after.max(axis=1)  # (T,) the largest unit's log product, taken out before exp
-    shift = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        return (shift + np.log(np.exp(after - shift[:, None]).mean(axis=1))) / np.log(10)
+    return log10_retention_at(trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction], trace.num_steps - 1)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -408,6 +401,13 @@ class Agreement:
     apart: int | None  # the token whose two ranks differ most; None if rho is NaN or no token's ranks differ
     retention_rank: int  # its rank by retention, 1 = kept best
     gradient_rank: int  # its rank by gradient norm, 1 = reached most
+
+    @property
+    def strength(self) -> str:
+        """'strong' (rho >= AGREE), 'opposite' (rho <= -AGREE), 'weak' between, or 'none' when rho is NaN."""
+        if math.isnan(self.rho):
+            return "none"
+        return "strong" if self.rho >= AGREE else "opposite" if self.rho <= -AGREE else "weak"
 
 
 def retention_gradient_agreement(trace: Trace, curve: DistanceCurve) -> Agreement:

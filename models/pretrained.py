@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pad_sequence
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.intervene import Edit, edited_trace
 from models.jsonfile import parse_json_object
-from models.tokenize import MODES, tokenize
+from models.tokenize import MODES, EmptyTextError, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
 
@@ -42,10 +42,6 @@ SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16
 
 class PretrainedError(RuntimeError):
     """A shipped file is missing or unusable; the message names the file."""
-
-
-class EmptyTextError(ValueError):
-    """The text has no tokens to read (empty, whitespace, or only invisible characters)."""
 
 
 @dataclass(frozen=True, eq=False)

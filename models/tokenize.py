@@ -34,6 +34,10 @@ _converter_lock = threading.Lock()
 _converter: opencc.OpenCC | None = None
 
 
+class EmptyTextError(ValueError):
+    """The text has no tokens to read (empty, whitespace, or only invisible characters)."""
+
+
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters as simplified ones (OpenCC t2s); everything else unchanged.
 

@@ -71,6 +71,10 @@ DISPLAY_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
+RETAIN_GATE: Mapping[str, str] = MappingProxyType({"lstm": "forget", "gru": "update"})
+"""The gate that scales the old state, whose 1 keeps it: the LSTM's forget gate f, the GRU's update gate in
+PyTorch's convention (z, the share of the old state kept; the textbook's 1 - z). A vanilla RNN has none."""
+
 GRU_CONVENTIONS = ("textbook", "torch")
 """How the GRU's update gate z is shown.
 

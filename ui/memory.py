@@ -24,7 +24,6 @@ from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, satura
 
 THRESHOLD_STEP = 0.05
 THRESHOLDS_KEPT = "memory_thresholds_kept"
-AGREE = 0.5  # |Spearman's rho| from which retention and gradient are said to agree (or to be opposed)
 
 
 def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
@@ -103,6 +102,5 @@ def _agreement(lang: str, arch: str, found, tokens: tuple[str, ...]) -> str:
         return t(lang, "agreement_none", model=MODEL_NAMES[arch])
     if found.apart is None:
         return t(lang, "agreement_same", model=MODEL_NAMES[arch], rho=found.rho, count=found.tokens)
-    key = "strong" if found.rho >= AGREE else "opposite" if found.rho <= -AGREE else "weak"
-    return t(lang, f"agreement_{key}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]), step=found.apart,
+    return t(lang, f"agreement_{found.strength}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]), step=found.apart,
              retention_rank=found.retention_rank, gradient_rank=found.gradient_rank, count=found.tokens)
