@@ -53,7 +53,8 @@ def _trace(cell_type: str, gate: np.ndarray) -> Trace:
     names = {"lstm": ("input", "forget", "candidate", "output"), "gru": ("reset", "update", "candidate")}[cell_type]
     gates = {k: np.full(shape, 0.5, np.float32) for k in names}
     gates[RETAIN_GATE[cell_type]] = gate.reshape(shape)
-    terms = {k: np.zeros(shape, np.float32) for k in (("reset_hidden", "input_candidate") if cell_type == "gru" else ())}
+    term_names = ("reset_hidden", "input_candidate") if cell_type == "gru" else ()
+    terms = {k: np.zeros(shape, np.float32) for k in term_names}
     return Trace(cell_type, tuple("abcdefghijklmnopqrstuvwxyz"[: gate.shape[0]]), np.zeros(shape, np.float32),
                  cell=np.zeros(shape, np.float32) if cell_type == "lstm" else None, gates=gates, terms=terms)
 
