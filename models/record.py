@@ -1,8 +1,9 @@
 """The recorder: every gate and state of a torch ``nn.RNN``/``nn.LSTM``/``nn.GRU``, step by step.
 
 Two ways, chosen by cell type and batch size because each is the faster one there (measured in
-``benchmarks/recording.py``); both use the module's own parameters and both are held to torch's
-outputs by the tests.
+``benchmarks/recording.py``); both use the module's own parameters (``models.cells.cell_weights``)
+and both are held by the tests to torch's outputs and to the one step of each cell, ``models.cells``,
+which they rebuild in batched form for speed.
 
 - **Fused** (RNN; LSTM with a small batch): each layer runs once through torch's own fused kernel,
   the same ``torch.lstm``/``torch.rnn_*`` call the module makes, which gives every hidden state.
