@@ -134,7 +134,7 @@ def input_part(x: torch.Tensor, w: CellWeights) -> torch.Tensor:
     """W_ih x_t + b_ih for every gate, (..., G*H) from x (..., F): the part of a step that reads only the input.
 
     It can be computed for every step at once (one matmul over (T, F), as torch's own layers do) and
-    handed to the ``*_step_from`` functions; ``lstm_step`` and the like compute it for one step.
+    handed to ``step_from``; ``cell_step`` computes it for one step.
     """
     return F.linear(x, w.w_ih, w.b_ih)
 
