@@ -293,10 +293,13 @@ def distance_curve(model: nn.Module, ids, *, method: str = "chain") -> DistanceC
         emb = classifier.embedding(ids)  # (T, E)
     if method == "autograd":
         log10 = _autograd_norms(module, emb)
-    else:
-        with _Autograd(), torch.no_grad():  # normal tensors, which torch.func can take
+    elif method == "chain":
+        with torch.inference_mode():
+            log10 = _chain_norms(module, run_cell(module, emb))
+    else:  # "jacobian": torch.func needs grad mode, and step_jacobians copies the states out of inference mode
+        with torch.inference_mode():
             states = run_cell(module, emb)
-            log10 = _chain_norms(module, states) if method == "chain" else _jacobian_norms(module, emb, states)
+        log10 = _jacobian_norms(module, emb, states)
     steps = len(ids)
     with np.errstate(under="ignore"):
         norm = np.power(10.0, log10)
