@@ -4,7 +4,7 @@
 
 An edited run of 30 tokens through ``PretrainedModel.analyze_tokens(edits=...)`` for each model
 (goal: at most 50 ms for the three), next to the recorder's unedited run; and saliency plus the
-distance curve at 200 tokens (goal: at most 300 ms for the three), by both ways of the curve.
+distance curve at 200 tokens (goal: at most 300 ms for the three), by each way of the curve.
 The machine's load average is printed too: other processes inflate the times.
 """
 from __future__ import annotations

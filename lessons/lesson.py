@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from models.claims import TOKEN_POSITION
+from models.pretrained import ARCHS
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
+from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
 
-LANGS = ("zh", "en")
-TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_about")  # as in ui.tabs
-ARCHS = ("rnn", "lstm", "gru")
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 CHARTS = ("curve", "maps", "compare", "equations", "pair", "distance", "retention")  # what a step draws (ui.lessons)
 TAB_CHARTS = {  # the chart a step draws when its View names none: its tab's first figure

@@ -24,6 +24,7 @@ import numpy as np
 
 from models.augment import CONTRAST
 from models.intervene import ALL_UNITS, Edit, edited_trace
+from models.trace import RETAIN_GATE
 
 PRESETS = ("never_forget", "forget_at_connective", "ignore_de", "cut_memory")
 CHOSEN_TOKEN = frozenset({"never_forget", "cut_memory"})  # presets that act from or at a token the reader picks
@@ -37,7 +38,6 @@ NO_CONNECTIVE = "no_connective"  # the text has no contrast connective
 NO_DE = "no_de"  # the text has no 的
 NOTHING_BEFORE = "nothing_before"  # the connective is the first token: no memory to drop yet
 
-_KEEP = {"lstm": "forget", "gru": "update"}  # the gate whose 1 keeps the old memory (PyTorch's z)
 _WRITE_OFF = {"lstm": ("input", 0.0), "gru": ("update", 1.0)}  # the gate value that writes nothing new
 
 
@@ -72,14 +72,14 @@ def _edits(preset: str, arch: str, steps: tuple[int, ...]) -> tuple[tuple[Edit, 
         targets = ("cell", "hidden") if arch == "lstm" else ("hidden",)
         return tuple(Edit(target, steps, set=0.0) for target in targets), None
     if preset == "never_forget":
-        return ((Edit(_KEEP[arch], steps, set=1.0),), None) if arch in _KEEP else ((), NO_GATE)
+        return ((Edit(RETAIN_GATE[arch], steps, set=1.0),), None) if arch in RETAIN_GATE else ((), NO_GATE)
     if preset == "ignore_de":
         if arch not in _WRITE_OFF:
             return (), NO_GATE
         target, value = _WRITE_OFF[arch]
         return (Edit(target, steps, set=value),), None
-    if arch in _KEEP:  # forget at the connective
-        return (Edit(_KEEP[arch], steps, set=0.0),), None
+    if arch in RETAIN_GATE:  # forget at the connective
+        return (Edit(RETAIN_GATE[arch], steps, set=0.0),), None
     before = tuple(s - 1 for s in steps if s > 0)
     return ((Edit("hidden", before, set=0.0),), None) if before else ((), NOTHING_BEFORE)
 

@@ -12,9 +12,9 @@ mode is switched on locally, because the app runs inference under ``inference_mo
 mode is per thread.
 
 Saliency is torch autograd through the real ``nn.RNN/LSTM/GRU`` module and head. The distance
-curve is the Jacobian of the last hidden state with respect to every earlier one. Two ways give it
-(``method=``), both from the cell equations as ``models.intervene.run_cell`` steps them, and the
-tests hold them to each other and to finite differences:
+curve is the Jacobian of the last hidden state with respect to every earlier one. Three ways give it
+(``method=``), all from the one step of each cell (``models.cells``, as ``models.intervene.run_cell``
+steps it), and the tests hold them to each other and to finite differences:
 
 - ``"chain"`` (default): one pass backwards over the steps with the matrix of all H cotangent
   rows at once, ``G_{t-1} = G_t ∂h_t/∂h_{t-1}``, each factor being the vector-Jacobian product
@@ -24,6 +24,10 @@ tests hold them to each other and to finite differences:
 - ``"autograd"``: ``torch.autograd.grad`` of h_T with respect to every h_t of a re-run, with the
   H identity rows batched (``is_grads_batched``). The reference; measured 2-3x slower
   (``benchmarks/whatif.py``), and float32 values underflow to 0 beyond about 1e-38.
+- ``"jacobian"``: every step's Jacobian ∂s_t/∂s_{t-1} by ``torch.func`` (``vmap`` of ``jacrev``)
+  of the one cell step, chained and rescaled as the chain is. Nothing written by hand, but it forms
+  full (S, S) Jacobians (S = 2H for an LSTM): measured 3-7x slower than the chain
+  (``benchmarks/whatif.py``), so the chain stays the default.
 
 For an LSTM, ∂h_T/∂h_t holds c_t fixed: h_t reaches h_T only through the gates of step t+1 on,
 and from there also along the cell (the forget-gate path).
@@ -31,6 +35,7 @@ and from there also along the cell (the forget-gate path).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +44,14 @@ import torch
 from torch import nn
 
 from models.intervene import head_logits, run_cell
-from models.pretrained import EmptyTextError
-from models.record import cell_type_of
-from models.trace import GATE_NAMES, TERM_NAMES, Trace
+from models.cells import cell_type_of, cell_weights, input_part, step_from
+from models.retention import log10_retention_at
+from models.tokenize import EmptyTextError
+from models.trace import GATE_NAMES, RETAIN_GATE, TERM_NAMES, Trace
 
-METHODS = ("chain", "autograd")
-RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # PyTorch's GRU z is the share of the old state kept
+METHODS = ("chain", "autograd", "jacobian")
 MIN_CORRELATION_POINTS = 3  # fewer tokens than this (besides the last) give no correlation
+AGREE = 0.5  # |Spearman's rho| from which two rankings are said to go together (or to be opposed)
 
 
 def _frozen(array: Any, dtype=np.float64) -> np.ndarray:
@@ -153,20 +159,44 @@ def saliency(model: nn.Module, ids, *, target: int | None = None) -> Saliency:
     )
 
 
-def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndarray:
-    """log10 ‖∂h_{T-1}/∂h_t‖_F for t = T-1 .. 0 (by distance), from the forward's values (L, D, T, H).
+def _log10_chain(steps: int, hs: int, first: torch.Tensor,
+                 back: Callable[[torch.Tensor, int], torch.Tensor]) -> np.ndarray:
+    """log10 ‖G_t[:, :H]‖_F for t = T-1 .. 0 (by distance), with G_{T-1} = ``first``, G_{t-1} = back(G_t, t).
 
-    G holds the H cotangent rows of h_T with respect to h_t, rescaled to norm 1 after every
-    step; ``log_scale`` keeps the natural log of the factor taken out. LSTM: Gc is the same for c_t
-    through c_{t+1} only, and dc the total with respect to c_t (also through h_t = o_t tanh(c_t)).
+    Each G (H, S) holds the H cotangent rows of h_T with respect to the state s_t of size S: h_t,
+    and for an LSTM c_t after it. G is rescaled to norm 1 before every step back, and ``log_scale``
+    keeps the natural log of the factors taken out, so a vanishing gradient is still resolved.
+    """
+    out = np.empty(steps)
+    G, log_scale = first, 0.0
+    for t in range(steps - 1, -1, -1):
+        norm = float(torch.linalg.matrix_norm(G[:, :hs]))
+        if norm == 0.0 or not math.isfinite(norm):
+            out[steps - 1 - t :] = -np.inf if norm == 0.0 else np.nan
+            break
+        log_scale += math.log(norm)
+        out[steps - 1 - t] = log_scale / math.log(10)
+        if t > 0:
+            G = back(G / norm, t)
+    return out
+
+
+def _first_rows(hs: int, size: int, dtype: torch.dtype) -> torch.Tensor:
+    """G_{T-1} (H, S): the identity on h_T, zero on c_T (h_T does not depend on c_T once h_T is given)."""
+    return torch.cat([torch.eye(hs, dtype=dtype), torch.zeros(hs, size - hs, dtype=dtype)], dim=1)
+
+
+def _chain_back(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """back(G_t, t) -> G_{t-1}: the vector-Jacobian product of step t, written out from the forward's values.
+
+    states: the (L, D, T, H) values of ``run_cell``. LSTM: G = [Gh | Gc], with Gc reaching c_{t-1}
+    through c_t = f c_{t-1} + i g only, and dc the total with respect to c_t (also through
+    h_t = o_t tanh(c_t)). Tests hold this to autograd and to ``torch.func`` Jacobians of ``models.cells``.
     """
     cell_type = cell_type_of(module)
     w = module.weight_hh_l0  # (G*H, H) in torch's gate order
     hidden = states["hidden"][0, 0]  # (T, H)
-    steps, hs = hidden.shape
-    out = np.empty(steps)
-    G = torch.eye(hs, dtype=hidden.dtype)  # (H rows of h_T, H units of h_t)
-    log_scale = 0.0
+    hs = hidden.shape[1]
     previous = torch.cat([hidden.new_zeros(1, hs), hidden[:-1]])  # h_{t-1}, (T, H)
     if cell_type == "lstm":
         i, f, g, o, c = (states[k][0, 0] for k in (*GATE_NAMES["lstm"], "cell"))
@@ -175,37 +205,63 @@ def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndar
         dh_dc = o * (1 - tanh_c * tanh_c)  # ∂h_t/∂c_t, diagonal
         # ∂(step output)/∂(gate pre-activation), diagonal, per gate: c_t = f c_prev + i g, h_t = o tanh(c_t)
         d_i, d_f, d_g, d_o = g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)
-        Gc = torch.zeros_like(G)
+
+        def back(G: torch.Tensor, t: int) -> torch.Tensor:
+            Gh, Gc = G[:, :hs], G[:, hs:]
+            dc = torch.addcmul(Gc, Gh, dh_dc[t])  # (H, H) rows: ∂h_T/∂c_t
+            pre_grad = torch.cat([dc * d_i[t], dc * d_f[t], dc * d_g[t], Gh * d_o[t]], dim=1)  # (H, 4H)
+            return torch.cat([pre_grad @ w, dc * f[t]], dim=1)  # [∂h_T/∂h_{t-1} | ∂h_T/∂c_{t-1}]
     elif cell_type == "gru":
         r, z, n, reset_hidden = (states[k][0, 0] for k in (*GATE_NAMES["gru"], TERM_NAMES["gru"][0]))
         dn = (1 - z) * (1 - n * n)  # ∂h_t/∂(candidate pre-activation)
         # h_t = (1 - z) n + z h_prev; n = tanh(x_n + r * (W_hn h_prev + b_hn))
         d_r, d_z, d_n = dn * reset_hidden * r * (1 - r), (previous - n) * z * (1 - z), dn * r
+
+        def back(G: torch.Tensor, t: int) -> torch.Tensor:
+            pre_grad = torch.cat([G * d_r[t], G * d_z[t], G * d_n[t]], dim=1)  # (H, 3H)
+            return torch.addcmul(pre_grad @ w, G, z[t])  # the matmul paths plus the direct z h_prev
     else:
         pre = states["preactivation"][0, 0]
         d_act = (pre > 0).to(pre.dtype) if module.nonlinearity == "relu" else 1 - hidden * hidden
-    for t in range(steps - 1, -1, -1):
-        norm = float(torch.linalg.matrix_norm(G))
-        if norm == 0.0 or not math.isfinite(norm):
-            out[steps - 1 - t :] = -np.inf if norm == 0.0 else np.nan
-            break
-        log_scale += math.log(norm)
-        out[steps - 1 - t] = log_scale / math.log(10)
-        if t == 0:
-            break
-        G = G / norm
-        if cell_type == "lstm":
-            Gc = Gc / norm
-            dc = torch.addcmul(Gc, G, dh_dc[t])  # (H, H) rows: ∂h_T/∂c_t
-            pre_grad = torch.cat([dc * d_i[t], dc * d_f[t], dc * d_g[t], G * d_o[t]], dim=1)  # (H, 4H)
-            Gc = dc * f[t]
-            G = pre_grad @ w  # (H, H): ∂h_T/∂h_{t-1}
-        elif cell_type == "gru":
-            pre_grad = torch.cat([G * d_r[t], G * d_z[t], G * d_n[t]], dim=1)  # (H, 3H)
-            G = torch.addcmul(pre_grad @ w, G, z[t])  # the matmul paths plus the direct z h_prev
-        else:
-            G = (G * d_act[t]) @ w
-    return out
+
+        def back(G: torch.Tensor, t: int) -> torch.Tensor:
+            return (G * d_act[t]) @ w
+    return back
+
+
+def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndarray:
+    """log10 ‖∂h_{T-1}/∂h_t‖_F for t = T-1 .. 0 (by distance), from the forward's values (L, D, T, H)."""
+    steps, hs = states["hidden"].shape[2:]
+    size = 2 * hs if "cell" in states else hs
+    return _log10_chain(steps, hs, _first_rows(hs, size, states["hidden"].dtype), _chain_back(module, states))
+
+
+def step_jacobians(module: nn.RNNBase, emb: torch.Tensor, states: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(T, S, S) ∂s_t/∂s_{t-1} of every step of ``models.cells``' one step function, by ``torch.func``.
+
+    s_t is the state after step t: h_t (S = H), or for an LSTM h_t then c_t (S = 2H). emb (T, F) is
+    the layer's input, states the (L, D, T, H) values of ``run_cell`` on it (one layer, forward).
+    """
+    w = cell_weights(module, 0, 0)
+    hs = w.hidden_size
+    names = ("hidden", "cell") if "cell" in states else ("hidden",)
+
+    def next_state(xw: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        return torch.cat(step_from(xw, state.split(hs), w).state)
+
+    with _Autograd():  # normal tensors (not inference ones), which torch.func can differentiate
+        after = torch.cat([states[k][0, 0] for k in names], dim=1).detach()  # (T, S)
+        before = torch.cat([after.new_zeros(1, after.shape[1]), after[:-1]])  # s_{t-1}, zero before the first step
+        xw = input_part(emb.detach(), w).detach()  # (T, G*H)
+        return torch.func.vmap(torch.func.jacrev(next_state, argnums=1))(xw, before).detach()
+
+
+def _jacobian_norms(module: nn.RNNBase, emb: torch.Tensor, states: dict[str, torch.Tensor]) -> np.ndarray:
+    """log10 ‖∂h_{T-1}/∂h_t‖_F by distance, chaining the ``torch.func`` Jacobians of the one cell step."""
+    jacobians = step_jacobians(module, emb, states)  # (T, S, S)
+    steps, size = jacobians.shape[:2]
+    hs = module.hidden_size
+    return _log10_chain(steps, hs, _first_rows(hs, size, jacobians.dtype), lambda G, t: G @ jacobians[t])
 
 
 def _autograd_norms(module: nn.RNNBase, emb: torch.Tensor) -> np.ndarray:
@@ -237,9 +293,13 @@ def distance_curve(model: nn.Module, ids, *, method: str = "chain") -> DistanceC
         emb = classifier.embedding(ids)  # (T, E)
     if method == "autograd":
         log10 = _autograd_norms(module, emb)
-    else:
+    elif method == "chain":
         with torch.inference_mode():
             log10 = _chain_norms(module, run_cell(module, emb))
+    else:  # "jacobian": torch.func needs grad mode, and step_jacobians copies the states out of inference mode
+        with torch.inference_mode():
+            states = run_cell(module, emb)
+        log10 = _jacobian_norms(module, emb, states)
     steps = len(ids)
     with np.errstate(under="ignore"):
         norm = np.power(10.0, log10)
@@ -282,22 +342,14 @@ def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.n
 
     Retention of token t: the mean over units of the product of the keep gates of steps t+1..T
     (LSTM forget gates; GRU torch z, the share of the old state kept). 0 (an empty product) at
-    the last token. Summed in logs and averaged with log-sum-exp, so long texts do not underflow;
-    a gate of exactly 0 gives -inf.
+    the last token: the last row of the retention map (``models.retention``), summed in logs so that
+    long texts do not underflow; a gate of exactly 0 gives -inf.
     """
     if trace.cell_type not in RETAIN_GATE:
         raise ValueError(f"retention is defined for LSTM and GRU keep gates, not for a {trace.cell_type.upper()}")
     if direction != 0:
         raise ValueError("retention to the end of the text is defined for the forward direction")
-    gate = trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction].astype(np.float64)  # (T, H)
-    with np.errstate(divide="ignore"):
-        logs = np.log(gate)
-    after = np.zeros_like(logs)  # after[t] = Σ_{s>t} log gate_s, per unit
-    after[:-1] = np.cumsum(logs[::-1], axis=0)[::-1][1:]
-    top = after.max(axis=1)  # (T,) the largest unit's log product, taken out before exp
-    shift = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        return (shift + np.log(np.exp(after - shift[:, None]).mean(axis=1))) / np.log(10)
+    return log10_retention_at(trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction], trace.num_steps - 1)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -343,7 +395,6 @@ def retention_gradient_correlation(trace: Trace, curve: DistanceCurve) -> float:
     return spearman(retention, gradient)
 
 
-AGREE = 0.5  # |Spearman's rho| from which two rankings are said to go together (or to be opposed)
 UNRELATED = 0.3  # |rho| below this: the two rankings are hardly related
 RELATIONS = ("together", "partly", "unrelated", "partly_opposed", "opposed", "none")
 
@@ -371,6 +422,11 @@ class Agreement:
     apart: int | None  # the token whose two ranks differ most; None if rho is NaN or no token's ranks differ
     retention_rank: int  # its rank by retention, 1 = kept best
     gradient_rank: int  # its rank by gradient norm, 1 = reached most
+
+    @property
+    def strength(self) -> str:
+        """How the two rankings relate, in plain words: ``rho_relation(rho)``, one of RELATIONS."""
+        return rho_relation(self.rho)
 
 
 def retention_gradient_agreement(trace: Trace, curve: DistanceCurve) -> Agreement:

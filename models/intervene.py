@@ -4,11 +4,12 @@
     never_forget = Edit("forget", range(5, 10), set=1.0)        # f_t := 1 for t in [5, 9]
     trace = edited_trace(classifier, ids, [never_forget], tokens=tokens)
 
-The cell is stepped in PyTorch's own order with the module's own parameters (the equations are in
-``models.trace``): LSTM ``i, f, g, o`` (the row blocks of ``weight_ih``, as ``chunk(4)`` splits
-them); GRU ``r, z, n`` with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; RNN tanh or relu.
-Each edit is applied inside the step, right after the edited quantity is computed, so everything
-computed from it later in that step and at every later step carries the consequence:
+The cell is stepped by ``models.cells``, the one definition of each step, in PyTorch's own order
+with the module's own parameters (the equations are in ``models.trace``): LSTM ``i, f, g, o`` (the
+row blocks of ``weight_ih``, as ``chunk(4)`` splits them); GRU ``r, z, n`` with
+``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; RNN tanh or relu. Each edit is applied inside
+the step, right after the edited quantity is computed, so everything computed from it later in
+that step and at every later step carries the consequence:
 
     LSTM: i -> f -> g -> o -> c = f c_prev + i g -> h = o tanh(c)
     GRU:  r -> z -> n = tanh(x_n + r * (W_hn h_prev + b_hn)) -> h = (1 - z) n + z h_prev
@@ -22,14 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
+from functools import partial
 from types import MappingProxyType
 
 import numpy as np
 import torch
 from torch import nn
 
-from models.record import cell_type_of
-from models.trace import GATE_NAMES, SIGMOID_GATES, TERM_NAMES, Trace
+from models.cells import CellWeights, cell_type_of, cell_weights, input_part, keep, step_from, zero_state
+from models.trace import GATE_NAMES, GRU_CONVENTIONS, SIGMOID_GATES, Trace, trace_from_arrays
 
 TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -40,8 +42,6 @@ TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 """What an edit can change, per cell type, in the order a step computes it."""
 ALL_UNITS = "all"
-CONVENTIONS = ("torch", "textbook")
-CONVENTION_ALIASES = {"pytorch": "torch"}  # the name viz.equations and the page use for torch's form
 TANH_GATES = frozenset({"candidate"})
 """Gates squashed by tanh: a value set there must lie in [-1, 1] (sigmoid gates: [0, 1])."""
 
@@ -86,8 +86,8 @@ class Edit:
         ``h = (1 - z) n + z h_prev``; z = 1 freezes the state. "textbook": the number is 1 - z,
         the share of the *new* candidate, ``h = (1 - u) h_prev + u n`` with u = 1 - z; u = 0
         freezes the state. It is applied in torch's z: set u gives z = 1 - u, and scale s of u
-        gives z = 1 - s (1 - z). The trace always stores torch's z. "pytorch" (the page's name for
-        torch's form, as in ``viz.equations``) is read as "torch".
+        gives z = 1 - s (1 - z). The trace always stores torch's z. The names are
+        ``models.trace.GRU_CONVENTIONS``, as everywhere.
     layer, direction: which recurrent layer and direction (0 forward, 1 backward).
     """
 
@@ -125,9 +125,8 @@ class Edit:
             object.__setattr__(self, "units", units)
         if (self.set is None) == (self.scale is None):
             raise ValueError("give exactly one of set= (a value) or scale= (a factor)")
-        object.__setattr__(self, "convention", CONVENTION_ALIASES.get(self.convention, self.convention))
-        if self.convention not in CONVENTIONS:
-            raise ValueError(f"convention must be one of {CONVENTIONS}, got {self.convention!r}")
+        if self.convention not in GRU_CONVENTIONS:
+            raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {self.convention!r}")
         if self.convention != "torch" and self.target != "update":
             raise ValueError("convention= is for the GRU's update gate only")
         if self.layer < 0 or self.direction not in (0, 1):
@@ -202,75 +201,20 @@ def _plan(edits: list[Edit], hs: int, dtype: torch.dtype) -> dict[tuple, tuple[t
     return {k: (torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)) for k, (a, b) in plan.items()}
 
 
-def _no_change(step: int, name: str, value: torch.Tensor) -> torch.Tensor:
-    return value
+def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None) -> dict[str, torch.Tensor]:
+    """One direction over x (T, F) by ``models.cells``' step: every quantity of the step, name -> (T, H).
 
-
-def _params(module: nn.RNNBase, layer: int, direction: int) -> tuple[torch.Tensor, ...]:
-    """(w_ih (G*H, F), w_hh (G*H, H), b_ih (G*H,), b_hh (G*H,)) in torch's row order; zero biases if none."""
-    suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-    w_ih, w_hh = getattr(module, "weight_ih" + suffix), getattr(module, "weight_hh" + suffix)
-    if module.bias:
-        return w_ih, w_hh, getattr(module, "bias_ih" + suffix), getattr(module, "bias_hh" + suffix)
-    zeros = w_ih.new_zeros(w_ih.shape[0])
-    return w_ih, w_hh, zeros, zeros
-
-
-def _lstm_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust) -> dict[str, list]:
-    """One LSTM direction over x (T, F): per-step (H,) tensors of every gate, the cell and hidden."""
-    w_ih, w_hh, b_ih, b_hh = params
-    hs = w_hh.shape[1]
-    xproj = torch.addmm(b_ih + b_hh, x, w_ih.t())  # (T, 4H): x_t W_ih^T + b_ih + b_hh
-    out = {k: [None] * len(x) for k in TARGETS["lstm"]}
-    h = c = x.new_zeros(hs)
-    for t in order:
-        pre = torch.addmv(xproj[t], w_hh, h)  # (4H,) in torch's i, f, g, o blocks
-        i, f, g, o = pre.chunk(4)
-        i = adjust(t, "input", torch.sigmoid(i))
-        f = adjust(t, "forget", torch.sigmoid(f))
-        g = adjust(t, "candidate", torch.tanh(g))
-        o = adjust(t, "output", torch.sigmoid(o))
-        c = adjust(t, "cell", torch.addcmul(f * c, i, g))
-        h = adjust(t, "hidden", o * torch.tanh(c))
-        for name, value in zip(TARGETS["lstm"], (i, f, g, o, c, h)):  # i, f, g, o: GATE_NAMES' order
-            out[name][t] = value
-    return out
-
-
-def _gru_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust) -> dict[str, list]:
-    """One GRU direction over x (T, F): per-step (H,) tensors of r, z, n, the two terms and hidden."""
-    w_ih, w_hh, b_ih, b_hh = params
-    hs = w_hh.shape[1]
-    bias = torch.cat([b_ih[: 2 * hs] + b_hh[: 2 * hs], b_ih[2 * hs :]])  # b_hn stays inside r * (...)
-    xproj = torch.addmm(bias, x, w_ih.t())  # (T, 3H)
-    w_rz, w_n, b_hn = w_hh[: 2 * hs], w_hh[2 * hs :], b_hh[2 * hs :]
-    names = (*GATE_NAMES["gru"], *TERM_NAMES["gru"], "hidden")
-    out = {k: [None] * len(x) for k in names}
-    h = x.new_zeros(hs)
-    for t in order:
-        r, z = torch.sigmoid(torch.addmv(xproj[t, : 2 * hs], w_rz, h)).chunk(2)
-        r = adjust(t, "reset", r)
-        z = adjust(t, "update", z)
-        reset_hidden = torch.addmv(b_hn, w_n, h)  # W_hn h + b_hn
-        x_n = xproj[t, 2 * hs :]  # W_in x + b_in
-        n = adjust(t, "candidate", torch.tanh(torch.addcmul(x_n, r, reset_hidden)))
-        h = adjust(t, "hidden", torch.lerp(n, h, z))  # (1 - z) n + z h_prev
-        for name, value in zip(names, (r, z, n, reset_hidden, x_n, h)):
-            out[name][t] = value
-    return out
-
-
-def _rnn_direction(x: torch.Tensor, params: tuple, order: Sequence[int], adjust: Adjust, relu: bool) -> dict[str, list]:
-    """One RNN direction over x (T, F): per-step (H,) tensors of the preactivation and hidden."""
-    w_ih, w_hh, b_ih, b_hh = params
-    xproj = torch.addmm(b_ih + b_hh, x, w_ih.t())  # (T, H)
-    out = {k: [None] * len(x) for k in ("preactivation", "hidden")}
-    h = x.new_zeros(w_hh.shape[1])
-    for t in order:
-        pre = torch.addmv(xproj[t], w_hh, h)
-        h = adjust(t, "hidden", torch.relu(pre) if relu else torch.tanh(pre))
-        out["preactivation"][t], out["hidden"][t] = pre, h
-    return out
+    ``adjust(step, name, value)``, or None to keep every value, is passed into each step.
+    """
+    steps = range(len(x) - 1, -1, -1) if reverse else range(len(x))
+    state = zero_state(w, x[0])
+    xw = input_part(x, w)  # (T, G*H), one matmul for every step, as torch's layers do
+    found: list = [None] * len(x)
+    for t in steps:
+        step_adjust = keep if adjust is None else partial(adjust, t)
+        found[t] = step_from(xw[t], state, w, step_adjust)
+        state = found[t].state
+    return {name: torch.stack([s[k] for s in found]) for k, name in enumerate(found[0]._fields)}
 
 
 LayerAdjust = Callable[[int, int, int, str, torch.Tensor], torch.Tensor]  # (layer, direction, step, name, value)
@@ -283,32 +227,20 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
     after each gate or state is computed (see the module docstring for the order); None keeps all.
     Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
     """
-    cell_type = cell_type_of(module)
+    cell_type_of(module)
     if getattr(module, "proj_size", 0):
         raise ValueError("LSTMs with proj_size > 0 are not supported")
-    layers, dirs = module.num_layers, 2 if module.bidirectional else 1
-    steps = len(x)
     inp = x.to(module.weight_ih_l0.dtype)
     per_layer = []
-    for layer in range(layers):
-        per_dir = []
-        for d in range(dirs):
-            order = range(steps - 1, -1, -1) if d == 1 else range(steps)
-            step_adjust = _no_change if adjust is None else (
-                lambda t, name, v, _l=layer, _d=d: adjust(_l, _d, t, name, v)
-            )
-            params = _params(module, layer, d)
-            if cell_type == "lstm":
-                found = _lstm_direction(inp, params, order, step_adjust)
-            elif cell_type == "gru":
-                found = _gru_direction(inp, params, order, step_adjust)
-            else:
-                found = _rnn_direction(inp, params, order, step_adjust, relu=module.nonlinearity == "relu")
-            per_dir.append({k: torch.stack(v) for k, v in found.items()})  # each (T, H)
+    for layer in range(module.num_layers):
+        per_dir = [
+            _direction(inp, cell_weights(module, layer, d), d == 1,
+                       None if adjust is None else partial(adjust, layer, d))
+            for d in range(2 if module.bidirectional else 1)
+        ]
         per_layer.append(per_dir)
-        inp = torch.cat([found_d["hidden"] for found_d in per_dir], dim=1)  # (T, D*H), the next layer's input
-    names = per_layer[0][0].keys()
-    return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in names}
+        inp = torch.cat([found["hidden"] for found in per_dir], dim=1)  # (T, D*H), the next layer's input
+    return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in per_layer[0][0]}
 
 
 def head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
@@ -372,15 +304,5 @@ def edited_trace(
             probabilities = torch.softmax(head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
             labels = tuple(classifier.config.labels)
         numpy = {k: v.numpy() for k, v in arrays.items()}
-    return Trace(
-        cell_type=cell_type,
-        tokens=names,
-        hidden=numpy["hidden"],
-        cell=numpy.get("cell"),
-        gates={k: numpy[k] for k in GATE_NAMES[cell_type]},
-        terms={k: numpy[k] for k in TERM_NAMES[cell_type]},
-        nonlinearity=getattr(module, "nonlinearity", "tanh"),
-        probabilities=probabilities,
-        labels=labels or (),
-    )
-
+    return trace_from_arrays(cell_type, names, numpy, nonlinearity=getattr(module, "nonlinearity", "tanh"),
+                             probabilities=probabilities, labels=labels or ())

@@ -34,7 +34,7 @@ from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.errors import CodedError
 from models.intervene import Edit, edited_trace
 from models.jsonfile import parse_json_object
-from models.tokenize import MODES, tokenize
+from models.tokenize import MODES, EmptyTextError, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
 
@@ -58,17 +58,6 @@ class _NoNormalInit(TorchFunctionMode):
 
 class PretrainedError(CodedError, RuntimeError):
     """A model file is missing or unusable; its code and fields (``models.errors``) name the file."""
-
-
-class EmptyTextError(CodedError, ValueError):
-    """The text has no tokens to read (empty, whitespace, or only invisible characters).
-    ``texts``: which of several texts (their indices), when there were several."""
-
-    def __init__(self, texts: Sequence[int] = ()) -> None:
-        if texts:
-            super().__init__("empty_texts", texts=", ".join(str(i) for i in texts))
-        else:
-            super().__init__("empty_text")
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,8 +1,9 @@
 """The recorder: every gate and state of a torch ``nn.RNN``/``nn.LSTM``/``nn.GRU``, step by step.
 
 Two ways, chosen by cell type and batch size because each is the faster one there (measured in
-``benchmarks/recording.py``); both use the module's own parameters and both are held to torch's
-outputs by the tests.
+``benchmarks/recording.py``); both use the module's own parameters (``models.cells.cell_weights``)
+and both are held by the tests to torch's outputs and to the one step of each cell, ``models.cells``,
+which they rebuild in batched form for speed.
 
 - **Fused** (RNN; LSTM with a small batch): each layer runs once through torch's own fused kernel,
   the same ``torch.lstm``/``torch.rnn_*`` call the module makes, which gives every hidden state.
@@ -34,7 +35,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from models.trace import GATE_NAMES, TERM_NAMES, Trace
+from models.cells import CellWeights, cell_type_of, cell_weights
+from models.trace import GATE_NAMES, TERM_NAMES, Trace, trace_from_arrays
 
 _FUSED = {"lstm": torch.lstm, "rnn_tanh": torch.rnn_tanh, "rnn_relu": torch.rnn_relu}
 """torch's fused kernels, by their own names (an RNN's name carries its nonlinearity)."""
@@ -48,17 +50,6 @@ LSTM_STEPWISE_BATCH = 24
 """From this many sequences on, an LSTM is recorded stepwise (below, the fused kernel is faster)."""
 
 
-def cell_type_of(module: nn.Module) -> str:
-    """'lstm', 'gru' or 'rnn' for a torch recurrent module."""
-    if isinstance(module, nn.LSTM):
-        return "lstm"
-    if isinstance(module, nn.GRU):
-        return "gru"
-    if isinstance(module, nn.RNN):
-        return "rnn"
-    raise TypeError(f"record() takes nn.RNN, nn.LSTM or nn.GRU, got {type(module).__name__}")
-
-
 def recording_way(cell_type: str, batch: int) -> str:
     """How ``record`` records ``batch`` sequences: "stepwise" through the cell, or "fused" plus a rebuild."""
     if cell_type == "lstm" and batch >= LSTM_STEPWISE_BATCH:
@@ -66,31 +57,29 @@ def recording_way(cell_type: str, batch: int) -> str:
     return WAYS[cell_type][0]
 
 
-def _layer_params(module: nn.RNNBase, layer: int) -> list[torch.Tensor]:
-    suffixes = ("", "_reverse") if module.bidirectional else ("",)
-    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if module.bias else ("weight_ih", "weight_hh")
-    return [getattr(module, f"{n}_l{layer}{s}") for s in suffixes for n in names]
+def _layer_weights(module: nn.RNNBase, layer: int) -> list[CellWeights]:
+    """The weights of each direction of ``layer``."""
+    return [cell_weights(module, layer, d) for d in range(2 if module.bidirectional else 1)]
 
 
-def _direction_params(cell_type: str, params: list[torch.Tensor], dirs: int, d: int, hs: int):
-    """(w_ih, w_hh, input bias, b_hh or None) of direction d; rows are torch's, as in ``COLUMNS``.
+def _folded(w: CellWeights) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """(w_ih, w_hh, input bias, b_hh or None) of one direction; rows are torch's, as in ``COLUMNS``.
 
     The input bias folds in ``b_hh`` wherever torch adds the two (all but the GRU's candidate).
     """
-    per = len(params) // dirs
-    w_ih, w_hh, *biases = params[d * per : (d + 1) * per]
-    b_ih, b_hh = biases if biases else (torch.zeros_like(w_ih[:, 0]), None)
-    bias = b_ih.clone()
-    if b_hh is not None:
-        summed = slice(None, 2 * hs) if cell_type == "gru" else slice(None)
-        bias[summed] += b_hh[summed]
-    return w_ih, w_hh, bias, b_hh
+    hs = w.hidden_size
+    bias = w.w_ih.new_zeros(w.w_ih.shape[0]) if w.b_ih is None else w.b_ih.clone()
+    if w.b_hh is not None:
+        summed = slice(None, 2 * hs) if w.cell_type == "gru" else slice(None)
+        bias[summed] += w.b_hh[summed]
+    return w.w_ih, w.w_hh, bias, w.b_hh
 
 
 def _run_fused(
-    module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, lengths: torch.Tensor | None
+    module: nn.RNNBase, cell_type: str, weights: list[CellWeights], inp: torch.Tensor, lengths: torch.Tensor | None
 ) -> torch.Tensor:
     """One layer through torch's fused kernel. inp (B, T, F) -> outputs (B, T, D*H), zero-padded."""
+    params = [p for w in weights for p in w.tensors()]  # torch's flat order, direction by direction
     batch, steps, _ = inp.shape
     dirs = 2 if module.bidirectional else 1
     h0 = inp.new_zeros(dirs, batch, module.hidden_size)
@@ -125,7 +114,7 @@ def _cell_recurrence(forget: np.ndarray, cell: np.ndarray, reverse: bool) -> Non
 
 
 def _fused_layer_into(
-    module: nn.RNNBase, cell_type: str, params: list[torch.Tensor], inp: torch.Tensor, out: torch.Tensor,
+    module: nn.RNNBase, cell_type: str, weights: list[CellWeights], inp: torch.Tensor, out: torch.Tensor,
     gates: torch.Tensor,
 ) -> None:
     """Rebuild every gate of one layer from x_t and h_{t-1}, written into ``gates`` (D, B, T, G*H).
@@ -136,10 +125,9 @@ def _fused_layer_into(
     """
     batch, steps, _ = inp.shape
     hs = module.hidden_size
-    dirs = 2 if module.bidirectional else 1
     flat = inp.reshape(batch * steps, -1)
-    for d in range(dirs):
-        w_ih, w_hh, bias, _ = _direction_params(cell_type, params, dirs, d, hs)
+    for d, w in enumerate(weights):
+        w_ih, w_hh, bias, _ = _folded(w)
         buf = gates[d]  # (B, T, G*H)
         torch.addmm(bias, flat, w_ih.t(), out=buf.view(batch * steps, -1))
         prev = out[..., d * hs : (d + 1) * hs]
@@ -176,10 +164,10 @@ def _record_fused(
     gates = torch.empty(layers, dirs, batch, steps, len(COLUMNS[cell_type]) * hs, dtype=inp.dtype)
     hidden = torch.empty(layers, batch, steps, dirs, hs, dtype=inp.dtype)
     for layer in range(layers):
-        params = _layer_params(module, layer)
-        out = _run_fused(module, cell_type, params, inp, lengths)  # (B, T, D*H)
+        weights = _layer_weights(module, layer)
+        out = _run_fused(module, cell_type, weights, inp, lengths)  # (B, T, D*H)
         hidden[layer].view(batch, steps, dirs * hs).copy_(out)
-        _fused_layer_into(module, cell_type, params, inp, out, gates[layer])
+        _fused_layer_into(module, cell_type, weights, inp, out, gates[layer])
         inp = out
     hidden, gates = _read_only(hidden), _read_only(gates)
     arrays = {"hidden": hidden.transpose(0, 3, 1, 2, 4)}
@@ -284,9 +272,8 @@ def _record_stepwise(
         mask = mask.t()[..., None].to(dtype)  # (T, B, 1)
     flat = inp.transpose(0, 1).reshape(steps * batch, -1)  # time-major
     for layer in range(layers):
-        params = _layer_params(module, layer)
-        for d in range(dirs):
-            w_ih, w_hh, bias, b_hh = _direction_params(cell_type, params, dirs, d, hs)
+        for d, w in enumerate(_layer_weights(module, layer)):
+            w_ih, w_hh, bias, b_hh = _folded(w)
             buf, states = gates[layer, d], hidden[layer, :, :, d]
             if lstm:
                 for k in range(width):  # x_t W_k + b_k for every step, gate by gate
@@ -403,12 +390,4 @@ def _trace_for(cell_type: str, module: nn.RNNBase, stacked: dict, b: int, length
     if len(tokens) != length:
         raise ValueError(f"sequence {b} has {length} steps but {len(tokens)} tokens")
     take = {name: arr[:, :, b, :length] for name, arr in stacked.items()}
-    return Trace(
-        cell_type=cell_type,
-        tokens=tuple(tokens),
-        hidden=take["hidden"],
-        cell=take.get("cell"),
-        gates={k: take[k] for k in GATE_NAMES[cell_type]},
-        terms={k: take[k] for k in TERM_NAMES[cell_type]},
-        nonlinearity=getattr(module, "nonlinearity", "tanh"),
-    )
+    return trace_from_arrays(cell_type, tokens, take, nonlinearity=getattr(module, "nonlinearity", "tanh"))

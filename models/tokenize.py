@@ -17,10 +17,13 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import jieba
 import opencc
+
+
+from models.errors import CodedError
 
 MODES = ("word", "char")
 HMM = False
@@ -32,6 +35,17 @@ _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 _converter_lock = threading.Lock()
 _converter: opencc.OpenCC | None = None
+
+
+class EmptyTextError(CodedError, ValueError):
+    """The text has no tokens to read (empty, whitespace, or only invisible characters).
+    ``texts``: which of several texts (their indices), when there were several."""
+
+    def __init__(self, texts: Sequence[int] = ()) -> None:
+        if texts:
+            super().__init__("empty_texts", texts=", ".join(str(i) for i in texts))
+        else:
+            super().__init__("empty_text")
 
 
 def to_simplified(text: str) -> str:

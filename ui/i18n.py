@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from models.errors import FILE_KINDS, MESSAGES
 
 LANGS = ("zh", "en")
+TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_whatif", "tab_about")
+"""The page's tabs in order, by their string keys; ui.tabs draws them, lessons and links name them."""
 DEFAULT_LANG = "zh"
 LANG_NAMES: Mapping[str, str] = {"zh": "中文", "en": "English"}
 

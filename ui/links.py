@@ -18,9 +18,10 @@ from urllib.parse import quote, urlencode
 from models.tokenize import MODES
 from models.trace import CELL_TYPES, GRU_CONVENTIONS
 from ui.i18n import LANGS
+from ui.i18n import TABS as TAB_KEYS
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM
 
-TABS = ("read", "compare", "step", "pair", "memory", "whatif", "about")  # the `tab` values, ui.tabs' keys less "tab_"
+TABS = tuple(key.removeprefix("tab_") for key in TAB_KEYS)  # the `tab` values: the tabs' keys less "tab_"
 MAX_LINK_TEXT = 1500  # characters of text a link carries; a longer text travels in the session file
 MAX_INDEX_DIGITS = 6  # a token or unit index longer than this is not an index on this page
 SESSION_FORMAT = "rnn-gates-session/1"

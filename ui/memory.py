@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from models.gradients import log10_retention, retention_gradient_agreement, rho_relation
+from models.gradients import log10_retention, retention_gradient_agreement
 from ui import state
 from ui.common import MODEL_NAMES, literal, missing_models_note, model_selector, show
 from ui.i18n import t, viz_labels
@@ -105,7 +105,7 @@ def _agreement(lang: str, arch: str, found, tokens: tuple[str, ...]) -> str:
         return t(lang, "agreement_none", model=MODEL_NAMES[arch])
     if found.apart is None:
         return t(lang, "agreement_same", model=MODEL_NAMES[arch], rho=found.rho, count=found.tokens)
-    key = AGREEMENT_KEYS[rho_relation(found.rho)]
+    key = AGREEMENT_KEYS[found.strength]
     return t(lang, f"agreement_{key}", model=MODEL_NAMES[arch], rho=found.rho, token=literal(tokens[found.apart]),
              step=found.apart + 1,  # a reader counts tokens from 1
              retention_rank=found.retention_rank, gradient_rank=found.gradient_rank, count=found.tokens)

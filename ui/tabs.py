@@ -7,7 +7,7 @@ from models.trace import GRU_CONVENTIONS
 from ui.about import about_tab
 from ui.common import translated_radio
 from ui.compare import compare_tab
-from ui.i18n import t
+from ui.i18n import TABS, t
 from ui.memory import memory_tab
 from ui.pair import pair_tab
 from ui.read import read_tab
@@ -15,7 +15,6 @@ from ui.source import Source
 from ui.step import step_tab
 from ui.whatif import whatif_tab
 
-TABS = ("tab_read", "tab_compare", "tab_step", "tab_pair", "tab_memory", "tab_whatif", "tab_about")
 TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
 OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
 CONVENTION_KEY = "convention"  # the page's GRU convention, kept across languages by translated_radio

@@ -123,11 +123,65 @@ def step_animation(
         trace, layer=layer, direction=direction, start=start, max_frames=max_frames, convention=convention,
     )
     names = [state_label(labels, n, convention=convention) for n in data.names]
-    rows = len(names)
-    fig = make_subplots(
+    fig = _row_grid(len(names))
+    _add_first_frame(fig, data, names, labels)
+    traces = list(range(len(names) + 1))
+    fig.frames = [
+        go.Frame(data=_frame_traces(data, f, names, labels, **_FAST), traces=traces, name=str(int(step)), **_FAST)
+        for f, step in enumerate(data.steps)
+    ]
+    fig.update_layout(
+        title=dict(text=wrap_title(title + title_notes(labels, window=data.window))),
+        height=ROW_PX * len(names) + EXTRA_PX,
+        margin=MARGIN,
+        uirevision=UIREVISION,
+        **_player(data, labels, len(names)),
+    )
+    return fig
+
+
+def _player(data: AnimationData, labels: Mapping[str, str] | None, rows: int) -> dict:
+    """The layout's play and pause buttons on a row of their own, and below them its step slider."""
+    redraw = {"duration": 0, "redraw": True}
+    hide_ticks = len(data.steps) > SLIDER_LABEL_MAX
+    plot_px = ROW_PX * rows + EXTRA_PX - MARGIN["t"] - MARGIN["b"]  # paper coordinates are fractions of this
+    return dict(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-BUTTONS_BELOW_PX / plot_px, xanchor="left", yanchor="top",
+            buttons=[
+                dict(label=text(labels, "play"), method="animate", args=[None, {
+                    "frame": {"duration": FRAME_MS, "redraw": True}, "fromcurrent": True,
+                    "transition": {"duration": 0}, "mode": "immediate",
+                }]),
+                dict(label=text(labels, "pause"), method="animate", args=[[None], {
+                    "frame": redraw, "transition": {"duration": 0}, "mode": "immediate",
+                }]),
+            ],
+        )],
+        sliders=[dict(
+            active=0, x=0.0, len=1.0, y=-SLIDER_BELOW_PX / plot_px, yanchor="top",
+            currentvalue=dict(prefix=f"{text(labels, 'step')} ", font=dict(size=13, color=OTHER_COLOUR)),
+            font=dict(color="rgba(0,0,0,0)") if hide_ticks else None,
+            steps=[
+                dict(method="animate", label=f"{int(s)} {html.escape(data.tokens[int(s)], quote=False)}",
+                     args=[[str(int(s))], {"frame": redraw, "transition": {"duration": 0}, "mode": "immediate"}])
+                for s in data.steps
+            ],
+        )],
+    )
+
+
+def _row_grid(rows: int) -> go.Figure:
+    """An empty figure of the token strip over ``rows`` heatmap rows, one column."""
+    return make_subplots(
         rows=rows + 1, cols=1, vertical_spacing=0.04,
         row_heights=[TOKEN_ROW_SHARE] + [(1 - TOKEN_ROW_SHARE) / rows] * rows,
     )
+
+
+def _add_first_frame(fig: go.Figure, data: AnimationData, names: list[str], labels: Mapping[str, str] | None) -> None:
+    """The token strip and one heatmap per row at the first step, with one colour bar per kind of scale."""
+    rows = len(names)
     first = _frame_traces(data, 0, names, labels)
     fig.add_trace(first[0], row=1, col=1)
     units = np.arange(data.values.shape[2])
@@ -152,41 +206,3 @@ def step_animation(
     fig.update_xaxes(title=dict(text=text(labels, "unit")), row=rows + 1, col=1)
     fig.update_xaxes(visible=False, range=[-CONTEXT - 0.5, CONTEXT + 0.5], row=1, col=1)
     fig.update_yaxes(visible=False, row=1, col=1)
-    traces = list(range(rows + 1))
-    fig.frames = [
-        go.Frame(data=_frame_traces(data, f, names, labels, **_FAST), traces=traces, name=str(int(step)), **_FAST)
-        for f, step in enumerate(data.steps)
-    ]
-    redraw = {"duration": 0, "redraw": True}
-    hide_ticks = len(data.steps) > SLIDER_LABEL_MAX
-    height = ROW_PX * rows + EXTRA_PX
-    plot_px = height - MARGIN["t"] - MARGIN["b"]  # paper coordinates are fractions of this
-    fig.update_layout(
-        title=dict(text=wrap_title(title + title_notes(labels, window=data.window))),
-        height=height,
-        margin=MARGIN,
-        uirevision=UIREVISION,
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-BUTTONS_BELOW_PX / plot_px, xanchor="left", yanchor="top",
-            buttons=[
-                dict(label=text(labels, "play"), method="animate", args=[None, {
-                    "frame": {"duration": FRAME_MS, "redraw": True}, "fromcurrent": True,
-                    "transition": {"duration": 0}, "mode": "immediate",
-                }]),
-                dict(label=text(labels, "pause"), method="animate", args=[[None], {
-                    "frame": redraw, "transition": {"duration": 0}, "mode": "immediate",
-                }]),
-            ],
-        )],
-        sliders=[dict(
-            active=0, x=0.0, len=1.0, y=-SLIDER_BELOW_PX / plot_px, yanchor="top",
-            currentvalue=dict(prefix=f"{text(labels, 'step')} ", font=dict(size=13, color=OTHER_COLOUR)),
-            font=dict(color="rgba(0,0,0,0)") if hide_ticks else None,
-            steps=[
-                dict(method="animate", label=f"{int(s)} {html.escape(data.tokens[int(s)], quote=False)}",
-                     args=[[str(int(s))], {"frame": redraw, "transition": {"duration": 0}, "mode": "immediate"}])
-                for s in data.steps
-            ],
-        )],
-    )
-    return fig

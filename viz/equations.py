@@ -76,6 +76,126 @@ def _definitions(cell_type: str, prev_sub: str, convention: str) -> tuple[str, .
     return tuple(lines)
 
 
+class _Number(float):
+    """A float that formats as ``_n`` with the spec "n" and as ``_v`` with "v", for the LaTeX templates."""
+
+    def __format__(self, spec: str) -> str:
+        return _n(self) if spec == "n" else _v(self) if spec == "v" else float.__format__(self, spec)
+
+
+# The step's updates, general (FORMULAS) and with numbers (FILLED), by cell and variant (the GRU's
+# convention, the RNN's activation). {prev} is the previous step's subscript, {t} and {tp} the step
+# numbers; every other field is a number of ``StepEquation.values``, or ``<name>_new`` for a recomputed
+# one, formatted ":n" (in parentheses when negative) or ":v" (bare).
+_CANDIDATE = r"n_t = \tanh(W_{{in}} x_t + b_{{in}} + r_t \, (W_{{hn}} h_{{{prev}}} + b_{{hn}}))"
+_CANDIDATE_FILLED = r"n_{{{t}}} = \tanh({input_candidate:n} + {r:n} \cdot {reset_hidden:n}) = {n_new:v}"
+_PREACTIVATION = r"a_t = W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{{prev}}} + b_{{hh}}"
+_PREACTIVATION_FILLED = r"a_{{{t}}} = {a:v} \quad (h_{{{tp}}} = {h_prev:v})"
+FORMULAS: Mapping[str, tuple[str, ...]] = {
+    "lstm": (r"c_t = f_t \, c_{{{prev}}} + i_t \, g_t", r"h_t = o_t \, \tanh(c_t)"),
+    "gru_textbook": (_CANDIDATE, GRU_UPDATE["textbook"]),
+    "gru_torch": (_CANDIDATE, GRU_UPDATE["torch"]),
+    "rnn_tanh": (_PREACTIVATION, r"h_t = \tanh(a_t)"),
+    "rnn_relu": (_PREACTIVATION, r"h_t = \max(0, a_t)"),
+}
+FILLED: Mapping[str, tuple[str, ...]] = {
+    "lstm": (
+        r"c_{{{t}}} = {f:n} \cdot {c_prev:n} + {i:n} \cdot {g:n} = {c_new:v}",
+        r"h_{{{t}}} = {o:n} \cdot \tanh({c:v}) = {h_new:v}",
+    ),
+    "gru_textbook": (_CANDIDATE_FILLED, r"h_{{{t}}} = (1 - {z:n}) \cdot {h_prev:n} + {z:n} \cdot {n:n} = {h_new:v}"),
+    "gru_torch": (_CANDIDATE_FILLED, r"h_{{{t}}} = (1 - {z:n}) \cdot {n:n} + {z:n} \cdot {h_prev:n} = {h_new:v}"),
+    "rnn_tanh": (_PREACTIVATION_FILLED, r"h_{{{t}}} = \tanh({a:v}) = {h_new:v}"),
+    "rnn_relu": (_PREACTIVATION_FILLED, r"h_{{{t}}} = \max(0, {a:v}) = {h_new:v}"),
+}
+
+
+class _Position(NamedTuple):
+    """One unit at one step of one layer and direction, and the step read before it (None at the first)."""
+
+    layer: int
+    direction: int
+    step: int
+    unit: int
+    previous: int | None
+
+    def now(self, array: np.ndarray) -> float:
+        return float(array[self.layer, self.direction, self.step, self.unit])
+
+    def before(self, array: np.ndarray) -> float:
+        """The value at the step read before; 0 (the initial state) at the first step read."""
+        return 0.0 if self.previous is None else float(array[self.layer, self.direction, self.previous, self.unit])
+
+
+class _Numbers(NamedTuple):
+    """One cell's numbers at one position: no LaTeX."""
+
+    values: dict[str, float]  # every number the equations use, by ``QUANTITY_NAMES`` key
+    recorded: dict[str, float]  # left-hand sides as recorded
+    recomputed: dict[str, float]  # the same, computed from the right-hand sides
+
+
+def _lstm_numbers(trace: Trace, at: _Position, convention: str) -> _Numbers:
+    """c_t = f c_prev + i g and h_t = o tanh(c_t), from the recorded gates."""
+    i, f, g, o = (at.now(trace.gates[k]) for k in GATE_NAMES["lstm"])
+    c, c_prev = at.now(trace.cell), at.before(trace.cell)
+    values = dict(i=i, f=f, g=g, o=o, c_prev=c_prev, c=c, h=at.now(trace.hidden), h_prev=at.before(trace.hidden))
+    return _Numbers(values, dict(c=c, h=values["h"]), dict(c=float(f * c_prev + i * g), h=float(o * np.tanh(c))))
+
+
+def _gru_numbers(trace: Trace, at: _Position, convention: str) -> _Numbers:
+    """n_t = tanh(input_candidate + r reset_hidden), and h_t in ``convention``'s z (the same number either way)."""
+    r, n = at.now(trace.gates["reset"]), at.now(trace.gates["candidate"])
+    z = at.now(trace.state(CONVENTION_GATE, convention=convention))
+    hn, a = at.now(trace.terms["reset_hidden"]), at.now(trace.terms["input_candidate"])
+    h, h_prev = at.now(trace.hidden), at.before(trace.hidden)
+    kept, taken = (z, 1 - z) if convention == "torch" else (1 - z, z)  # shares of h_prev and of n
+    values = dict(r=r, z=z, n=n, reset_hidden=hn, input_candidate=a, h_prev=h_prev, h=h)
+    return _Numbers(values, dict(n=n, h=h), dict(n=float(np.tanh(a + r * hn)), h=float(taken * n + kept * h_prev)))
+
+
+def _rnn_numbers(trace: Trace, at: _Position, convention: str) -> _Numbers:
+    """h_t = act(a_t), from the recorded preactivation."""
+    a = at.now(trace.terms["preactivation"])
+    h_new = max(a, 0.0) if trace.nonlinearity == "relu" else float(np.tanh(a))
+    h = at.now(trace.hidden)
+    return _Numbers(dict(a=a, h=h, h_prev=at.before(trace.hidden)), dict(h=h), dict(h=float(h_new)))
+
+
+NUMBERS = {"lstm": _lstm_numbers, "gru": _gru_numbers, "rnn": _rnn_numbers}
+
+
+def _variant(trace: Trace, convention: str) -> str:
+    """The key of ``FORMULAS`` and ``FILLED`` for this trace."""
+    if trace.cell_type == "gru":
+        return f"gru_{convention}"
+    return f"rnn_{trace.nonlinearity}" if trace.cell_type == "rnn" else "lstm"
+
+
+def _render(variant: str, numbers: _Numbers, at: _Position) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(formulas, filled): the general LaTeX of the step's updates and the same with ``numbers``."""
+    prev = "t+1" if at.direction == 1 else "t-1"
+    fields = {k: _Number(v) for k, v in numbers.values.items()}
+    fields.update({f"{k}_new": _Number(v) for k, v in numbers.recomputed.items()})
+    # subscripts count tokens from 1, as a reader does: h_0 is the initial state (h_{T+1} going backward)
+    steps = dict(t=at.step + 1, tp=at.step + (2 if at.direction == 1 else 0))
+    return (
+        tuple(line.format(prev=prev) for line in FORMULAS[variant]),
+        tuple(line.format(**steps, **fields) for line in FILLED[variant]),
+    )
+
+
+def _position(trace: Trace, step: int, unit: int, layer: int, direction: int) -> _Position:
+    """The checked position; the forward direction reads step t-1 before t, the backward one t+1."""
+    trace.check_position(layer, direction)
+    if not 0 <= step < trace.num_steps:
+        raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
+    if not 0 <= unit < trace.hidden_size:
+        raise IndexError(f"unit {unit} out of range for {trace.hidden_size} units")
+    previous = step + 1 if direction == 1 else step - 1
+    return _Position(layer, direction, step, unit, previous if 0 <= previous < trace.num_steps else None)
+
+
 def step_equation(
     trace: Trace, *, step: int, unit: int, layer: int = 0, direction: int = 0,
     convention: str = DEFAULT_CONVENTION, labels: Mapping[str, str] | None = None,
@@ -88,88 +208,16 @@ def step_equation(
     """
     if convention not in GRU_CONVENTIONS:
         raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
-    trace.check_position(layer, direction)
-    if not 0 <= step < trace.num_steps:
-        raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
-    if not 0 <= unit < trace.hidden_size:
-        raise IndexError(f"unit {unit} out of range for {trace.hidden_size} units")
-    prev_step = step + 1 if direction == 1 else step - 1
-    has_prev = 0 <= prev_step < trace.num_steps
-    prev_sub = "t+1" if direction == 1 else "t-1"
-
-    def at(array: np.ndarray, t: int) -> float:
-        return float(array[layer, direction, t, unit])
-
-    def prev(array: np.ndarray) -> float:
-        return at(array, prev_step) if has_prev else 0.0
-
-    h, h_prev = at(trace.hidden, step), prev(trace.hidden)
-    t, tp = step + 1, prev_step + 1  # subscripts count tokens from 1, as a reader does: h_0 is the initial state
-    common = dict(cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention,
-                  definitions=_definitions(trace.cell_type, prev_sub, convention))
-
-    if trace.cell_type == "lstm":
-        g = {k: at(trace.gates[k], step) for k in GATE_NAMES["lstm"]}
-        i, f, c_in, o = g["input"], g["forget"], g["candidate"], g["output"]
-        c, c_prev = at(trace.cell, step), prev(trace.cell)
-        c_new = f * c_prev + i * c_in
-        h_new = o * np.tanh(c)
-        return StepEquation(
-            **common, convention_label="",
-            values=dict(i=i, f=f, g=c_in, o=o, c_prev=c_prev, c=c, h=h, h_prev=h_prev),
-            formulas=(
-                rf"c_t = f_t \, c_{{{prev_sub}}} + i_t \, g_t",
-                r"h_t = o_t \, \tanh(c_t)",
-            ),
-            filled=(
-                rf"c_{{{t}}} = {_n(f)} \cdot {_n(c_prev)} + {_n(i)} \cdot {_n(c_in)} = {_v(c_new)}",
-                rf"h_{{{t}}} = {_n(o)} \cdot \tanh({_v(c)}) = {_v(h_new)}",
-            ),
-            recorded=dict(c=c, h=h),
-            recomputed=dict(c=float(c_new), h=float(h_new)),
-        )
-
-    if trace.cell_type == "gru":
-        r, n = at(trace.gates["reset"], step), at(trace.gates["candidate"], step)
-        z = at(trace.state(CONVENTION_GATE, convention=convention), step)
-        hn = at(trace.terms["reset_hidden"], step)
-        a = at(trace.terms["input_candidate"], step)  # W_in x_t + b_in
-        n_new = float(np.tanh(a + r * hn))
-        cand = (
-            rf"n_t = \tanh(W_{{in}} x_t + b_{{in}} + r_t \, (W_{{hn}} h_{{{prev_sub}}} + b_{{hn}}))",
-            rf"n_{{{t}}} = \tanh({_n(a)} + {_n(r)} \cdot {_n(hn)}) = {_v(n_new)}",
-        )
-        values = dict(r=r, z=z, n=n, reset_hidden=hn, input_candidate=a, h_prev=h_prev, h=h)
-        if convention == "torch":
-            h_new = (1 - z) * n + z * h_prev
-            filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(n)} + {_n(z)} \cdot {_n(h_prev)} = {_v(h_new)}"
-        else:
-            h_new = (1 - z) * h_prev + z * n
-            filled = rf"h_{{{t}}} = (1 - {_n(z)}) \cdot {_n(h_prev)} + {_n(z)} \cdot {_n(n)} = {_v(h_new)}"
-        return StepEquation(
-            **common, convention_label=text(labels, f"convention_{convention}"),
-            values=values,
-            formulas=(cand[0], GRU_UPDATE[convention].format(prev=prev_sub)),
-            filled=(cand[1], filled),
-            recorded=dict(n=n, h=h),
-            recomputed=dict(n=n_new, h=float(h_new)),
-        )
-
-    a = at(trace.terms["preactivation"], step)
-    relu = trace.nonlinearity == "relu"
-    h_new = max(a, 0.0) if relu else float(np.tanh(a))
-    act = r"\max(0, {})" if relu else r"\tanh({})"
+    at = _position(trace, step, unit, layer, direction)
+    numbers = NUMBERS[trace.cell_type](trace, at, convention)
+    formulas, filled = _render(_variant(trace, convention), numbers, at)
     return StepEquation(
-        **common, convention_label="",
-        values=dict(a=a, h=h, h_prev=h_prev),
-        formulas=(
-            rf"a_t = W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{{prev_sub}}} + b_{{hh}}",
-            "h_t = " + act.format("a_t"),
-        ),
-        filled=(
-            rf"a_{{{t}}} = {_v(a)} \quad (h_{{{tp}}} = {_v(h_prev)})",
-            rf"h_{{{t}}} = " + act.format(_v(a)) + f" = {_v(h_new)}",
-        ),
-        recorded=dict(h=h),
-        recomputed=dict(h=float(h_new)),
+        cell_type=trace.cell_type, step=step, unit=unit, token=trace.tokens[step], convention=convention,
+        convention_label=text(labels, f"convention_{convention}") if trace.cell_type == "gru" else "",
+        values=numbers.values,
+        definitions=_definitions(trace.cell_type, "t+1" if direction == 1 else "t-1", convention),
+        formulas=formulas,
+        filled=filled,
+        recorded=numbers.recorded,
+        recomputed=numbers.recomputed,
     )

@@ -1,4 +1,7 @@
-"""The retention map: how much of what was written at token s survives at a later step t."""
+"""The retention map: how much of what was written at token s survives at a later step t.
+
+The numbers are ``models.retention.retention_matrix`` (numpy only); the gate is ``models.trace.RETAIN_GATE``.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -7,7 +10,8 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from models.trace import DEFAULT_CONVENTION, GRU_CONVENTIONS, Trace
+from models.retention import retention_matrix
+from models.trace import DEFAULT_CONVENTION, GRU_CONVENTIONS, RETAIN_GATE, Trace
 from viz.colours import GATE_COLOURS
 from viz.fit import wrap_title
 from viz.labels import DEFAULT_LABELS, state_label, text, title_notes
@@ -15,7 +19,6 @@ from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
 
 MAX_RETENTION_STEPS = 300  # the map is W x W cells; longer texts are shown as a window
-RETAIN_GATE = {"lstm": "forget", "gru": "update"}  # the gate that scales the old state: PyTorch's z for the GRU
 UIREVISION = "retention_map"
 HEIGHT = 620
 Y_AXIS_PX = HEIGHT - 260  # plot-area height left by the title, the upright token labels below and the axis title
@@ -30,25 +33,6 @@ class RetentionData(NamedTuple):
     tokens: tuple[str, ...]  # (W,) token of each step
     units: tuple[int, ...] | None  # averaged units, None for all
     total_steps: int
-
-
-def retention_matrix(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
-    """Mean over units of the product of gate values between s and t. gate (T, H) -> (T, T) [t, s].
-
-    Forward: R[t, s] = mean_j prod_{k=s+1..t} gate[k, j] for t >= s, so R[s, s] = 1. Backward
-    (``reverse``) reads right to left: R[t, s] = mean_j prod_{k=t..s-1} gate[k, j] for t <= s.
-    Direct cumulative products in float64 per start s: no log, so gates of exactly 0 are fine.
-    """
-    g = np.asarray(gate, dtype=np.float64)
-    if reverse:
-        return retention_matrix(g[::-1])[::-1, ::-1]
-    steps = g.shape[0]
-    out = np.full((steps, steps), np.nan)
-    for s in range(steps):
-        out[s, s] = 1.0
-        if s + 1 < steps:
-            out[s + 1 :, s] = np.cumprod(g[s + 1 :], axis=0).mean(axis=1)
-    return out
 
 
 def retention_data(
