@@ -386,6 +386,8 @@ def test_the_shipped_folder_uploads_as_a_zip_through_the_page(server_url, tmp_pa
             assert "413" not in uploader.inner_text()
             assert not page.locator("[data-testid=stException]").count()
             _screenshot(page, "12_upload_pretrained_zip.png")
+        finally:
+            browser.close()
 
 
 @pytest.mark.e2e
