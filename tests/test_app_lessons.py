@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lessons import BY_ID, LESSONS
@@ -20,13 +19,6 @@ from ui.lessons import CHOICE_KEY, MODEL_KEYS, STEP_KEY, _view_at
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def claims_of(lesson):

@@ -13,7 +13,7 @@ from ui.common import literal
 from ui.i18n import t
 from ui.links import MAX_LINK_TEXT, Note, ViewState, check_ranges, link, parse, parse_session, session_json, to_params
 
-from tests.test_app import APP, chart_specs, fresh_data_cache, lstm_tokens  # noqa: F401 (an autouse fixture)
+from tests.test_app import APP, chart_specs, lstm_tokens
 
 TEXT = "我爱人工智能"
 
