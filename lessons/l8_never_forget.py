@@ -1,8 +1,8 @@
 """Lesson 8: what if it could not forget: the LSTM with f := 1 from 但是 on.
 
-The edited run is drawn by the lesson player itself (View(edit=True)). Seam for the What-if tab (branch
-whatif-ui): once merged, step 2 can also open tab_whatif with its never-forget preset at the connective
-(ui/whatif.py's whatif_preset and whatif_at keys), so the reader continues the experiment there.
+The edited run is drawn by the lesson player itself (View(edit=True)). The What-if tab's never-forget
+preset (models.experiments, ui/whatif.py) runs the same edit from a token the reader picks, on the LSTM
+and the GRU at once.
 """
 from __future__ import annotations
 

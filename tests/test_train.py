@@ -1,4 +1,4 @@
-"""Training code on a tiny slice, in seconds: it writes exactly the expected files, and they load."""
+"""Training code on a tiny slice of the corpus: it writes exactly the expected files, and they load."""
 from __future__ import annotations
 
 import json
