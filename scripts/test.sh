@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Everything the tests need on a fresh Debian machine, then the whole suite.
+# Everything the tests need on a fresh Debian machine, then the lint, then the whole suite.
+# Arguments go to pytest: scripts/test.sh -m "not e2e" skips the slow end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +19,5 @@ fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
+python3 -m ruff check .
 exec python3 -m pytest "$@"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -24,17 +23,6 @@ NUMBER = re.compile(r"-?\d+\.\d{4}")  # a filled-in number in the step equations
 def escape(token: str) -> str:
     """A token as the figures write it in Plotly's pseudo-HTML."""
     return html.escape(token, quote=False)
-
-
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    # Only cached *data* (figures, badges) is cleared between tests. The cached *resources* are the
-    # three models, jieba's dictionary and the analyses: all read-only and never changed after they
-    # are made, so sharing them between tests couples nothing, and reloading the models for every
-    # test would add seconds each.
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def tab(key: str, lang: str = "zh") -> str:

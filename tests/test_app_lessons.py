@@ -30,13 +30,6 @@ from viz.equations import step_equation
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def claims_of(lesson):
     return lesson.claims(state.load_models())
 

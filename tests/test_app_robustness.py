@@ -5,7 +5,6 @@ import html
 import shutil
 
 import pytest
-import streamlit as st
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st_
@@ -18,13 +17,6 @@ from ui.i18n import t
 from viz.steps import MAX_LABEL_CHARS
 
 from tests.test_app import APP, chart_specs, lstm_tokens, messages
-
-
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _edit_tensor(path, change):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from models.experiments import CONNECTIVES
-from tests.test_app import chart_specs, fresh_data_cache, messages, run_app, tab  # noqa: F401 (the fixture is autouse)
+from tests.test_app import chart_specs, messages, run_app, tab
 from ui import state
 from ui.i18n import VIZ_LABELS, t
 from ui.source import EXAMPLES

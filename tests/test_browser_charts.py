@@ -9,6 +9,7 @@ import time
 from urllib.parse import quote, urlencode
 
 import pytest
+from playwright import sync_api as playwright
 
 from benchmarks.browser import CHROMIUM, POLL, ROOT, TIMEOUT, app_server, launch, poll
 from ui.i18n import LANGS, t
@@ -121,7 +122,6 @@ def server_url():
 
 
 def test_memory_and_whatif_charts_are_readable_at_78_tokens(server_url, tmp_path_factory):
-    playwright = pytest.importorskip("playwright.sync_api")
     shots = tmp_path_factory.mktemp("chart_shots")
     print(f"\nscreenshots in {shots}")
     with playwright.sync_playwright() as p:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import pytest
 
@@ -39,6 +40,27 @@ def test_a_value_larger_than_the_budget_is_returned_not_held():
     assert big.nbytes == 11 and (len(cache), cache.nbytes) == (1, 3)
     assert cache.get("small", lambda: pytest.fail("still held")) is small
     assert cache.get("big", lambda: Sized(11)) is not big
+
+
+class WatchedHeld(OrderedDict):
+    """The cache's store of values, noting the bytes it holds each time a value goes in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes_after_each_insert: list[int] = []
+
+    def __setitem__(self, key, item) -> None:
+        super().__setitem__(key, item)
+        self.bytes_after_each_insert.append(sum(size for _, size in self.values()))
+
+
+def test_room_is_made_before_a_value_goes_in_so_the_budget_holds_even_inside_get():
+    cache = _cache(10)
+    watched = cache._held = WatchedHeld()  # the store, seen from inside get
+    for key in "abcdefab":
+        cache.get(key, lambda: Sized(4))
+    assert watched.bytes_after_each_insert == [4, 8, 8, 8, 8, 8, 8, 8]
+    assert (len(cache), cache.nbytes) == (2, 8)
 
 
 def test_two_threads_making_one_key_share_one_object():

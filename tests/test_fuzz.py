@@ -38,6 +38,7 @@ def test_tokenizer_takes_anything(text, mode):
     assert tokenize(text, mode) == tokens
 
 
+@pytest.mark.e2e  # every example runs three models and draws thirteen figures
 @FUZZ
 @given(text=TEXTS)
 def test_models_and_figures_take_anything(models, text):

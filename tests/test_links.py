@@ -13,7 +13,7 @@ from ui.common import literal
 from ui.i18n import t
 from ui.links import MAX_LINK_TEXT, Note, ViewState, check_ranges, link, parse, parse_session, session_json, to_params
 
-from tests.test_app import APP, chart_specs, fresh_data_cache, lstm_tokens  # noqa: F401 (an autouse fixture)
+from tests.test_app import APP, chart_specs, lstm_tokens
 
 TEXT = "我爱人工智能"
 
@@ -120,12 +120,13 @@ def test_mode_round_trip():
     assert at.query_params["mode"] == "word"
 
 
-@pytest.mark.parametrize("tab", ["read", "compare", "step", "pair", "memory", "about"])
+@pytest.mark.parametrize("tab", ["read", "compare", "step", "pair", "memory", "whatif", "about"])
 def test_tab_round_trip(tab):
     at = open_link(tab=tab)
     assert not at.exception and not notes(at)
     heading = {"read": "read_heading", "compare": "compare_heading", "step": "step_heading",
-               "pair": "pair_heading", "memory": "memory_heading", "about": "faithfulness_heading"}[tab]
+               "pair": "pair_heading", "memory": "memory_heading", "whatif": "whatif_heading",
+               "about": "faithfulness_heading"}[tab]
     assert at.subheader[0].value == t("zh", heading, model="LSTM")
     assert at.query_params["tab"] == tab
 
@@ -135,18 +136,6 @@ def test_tab_round_trip_after_a_click():
     at.session_state["tab"] = t("zh", "tab_memory")
     at.run()
     assert at.query_params["tab"] == "memory"
-
-
-def test_whatif_tab_opens_when_the_page_has_it_else_a_note():
-    from ui.tabs import TABS
-
-    at = open_link(tab="whatif")
-    assert not at.exception
-    if "tab_whatif" in TABS:
-        assert at.query_params["tab"] == "whatif" and not notes(at)
-    else:
-        assert at.query_params["tab"] == "read"
-        assert any("whatif" in note for note in notes(at))
 
 
 def test_model_round_trip():

@@ -18,7 +18,7 @@ from models.corpus import load_csv, split_corpus
 from ui import state
 from ui.i18n import t
 
-from tests.test_app import APP, chart_specs, fresh_data_cache  # noqa: F401 (autouse)
+from tests.test_app import APP, chart_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = {"sports": ["足球", "比赛", "球队", "进球", "冠军", "教练"], "tech": ["手机", "电脑", "芯片", "软件", "屏幕", "电池"],
@@ -85,10 +85,14 @@ def test_a_csv_the_training_cannot_use_is_refused_by_name(tmp_path, rows, messag
         load_csv(path, text_column="review")
 
 
-def test_the_command_needs_an_out_folder_for_your_data(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "models.train", "--data", "my.csv"], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 2 and "--data needs --out" in result.stderr
+def test_the_command_needs_an_out_folder_for_your_data(monkeypatch, capsys):
+    """In this process (the module fixture runs the real command): argparse's exit and message."""
+    from models import train
+
+    monkeypatch.setattr(sys, "argv", ["python -m models.train", "--data", "my.csv"])
+    with pytest.raises(SystemExit) as stopped:
+        train.main()
+    assert stopped.value.code == 2 and "--data needs --out" in capsys.readouterr().err
 
 
 def class_lines(at: AppTest) -> list[str]:

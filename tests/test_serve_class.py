@@ -33,8 +33,8 @@ DRAWN = ("() => { const a = document.querySelector('[data-testid=stApp]');"
          " && a.getAttribute('data-test-script-state') === 'notRunning'"
          " && document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length > 0; }")
 
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="needs Debian's nginx (apt-get install -y nginx; scripts/test.sh installs it)")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
+    NGINX is None, reason="needs Debian's nginx (apt-get install -y nginx; scripts/test.sh installs it)")]
 
 
 

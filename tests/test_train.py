@@ -1,4 +1,4 @@
-"""Training code on a tiny slice, in seconds: it writes exactly the expected files, and they load."""
+"""Training code on a tiny slice of the corpus: it writes exactly the expected files, and they load."""
 from __future__ import annotations
 
 import json
@@ -27,6 +27,7 @@ def test_corpus_is_deduplicated_and_split_without_leaks():
     assert split_corpus(examples)["test"] == parts["test"]  # seeded
 
 
+@pytest.mark.e2e  # a real training run, on a slice of the corpus
 def test_training_writes_exactly_the_shipped_files(tmp_path, monkeypatch):
     made = []  # every classifier training makes; the last of each arch is the one it saved
     init = RecurrentClassifier.__init__
@@ -70,6 +71,7 @@ def test_training_writes_exactly_the_shipped_files(tmp_path, monkeypatch):
             assert card["metrics"][part]["accuracy"] == round(right / len(held_out), 4), (arch, part)
 
 
+@pytest.mark.e2e  # a real training run, on a slice of the corpus
 def test_augmentation_sees_the_training_split_only_and_cards_record_every_seed(tmp_path, monkeypatch):
     import models.train as train
 

@@ -32,7 +32,8 @@ class ByteBoundedCache(Generic[V]):
 
         ``make`` runs outside the lock, so one slow value does not hold up other keys. If two
         threads make the same key at once, the first one stored is kept and returned to both.
-        Making the room drops the least recently used values.
+        The least recently used values are dropped to make room before the new one goes in, so
+        what is held never passes the budget, not even for a moment inside ``get``.
         """
         with self._lock:
             if key in self._held:
@@ -46,20 +47,22 @@ class ByteBoundedCache(Generic[V]):
                 return self._held[key][0]
             if size > self.budget:
                 return value
-            self._held[key] = (value, size)
-            self._nbytes += size
-            while self._nbytes > self.budget:
+            while self._nbytes + size > self.budget:
                 _, (_, dropped) = self._held.popitem(last=False)
                 self._nbytes -= dropped
+            self._held[key] = (value, size)
+            self._nbytes += size
         return value
 
     @property
     def nbytes(self) -> int:
         """Bytes held now, by ``size_of``; never more than ``budget``."""
-        return self._nbytes
+        with self._lock:
+            return self._nbytes
 
     def __len__(self) -> int:
-        return len(self._held)
+        with self._lock:
+            return len(self._held)
 
     def clear(self) -> None:
         with self._lock:

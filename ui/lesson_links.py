@@ -1,9 +1,8 @@
 """A lesson step in the page's URL: ``?lesson=<id>&step=<n>``, n counted from 1 as a teacher says it.
 
-Pure (no Streamlit), so it is tested alone. Seam for the view links (``ui/links.py``'s ViewState, on the
-share branch): a step's link is ``lesson_query`` plus the view's own parameters; when that module is
-merged, ``step_link`` should add ``links`` encoding of the step's view, and opening a lesson link should
-let the lesson step set the view (it does so here through session state).
+Pure (no Streamlit), so it is tested alone. A step's link needs only these two parameters: the step sets
+its own view (ui/lessons.py, through session state), and the view links (``ui/links.py``) pass them on
+as they are (``PASSED_ON``).
 """
 from __future__ import annotations
 
