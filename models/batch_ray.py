@@ -190,13 +190,14 @@ def connect(ray: ModuleType, address: str | None) -> bool:
 
     A Ray already running in this process (``ray.init`` called before) is used as it is.
     """
+    if address is not None:
+        _check_reachable(address)
     if ray.is_initialized():
         return False
     if address is None:
         ray.init(num_cpus=os.cpu_count(), object_store_memory=OBJECT_STORE_BYTES, include_dashboard=False,
                  logging_level="WARNING")
         return True
-    _check_reachable(address)
     code = {"py_modules": [str(Path(__file__).resolve().parent)]}  # this package, for workers on other machines
     try:
         ray.init(address=address, runtime_env=code, logging_level="WARNING")
