@@ -219,9 +219,11 @@ def _model_files(archs: tuple[str, ...], directory: Path) -> tuple[dict, dict]:
 
 def _actor_pool(ray: ModuleType, dataset, actor: type, workers: int, batch_size: int, constructor: dict):
     """``dataset`` mapped by a pool of ``workers`` ``actor``s; a dead actor is restarted and its batch retried."""
+    from ray.util.annotations import RayDeprecationWarning
+
     with warnings.catch_warnings():
         # Ray 2.60 has no named parameter for restarts yet; its ray_remote_args still work, with a warning.
-        warnings.simplefilter("ignore", category=getattr(ray.exceptions, "RayDeprecationWarning", Warning))
+        warnings.simplefilter("ignore", category=RayDeprecationWarning)
         return dataset.map_batches(actor, batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=workers),
                                    num_cpus=ACTOR_CPUS, fn_constructor_kwargs=constructor,
                                    max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
