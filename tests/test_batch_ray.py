@@ -66,7 +66,7 @@ def _assert_same_predictions(ray_out, local_out):
     assert _rows(ray_out / "saturation.csv") == _rows(local_out / "saturation.csv")
 
 
-def test_ray_engine_writes_what_the_local_engine_writes(tmp_path, local, texts):
+def test_ray_engine_writes_what_the_local_engine_writes(tmp_path, local):
     source, local_out = local
     pretrained = tmp_path / "models"
     shutil.copytree(PRETRAINED_DIR, pretrained)
