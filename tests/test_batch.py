@@ -124,3 +124,11 @@ def _lines(folder):
     path = folder / "in.txt"
     path.write_text("我很喜欢这款手机\n", encoding="utf-8")
     return path
+
+
+def test_ray_options_need_the_ray_engine(tmp_path, capsys):
+    for options in (["--workers", "2"], ["--address", "auto"], ["--engine", "ray", "--workers", "0"]):
+        with pytest.raises(SystemExit):
+            main([str(_lines(tmp_path)), *options, "--out", str(tmp_path / "out")])
+        assert "--workers" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
