@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import ray
 
-from models.batch import MAX_TOKENS, main
+from models.batch import MAX_TOKENS, length_groups, main
 from models.batch_ray import OBJECT_STORE_BYTES, Recorder, import_ray, run_ray
 from models.corpus import unique_texts
 from models.pretrained import PRETRAINED_DIR, PretrainedError
@@ -93,7 +93,7 @@ def test_a_worker_that_dies_is_retried_and_nothing_is_lost(tmp_path, local, text
     marker.touch()
 
     class DiesOnce(Recorder):
-        """Exits hard on its second batch while the marker exists, deleting it first: one death in the run."""
+        """Exits hard on its second batch while the marker exists, deleting it first: one death, mid-run."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -106,7 +106,9 @@ def test_a_worker_that_dies_is_retried_and_nothing_is_lost(tmp_path, local, text
                 os._exit(1)
             return super().record(token_lists)
 
-    run_ray(texts, tmp_path / "ray", workers=2, progress=False, recorder=DiesOnce)
+    lengths = [int(row["tokens"]) for row in _rows(local[1] / "predictions.csv")]
+    assert len(length_groups([["x"] * n for n in lengths])) >= 3  # the death falls between batches done and to do
+    run_ray(texts, tmp_path / "ray", workers=1, progress=False, recorder=DiesOnce)
     assert not marker.exists()  # the worker did die
     _assert_same_predictions(tmp_path / "ray", local[1])
 
