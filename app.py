@@ -17,7 +17,6 @@ from ui.lessons import lesson_player
 from ui.source import LANG_KEY, init_state, language_switch, source_section, text_notes, token_chips
 from ui.tabs import tabs_section
 
-
 ICON = Path(__file__).resolve().parent / "ui" / "icon.png"  # a local file: Material icons load from Google
 
 

@@ -33,9 +33,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from unittest import mock
-
 from pathlib import Path
+from unittest import mock
 
 from benchmarks.browser import ROOT, app_server, launch, new_page, poll, timed_open, timed_submit
 from models.trace import DISPLAY_ORDER
@@ -306,8 +305,8 @@ def open_breakdown(opens: int, colds: int, before: Path | None) -> None:
         for name, timings in found.items():
             median = median_open(timings)
             print(f"    {name:14} {median.total / reference:4.2f} x the reference; {median.line()}")
-    print(f"  goals: warm median <= 2000 ms, first visitor <= 4000 ms (issue 17); the reference opened in about "
-          f"1300 ms on a quiet machine")
+    print("  goals: warm median <= 2000 ms, first visitor <= 4000 ms (issue 17); the reference opened in about "
+          "1300 ms on a quiet machine")
 
 
 def median_open(timings: list):

@@ -43,8 +43,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.intervene import head_logits, run_cell
 from models.cells import cell_type_of, cell_weights, input_part, step_from
+from models.intervene import head_logits, run_cell
 from models.retention import log10_retention_at
 from models.tokenize import EmptyTextError
 from models.trace import GATE_NAMES, RETAIN_GATE, TERM_NAMES, Trace

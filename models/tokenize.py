@@ -22,7 +22,6 @@ from collections.abc import Iterator, Sequence
 import jieba
 import opencc
 
-
 from models.errors import CodedError
 
 MODES = ("word", "char")

@@ -33,9 +33,9 @@ from torch import nn
 from tqdm import tqdm
 
 from models.augment import AugmentSettings, augment
-from models.negate import NegateSettings, jieba_tag, negate
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
+from models.negate import NegateSettings, jieba_tag, negate
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
 from models.suites import HELDOUT_SUITES, score_suites
 from models.tokenize import HMM, normalize, tokenize

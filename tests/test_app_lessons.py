@@ -7,12 +7,10 @@ tab content) until Reveal, and then the reveal with its numbers, the figure and 
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-import logging
-
 import pytest
-import streamlit as st
 import streamlit.elements.lib.policies as policies
 from streamlit.testing.v1 import AppTest
 

@@ -23,7 +23,8 @@ from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained, model_file
 from ui import state
 from ui.common import MODEL_NAMES, model_list
 from ui.i18n import LANGS, t
-from ui.lessons import CHOICE_KEY, STRINGS as LESSON_STRINGS
+from ui.lessons import CHOICE_KEY
+from ui.lessons import STRINGS as LESSON_STRINGS
 from ui.tabs import TABS
 from ui.whatif import PRESET_KEY
 

@@ -12,11 +12,10 @@ from safetensors.torch import load_file, save_file
 from streamlit.testing.v1 import AppTest
 
 from models.pretrained import PRETRAINED_DIR
+from tests.test_app import APP, chart_specs, lstm_tokens, messages
 from ui import state
 from ui.i18n import t
 from viz.steps import MAX_LABEL_CHARS
-
-from tests.test_app import APP, chart_specs, lstm_tokens, messages
 
 
 def _edit_tensor(path, change):

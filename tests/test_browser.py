@@ -14,8 +14,19 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright
 
-from benchmarks.browser import (CHROMIUM, LAUNCH_ARGS, POLL, ROOT, STATE, TIMEOUT, app_server, launch, new_page, poll,
-                                timed_submit)
+from benchmarks.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    POLL,
+    ROOT,
+    STATE,
+    TIMEOUT,
+    app_server,
+    launch,
+    new_page,
+    poll,
+    timed_submit,
+)
 from benchmarks.page_speed import fresh_text, median_timing
 from ui.i18n import STRINGS, t
 

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from models import VERSION
-from models.export import (CSV_COLUMNS, MAX_CSV_ROWS, csv_rows, planned_csv_rows, provenance_json, tidy_csv,
-                           traces_npz)
+from models.export import CSV_COLUMNS, MAX_CSV_ROWS, csv_rows, planned_csv_rows, provenance_json, tidy_csv, traces_npz
 from models.pretrained import ARCHS, load_pretrained
 
 TEXT = "这个热水器太费电了，千万不能买。"
@@ -72,6 +71,7 @@ def test_provenance_names_the_text_tokens_and_file_hashes(models, traces):
     assert record["tokenizer_mode"] == "word" and record["project_version"] == VERSION
     assert record["date"].startswith("2026-01-02") and record["view"] == {"tab": "read"}
     import hashlib
+
     from models.pretrained import PRETRAINED_DIR
     for arch in ARCHS:
         listed = record["models"][arch]["files"]

@@ -263,8 +263,8 @@ def test_renumbering_the_lstm_units_renumbers_the_claims_and_changes_nothing_els
 # --- what the page reads: positions from 1, words for statistics, the maps a step talks about ----------------------
 
 def test_token_positions_are_shown_counted_from_one(claims):
-    from models.claims import TOKEN_POSITION
     from lessons.lesson import values
+    from models.claims import TOKEN_POSITION
     marked = 0
     for lesson in LESSONS:
         found = claims[lesson.id]

@@ -8,12 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.test_app import APP, chart_specs, lstm_tokens
 from ui import links, share
 from ui.common import literal
 from ui.i18n import t
 from ui.links import MAX_LINK_TEXT, Note, ViewState, check_ranges, link, parse, parse_session, session_json, to_params
-
-from tests.test_app import APP, chart_specs, lstm_tokens
 
 TEXT = "我爱人工智能"
 

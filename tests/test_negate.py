@@ -4,8 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.negate import (DOUBLE, NEGATORS_ADJ, NEGATORS_VERB, NegateSettings, carrier, clauses_of, insertion_point,
-                           jieba_tag, leaning_words, negate, polar_words)
+from models.negate import (
+    DOUBLE,
+    NEGATORS_ADJ,
+    NEGATORS_VERB,
+    NegateSettings,
+    carrier,
+    clauses_of,
+    insertion_point,
+    jieba_tag,
+    leaning_words,
+    negate,
+    polar_words,
+)
 
 TAGS = {"好": "a", "差": "a", "喜欢": "v", "贵": "a", "便宜": "a", "快": "a"}
 POSITIVE = ["菜 很 好", "我 喜欢 这里", "价格 便宜", "送货 快", "环境 好"]

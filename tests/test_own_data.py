@@ -15,10 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.corpus import load_csv, split_corpus
+from tests.test_app import APP, chart_specs
 from ui import state
 from ui.i18n import t
-
-from tests.test_app import APP, chart_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = {"sports": ["足球", "比赛", "球队", "进球", "冠军", "教练"], "tech": ["手机", "电脑", "芯片", "软件", "屏幕", "电池"],

@@ -7,10 +7,22 @@ import pytest
 import torch
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.pretrained import PretrainedModel
 from models.corpus import unique_texts
-from models.suites import (HELDOUT_SUITES, NEGATED, PLAIN, SUITES, SUITES_DIR, flip_outcomes, halves, load_suite,
-                           run_suite, score_suites, summarize, turn_step)
+from models.pretrained import PretrainedModel
+from models.suites import (
+    HELDOUT_SUITES,
+    NEGATED,
+    PLAIN,
+    SUITES,
+    SUITES_DIR,
+    flip_outcomes,
+    halves,
+    load_suite,
+    run_suite,
+    score_suites,
+    summarize,
+    turn_step,
+)
 from models.vocab import Vocabulary
 
 WORDS = ("<pad>", "<unk>", "好", "差", ",", "但是", "菜", "服务", "也", "不")

@@ -12,9 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from models.pretrained import PRETRAINED_DIR
 from models.upload import MAX_UPLOAD_MB
-from ui.i18n import t
-
 from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
+from ui.i18n import t
 
 CONFIG = Path(APP).parent / ".streamlit" / "config.toml"
 NGINX = Path(APP).parent / "deploy" / "nginx.conf.template"

@@ -10,7 +10,6 @@ from torch import nn
 
 from models.record import record
 from models.trace import Trace
-from viz.steps import MAX_COLUMNS, pool_steps, step_axis
 from viz.animation import animation_data
 from viz.compare import comparison_data
 from viz.difference import difference_data
@@ -21,6 +20,7 @@ from viz.overview import overview_data
 from viz.prediction import prediction_data
 from viz.retention import MAX_RETENTION_STEPS, retention_data, retention_map, retention_matrix
 from viz.saturation import saturation_data, saturation_from_fractions
+from viz.steps import MAX_COLUMNS, pool_steps, step_axis
 
 TOL = 1e-5
 

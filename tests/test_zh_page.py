@@ -12,10 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from models.errors import FILE_KINDS, MESSAGES
 from models.pretrained import PRETRAINED_DIR
+from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
 from ui.i18n import ERRORS, error_text, t
 from ui.tabs import TABS
-
-from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
 
 # Latin words a Chinese page may hold: model and library names, formats and units, key names and the
 # language switch's own name. Single letters (formulas: h, z, P), words with a digit (float16, F1, sha256)

@@ -7,7 +7,7 @@ last (the URL follows the view; the sidebar is drawn). The parsing is ``ui.links
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -201,7 +201,7 @@ def _link_section(lang: str, view: ViewState) -> None:
         st.code(address, language=None, wrap_lines=True)  # block's highlighter is 1.5 MB the page need not load
     st.download_button(
         t(lang, "session_download"), mime="application/json",
-        data=lambda: links.session_json(view, saved=datetime.now(timezone.utc).isoformat(timespec="seconds")),
+        data=lambda: links.session_json(view, saved=datetime.now(UTC).isoformat(timespec="seconds")),
         file_name=f"{file_name('session', (view.text or '')[:20])}.json", key="session_download",
         help=t(lang, "session_download_help"), on_click="ignore", icon=":material/save:",
     )
@@ -231,7 +231,7 @@ def _numbers_section(lang: str, view: ViewState, steps: int) -> None:
         return provenance_json(
             text=text[: state.MAX_CHARS], tokens=found.analysis.tokens, mode=mode, source=source,
             files={arch: model.files for arch, model in models.items()}, view=links.to_params(view),
-            date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
     rows = planned_csv_rows(steps, {arch: m.model.config.hidden_size for arch, m in models.items()})

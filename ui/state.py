@@ -35,8 +35,16 @@ import streamlit as st
 from models import experiments
 from models.gradients import GradientPaths, text_gradient_paths
 from models.intervene import Edit
-from models.pretrained import (ARCHS, PRETRAINED_DIR, Analysis, EmptyTextError, PretrainedModel, available_archs,
-                               load_pretrained, model_file_names)
+from models.pretrained import (
+    ARCHS,
+    PRETRAINED_DIR,
+    Analysis,
+    EmptyTextError,
+    PretrainedModel,
+    available_archs,
+    load_pretrained,
+    model_file_names,
+)
 from models.runtime import configure_threads
 from models.tokenize import has_traditional, warm_up
 from ui.cache import ByteBoundedCache
