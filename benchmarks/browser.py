@@ -169,7 +169,8 @@ class OpenTiming(NamedTuple):
     def line(self) -> str:
         busy = ", ".join(f"{BUSY_METRICS[name]} {ms:.0f}" for name, ms in self.busy.items())
         return (f"total {self.total:5.0f} ms: scripts loaded {self.scripts_loaded:4.0f}, socket open "
-                f"{self.socket_open:4.0f}, first message {self.first_message:4.0f}, script done {self.script_done:5.0f}, "
+                f"{self.socket_open:4.0f}, first message {self.first_message:4.0f}, script done "
+                f"{self.script_done:5.0f}, "
                 f"first chart {self.first_chart:5.0f}, charts drawn {self.charts_drawn:5.0f}; sent "
                 f"{self.static_bytes / 1024:5.0f} KiB static + {self.socket_bytes / 1024:4.0f} KiB websocket; "
                 f"browser main thread: {busy} ms")
@@ -283,7 +284,8 @@ def timed_submit(page, box, text: str, marker: str, charts: int) -> SubmitTiming
     deadline = time.monotonic() + TIMEOUT
     while (timeline := page.evaluate(TIMELINE)) is None:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"waiting for {charts} charts showing {marker!r}; page state {page.evaluate(STATE, marker)}, "
+            raise TimeoutError(f"waiting for {charts} charts showing {marker!r}; page state "
+                               f"{page.evaluate(STATE, marker)}, "
                                f"timeline {page.evaluate('() => [window.__timing.submitted, window.__timing.watch]')}")
         time.sleep(POLL)
     busy = {name: ms - before[name] for name, ms in _busy(cdp).items()}

@@ -337,7 +337,8 @@ async def run(args) -> int:
                         line += f", other {sum(v for k, v in served.items() if k not in proxied.replicas)}"
                 if pids:
                     line += ("; RSS after close " + ", ".join(f"{after[n]:.0f}" for n in pids)
-                             + f" MiB (total {sum(after.values()):.0f}, {sum(after.values()) - sum(baseline.values()):+.0f} vs warm)")
+                             + f" MiB (total {sum(after.values()):.0f}, "
+                               f"{sum(after.values()) - sum(baseline.values()):+.0f} vs warm)")
                 print(line, flush=True)
                 summary.append(line)
                 for problem, count in Counter(p[:160] for p in errors).most_common(5):
@@ -366,7 +367,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for each of a session's two waits")
     parser.add_argument("--deadline", type=float, default=900.0, help="seconds per wave")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--proxy", type=int, metavar="N", help="go through nginx with N replicas (scripts/serve_class.sh)")
+    where.add_argument("--proxy", type=int, metavar="N", help="go through nginx with N replicas "
+                                                              "(scripts/serve_class.sh)")
     where.add_argument("--target", metavar="URL", help="a server already running on a loopback address")
     args = parser.parse_args()
     if args.proxy is not None and not 1 <= args.proxy <= 8:

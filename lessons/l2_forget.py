@@ -14,7 +14,8 @@ LESSON = Lesson(
         Step(
             View(text=RESTAURANT, tab="tab_read", model="lstm"),
             say={
-                "zh": "LSTM 读同一段长评论。“但是”之前它有 {before:.0%} 认为是正面，读完“但是”是 {at:.0%}，最后是 {end:.0%}。"
+                "zh": "LSTM 读同一段长评论。“但是”之前它有 {before:.0%} 认为是正面，读完“但是”是 {at:.0%}，最后是 {end:"
+                      ".0%}。"
                       "曲线一步之内跌得最多的地方在“{biggest_fall_token}”（第 {biggest_fall} 个词），跌了 {fall:.2f}。",
                 "en": "The LSTM reads the same long review. Before 但是 it is {before:.0%} positive, right after 但是 "
                       "{at:.0%}, at the end {end:.0%}. The curve's biggest one-step fall is at “{biggest_fall_token}” "
@@ -37,11 +38,14 @@ LESSON = Lesson(
                 answer="direction",
             ),
             reveal={
-                "zh": "“但是”处的平均遗忘门是 {forget_at:.2f}，其他步是 {forget_rest:.2f}；在全部 {steps} 步里它从低到高排第 {forget_rank}。"
-                      "这一步有 {closed_at} 个单元（共 {units} 个）的 f < " + f"{CLOSED}" + "，而一般的一步是 {closed_typical:.0f} 个。"
+                "zh": "“但是”处的平均遗忘门是 {forget_at:.2f}，其他步是 {forget_rest:.2f}；在全部 {steps} "
+                      "步里它从低到高排第 {forget_rank}。"
+                      "这一步有 {closed_at} 个单元（共 {units} 个）的 f < " + f"{CLOSED}" + "，而一般的一步是 "
+                                                                                "{closed_typical:.0f} 个。"
                       "在下面的遗忘门热图里找“但是”那一列（第 {connective} 个词）。",
                 "en": "The mean forget gate at 但是 is {forget_at:.2f}, against {forget_rest:.2f} at the other steps; "
-                      "among all {steps} steps it ranks {forget_rank} from the lowest. {closed_at} of the {units} units "
+                      "among all {steps} steps it ranks {forget_rank} from the lowest. {closed_at} of the {units} "
+                      "units "
                       "have f < " + f"{CLOSED}" + " there, against {closed_typical:.0f} at a typical step. "
                       "Find the 但是 column (token {connective}) in the forget-gate map below.",
             },
@@ -50,11 +54,14 @@ LESSON = Lesson(
             View(tab="tab_step", model="lstm", token="connective", unit="unit"),
             say={
                 "zh": "单元 {unit} 在“但是”处最反常：它的遗忘门整段平均是 {unit_mean:.2f}，这里只有 {unit_forget:.2f}。"
-                      "它的记忆 c 从“但是”之前的 {unit_cell_before:.2f} 变成 {unit_cell_at:.2f}：旧值只留下了 {unit_forget:.1%}。"
+                      "它的记忆 c 从“但是”之前的 {unit_cell_before:.2f} 变成 {unit_cell_at:.2f}：旧值只留下了 "
+                      "{unit_forget:.1%}。"
                       "下面的公式就是这一步、这个单元的真实数字。",
-                "en": "Unit {unit} breaks its habit most at 但是: its forget gate averages {unit_mean:.2f} over the review "
+                "en": "Unit {unit} breaks its habit most at 但是: its forget gate averages {unit_mean:.2f} over the "
+                      "review "
                       "and is {unit_forget:.2f} here. Its memory c goes from {unit_cell_before:.2f} before 但是 to "
-                      "{unit_cell_at:.2f}: only {unit_forget:.1%} of the old value is kept. The equations below are this "
+                      "{unit_cell_at:.2f}: only {unit_forget:.1%} of the old value is kept. The equations below are "
+                      "this "
                       "step's and this unit's real numbers.",
             },
         ),

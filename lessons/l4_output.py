@@ -16,7 +16,8 @@ LESSON = Lesson(
             say={
                 "zh": "LSTM 有两个状态：c 是记忆，h_t = o_t · tanh(c_t) 是它对外说出的部分，交给下一步和分类器。"
                       "输出门 o 决定记忆说出多少。下面上图是记忆 c，下图是说出的 h。",
-                "en": "An LSTM has two states: c is its memory, and h_t = o_t · tanh(c_t) is what it shows, to the next "
+                "en": "An LSTM has two states: c is its memory, and h_t = o_t · tanh(c_t) is what it shows, to the "
+                      "next "
                       "step and to the classifier. The output gate o decides how much of the memory is shown. Below: "
                       "the memory c, then what is shown, h.",
             },
@@ -24,11 +25,13 @@ LESSON = Lesson(
         Step(
             View(tab="tab_step", model="lstm", token="step", unit="unit"),
             say={
-                "zh": "在“{token}”（第 {step} 个词），单元 {unit} 的记忆是 c = {cell:.2f}，所以 tanh(c) = {tanh_cell:.2f}。",
+                "zh": "在“{token}”（第 {step} 个词），单元 {unit} 的记忆是 c = {cell:.2f}，所以 tanh(c) = {tanh_cell:"
+                      ".2f}。",
                 "en": "At “{token}” (token {step}), unit {unit} holds c = {cell:.2f}, so tanh(c) = {tanh_cell:.2f}.",
             },
             question=Question(
-                ask={"zh": "它的 h 会说出这段记忆的大部分，还是很少？", "en": "Will its h show most of that memory, or little?"},
+                ask={"zh": "它的 h 会说出这段记忆的大部分，还是很少？", "en": "Will its h show most of that memory, or "
+                                                           "little?"},
                 choices=(("most", {"zh": "大部分", "en": "most"}), ("little", {"zh": "很少", "en": "little"})),
                 answer="shown",
             ),
@@ -44,7 +47,8 @@ LESSON = Lesson(
         Step(
             View(tab="tab_read", model="lstm", maps=("output", "hidden")),
             say={
-                "zh": "在下面输出门和隐状态的热图里，沿着单元 {unit} 那一行找第 {step} 个词“{token}”：很暗的输出门藏住了满满的记忆。"
+                "zh": "在下面输出门和隐状态的热图里，沿着单元 {unit} 那一行找第 {step} 个词“{token}”："
+                      "很暗的输出门藏住了满满的记忆。"
                       "再往右看：这个单元后来有没有把它说出来？",
                 "en": "In the output-gate and hidden-state maps below, follow unit {unit}'s row to token {step} "
                       "(“{token}”): a dark output gate hides a full cell. Then look further right: does the unit ever "

@@ -16,10 +16,13 @@ LESSON = Lesson(
             say={
                 "zh": "GRU 没有单独的记忆 c：h_t 把旧状态 h_{{t−1}} 和新候选 h̃_t 按更新门 z 的比例混合。"
                       "教材写作 h_t = (1 − z_t) · h_{{t−1}} + z_t · h̃_t，z 是新内容的占比。"
-                      "在“但是”（第 {step} 个词），单元 {unit} 的教材 z = {z_textbook:.3f}：它取新候选 {candidate:.2f} 的 "
+                      "在“但是”（第 {step} 个词），单元 {unit} 的教材 z = {z_textbook:.3f}：它取新候选 {candidate:.2f} "
+                      "的 "
                       "{z_textbook:.0%}，其余留给旧状态 {previous:.2f}。下面是这一步、这个单元的公式。",
-                "en": "A GRU has no separate memory c: h_t mixes the old state h_{{t−1}} with a new candidate h̃_t, and "
-                      "the update gate z sets the mix. The textbook writes h_t = (1 − z_t) · h_{{t−1}} + z_t · h̃_t: z is "
+                "en": "A GRU has no separate memory c: h_t mixes the old state h_{{t−1}} with a new candidate h̃_t, "
+                      "and "
+                      "the update gate z sets the mix. The textbook writes h_t = (1 − z_t) · h_{{t−1}} + z_t · h̃_t: z "
+                      "is "
                       "the share of the new. At 但是 (token {step}), unit {unit} has textbook z = {z_textbook:.3f}: it "
                       "takes {z_textbook:.0%} of the new candidate {candidate:.2f}, the rest from its old state "
                       "{previous:.2f}. Below: this step's equations for this unit.",
@@ -53,7 +56,8 @@ LESSON = Lesson(
             View(tab="tab_read", model="gru", convention="textbook", maps=("update",)),
             say={
                 "zh": "按单元平均，教材的 z 在“但是”处是 {new_at:.2f}，其他步平均是 {new_rest:.2f}"
-                      "（在 {steps} 个词里从多到少排第 {new_rank}）。在下面的更新门热图里找一找：哪些词让它大量采纳新内容？",
+                      "（在 {steps} 个词里从多到少排第 {new_rank}）。在下面的更新门热图里找一找："
+                      "哪些词让它大量采纳新内容？",
                 "en": "Averaged over units, the textbook's z is {new_at:.2f} at 但是 and {new_rest:.2f} at the other "
                       "steps (rank {new_rank} of {steps} from the most). Look in the update-gate map below: which "
                       "words make it take in new content?",

@@ -17,7 +17,8 @@ LESSON = Lesson(
             View(text=ORDER[0], pair=ORDER, tab="tab_pair", model="lstm"),
             say={
                 "zh": "“张三非常生气，冲动之下打了李四”和“李四……打了张三”：同样 {tokens} 个词，换了顺序，意思完全不同。",
-                "en": "“张三 was furious and hit 李四” against “李四 … hit 张三”: the same {tokens} tokens in another order, "
+                "en": "“张三 was furious and hit 李四” against “李四 … hit 张三”: the same {tokens} tokens in another "
+                      "order, "
                       "and another story.",
             },
             question=Question(
@@ -27,10 +28,13 @@ LESSON = Lesson(
                 answer="bag_tells",
             ),
             reveal={
-                "zh": "不能：两句的词频向量相差 {bag_distance:.1f}，用 LSTM 自己的词向量取平均也相差 {mean_embedding_distance:.1f}。"
+                "zh": "不能：两句的词频向量相差 {bag_distance:.1f}，用 LSTM 自己的词向量取平均也相差 "
+                      "{mean_embedding_distance:.1f}。"
                       "只从词袋算出来的任何东西，对两句都一样。",
-                "en": "No: their word-count vectors differ by {bag_distance:.1f}, and the average of the LSTM's own word "
-                      "vectors by {mean_embedding_distance:.1f}. Anything computed from the bag alone is the same for both.",
+                "en": "No: their word-count vectors differ by {bag_distance:.1f}, and the average of the LSTM's own "
+                      "word "
+                      "vectors by {mean_embedding_distance:.1f}. Anything computed from the bag alone is the same for "
+                      "both.",
             },
         ),
         Step(
@@ -49,9 +53,12 @@ LESSON = Lesson(
                 "zh": "能：最终隐状态的距离（L2）是 RNN {rnn:.2f}、LSTM {lstm:.2f}、GRU {gru:.2f}。"
                       "LSTM 从第一个词起就分开了（{lstm_first:.2f}），因为第一个字一个是“张”一个是“李”。"
                       "情感是另一回事：LSTM 给两句的正面概率是 {lstm_a:.0%} 和 {lstm_b:.0%}，情感模型不必在乎谁打了谁。",
-                "en": "Yes: the final hidden states are apart (L2) by {rnn:.2f} for the RNN, {lstm:.2f} for the LSTM and "
-                      "{gru:.2f} for the GRU. The LSTM is apart from the first token on ({lstm_first:.2f}), as 张 and 李 "
-                      "differ there. Sentiment is another matter: the LSTM gives {lstm_a:.0%} and {lstm_b:.0%} positive; "
+                "en": "Yes: the final hidden states are apart (L2) by {rnn:.2f} for the RNN, {lstm:.2f} for the LSTM "
+                      "and "
+                      "{gru:.2f} for the GRU. The LSTM is apart from the first token on ({lstm_first:.2f}), as 张 and "
+                      "李 "
+                      "differ there. Sentiment is another matter: the LSTM gives {lstm_a:.0%} and {lstm_b:.0%} "
+                      "positive; "
                       "a sentiment model need not care who hit whom.",
             },
         ),

@@ -19,21 +19,26 @@ LESSON = Lesson(
                 "zh": "训练时，第 t 步的词对结果的影响要经过梯度 ‖∂h_T/∂h_t‖：第 t 步的状态动一点，最后的状态动多少。"
                       "教材说：在 RNN 里它随距离消失，门能留住一条通路。",
                 "en": "In training, a word at step t reaches the result through the gradient ‖∂h_T/∂h_t‖: how much the "
-                      "last state moves when the state at step t moves. The textbook says it vanishes over distance in an "
+                      "last state moves when the state at step t moves. The textbook says it vanishes over distance in "
+                      "an "
                       "RNN, and gates keep a path open.",
             },
             question=Question(
                 ask={"zh": "从评论结尾回到“但是”有 {distance} 步。哪个模型的梯度在那里最小？",
-                     "en": "From the end of the review back to 但是 is {distance} steps. Whose gradient is smallest there?"},
+                     "en": "From the end of the review back to 但是 is {distance} steps. Whose gradient is smallest "
+                           "there?"},
                 choices=(("rnn", {"zh": "RNN", "en": "RNN"}), ("lstm", {"zh": "LSTM", "en": "LSTM"}),
                          ("gru", {"zh": "GRU", "en": "GRU"})),
                 answer="lowest_at_connective",
             ),
             reveal={
-                "zh": "距离 {distance} 处的 log10 ‖∂h_T/∂h_t‖：RNN {rnn_log10:.1f}，LSTM {lstm_log10:.1f}，GRU {gru_log10:.1f}。"
-                      "RNN 的 {rnn_log10:.1f} 表示梯度约为 10 的 {rnn_log10:.0f} 次方，比 LSTM 的小大约 {rnn_below_lstm:.0f} 个数量级"
+                "zh": "距离 {distance} 处的 log10 ‖∂h_T/∂h_t‖：RNN {rnn_log10:.1f}，LSTM {lstm_log10:.1f}，GRU "
+                      "{gru_log10:.1f}。"
+                      "RNN 的 {rnn_log10:.1f} 表示梯度约为 10 的 {rnn_log10:.0f} 次方，比 LSTM 的小大约 "
+                      "{rnn_below_lstm:.0f} 个数量级"
                       "（每个数量级是 10 倍）。"
-                      "回到第一个词（{far} 步）：RNN {rnn_far_log10:.1f}，LSTM {lstm_far_log10:.1f}，GRU {gru_far_log10:.1f}。"
+                      "回到第一个词（{far} 步）：RNN {rnn_far_log10:.1f}，LSTM {lstm_far_log10:.1f}，GRU "
+                      "{gru_far_log10:.1f}。"
                       "跌到距离 1 处的 " + f"{FADED:.0%}" + " 以下：{rnn_fades}；{lstm_fades}；{gru_fades}。",
                 "en": "log10 ‖∂h_T/∂h_t‖ at distance {distance}: RNN {rnn_log10:.1f}, LSTM {lstm_log10:.1f}, GRU "
                       "{gru_log10:.1f}. The RNN's {rnn_log10:.1f} means a gradient of about 10 to the power "
@@ -46,7 +51,8 @@ LESSON = Lesson(
         Step(
             View(tab="tab_memory", model="lstm", chart="retention"),
             say={
-                "zh": "“保留”是门值沿途的乘积：第 s 个词写进的内容到结尾还剩多少。下面每个点是一个词：横轴是保留，纵轴是梯度。"
+                "zh": "“保留”是门值沿途的乘积：第 s 个词写进的内容到结尾还剩多少。下面每个点是一个词：横轴是保留，"
+                      "纵轴是梯度。"
                       "Spearman 相关 ρ 比较两种排序：1 是顺序相同，0 是毫无关系，−1 是正好相反。"
                       "LSTM 的 ρ = {lstm_rho:.2f}：{lstm_relation}。GRU 的 ρ = {gru_rho:.2f}：{gru_relation}。"
                       "两者不一致的地方，梯度走的是权重矩阵，而不只是门。",

@@ -19,9 +19,11 @@ LESSON = Lesson(
         Step(
             View(text=RESTAURANT, tab="tab_read", model="lstm"),
             say={
-                "zh": "第 2 课看了 LSTM 的遗忘门在“但是”处做了什么。训练好的模型从“但是”起平均有 {before_mean:.0%} 认为是正面，"
+                "zh": "第 2 课看了 LSTM 的遗忘门在“但是”处做了什么。训练好的模型从“但是”起平均有 {before_mean:.0%} "
+                      "认为是正面，"
                       "最后是 {end_before:.0%}（{label_before}）。",
-                "en": "Lesson 2 looked at what the LSTM's forget gate does at 但是. As trained, it is {before_mean:.0%} positive on "
+                "en": "Lesson 2 looked at what the LSTM's forget gate does at 但是. As trained, it is {before_mean:"
+                      ".0%} positive on "
                       "average from 但是 on, and {end_before:.0%} at the end ({label_before}).",
             },
         ),
@@ -36,15 +38,18 @@ LESSON = Lesson(
                       "and after.",
             },
             question=Question(
-                ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？", "en": "Unable to forget, what happens to the prediction after 但是?"},
+                ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？", "en": "Unable to forget, what happens to the "
+                                                         "prediction after 但是?"},
                 choices=(("turns_less", {"zh": "转得更少，停在夸奖那边", "en": "it turns less, staying with the praise"}),
                          ("same", {"zh": "基本不变", "en": "about the same"})),
                 answer="effect",
             ),
             reveal={
                 "zh": "从“但是”起的平均正面概率：训练好的模型 {before_mean:.0%}，不能遗忘时 {after_mean:.0%}。"
-                      "最后一步从 {end_before:.0%} 变成 {end_after:.0%}，最终类别{label_changed}改变（{label_before} → {label_after}）。",
-                "en": "Mean P(positive) from 但是 on: {before_mean:.0%} as trained, {after_mean:.0%} when it cannot forget. "
+                      "最后一步从 {end_before:.0%} 变成 {end_after:.0%}，最终类别{label_changed}改变（{label_before} → "
+                      "{label_after}）。",
+                "en": "Mean P(positive) from 但是 on: {before_mean:.0%} as trained, {after_mean:.0%} when it cannot "
+                      "forget. "
                       "At the end: {end_before:.0%} → {end_after:.0%}; the final class {label_changed} "
                       "({label_before} → {label_after}).",
             },

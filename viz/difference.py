@@ -116,7 +116,8 @@ def sentence_difference(
     for name, final in ((name_a, data.final_first), (name_b, data.final_second)):
         fig.add_trace(go.Bar(
             x=units, y=final, name=name,
-            hovertemplate=f"{name}<br>{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} %{{y:.4f}}<extra></extra>",
+            hovertemplate=f"{name}<br>{text(labels, 'unit')} %{{x}}<br>{text(labels, 'value')} "
+                          f"%{{y:.4f}}<extra></extra>",
         ), row=4, col=1)
     fig.update_xaxes(title=dict(text=text(labels, "unit")), row=4, col=1)
     bars = fig.layout.yaxis4.domain  # the legend names the bars: at their top right, not by a colour bar
