@@ -72,7 +72,8 @@ WATCH = """([marker, expected]) => {
     const observer = new MutationObserver((records) => {  // one call may hold several changes
         const states = records.slice(1).map(r => r.oldValue).concat([app.getAttribute('data-test-script-state')]);
         for (const state of states) {
-            if (state === 'running' && watch.running === null && log.submitted !== null) watch.running = performance.now();
+            if (state === 'running' && watch.running === null && log.submitted !== null)
+                watch.running = performance.now();
             if (state === 'notRunning' && watch.running !== null && watch.idle === null) watch.idle = performance.now();
         }
     });

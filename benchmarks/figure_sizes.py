@@ -35,7 +35,10 @@ def _traces(steps: int, seed: int) -> dict:
     out = {}
     for name, cls in (("RNN", nn.RNN), ("LSTM", nn.LSTM), ("GRU", nn.GRU)):
         trace = record(cls(HIDDEN, HIDDEN).eval(), x, tokens=tokens)[0]
-        logits = np.cumsum(np.random.default_rng(seed).normal(size=(steps, 2)), axis=0) / np.sqrt(np.arange(1, steps + 1))[:, None]
+        logits = (
+            np.cumsum(np.random.default_rng(seed).normal(size=(steps, 2)), axis=0)
+            / np.sqrt(np.arange(1, steps + 1))[:, None]
+        )
         probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         out[name] = trace.with_probabilities(probs, LABELS)
     return out

@@ -157,9 +157,14 @@ class Proxied:
         env = {**os.environ, "CLASS_RUN_DIR": str(run_dir), "PYTHON": sys.executable,
                "CLASS_COOKIE": self.COOKIE, "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "5"}
         self.log = (run_dir / "serve_class.out").open("w")
-        self.script = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve_class.sh"), str(replicas), str(self.port)],
-                                       cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+        self.script = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "serve_class.sh"), str(replicas), str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 180
         while not (run_dir / "ready").exists():
             if self.script.poll() is not None or time.monotonic() > deadline:

@@ -45,8 +45,13 @@ REFERENCE = "benchmarks/reference_page.py"  # three plain heatmaps: issue 11 mea
 REFERENCE_CHARTS = 3
 # Issue 11's goals, against the reference page's 0.37 s: printed next to the numbers, never asserted.
 EVERY_GATE = "later submits, every gate shown"
-GOALS = {"first submit": "<= 1.0 s, 2.7 x", "later submits": "median <= 0.6 s, 1.6 x",
-         "cached submits": "median <= 0.6 s, 1.6 x", "reference page": "0.37 s", EVERY_GATE: "none: the reader's choice"}
+GOALS = {
+    "first submit": "<= 1.0 s, 2.7 x",
+    "later submits": "median <= 0.6 s, 1.6 x",
+    "cached submits": "median <= 0.6 s, 1.6 x",
+    "reference page": "0.37 s",
+    EVERY_GATE: "none: the reader's choice",
+}
 SENTENCE = "快递太慢了，等了一个星期才到，包装也破了，不过书的内容还是很精彩，值得一读。"
 # One word in front of SENTENCE makes a fresh 30-token text; each word is one token of the vocabulary,
 # not in SENTENCE or the default example, so a chart showing it was drawn for that text.
@@ -167,7 +172,8 @@ def browser_breakdown(submits: int, charts: int, pages: int) -> None:
                     timings["reference page"].append(
                         timed_submit(reference, reference_box, *fresh_text(index), REFERENCE_CHARTS))
                 if number == pages - 1:  # texts seen before, alternating so each one changes the charts
-                    timings["cached submits"] += [timed_submit(page, box, *fresh_text(first + submits - 1 + i % 2), charts)
+                    timings["cached submits"] += [timed_submit(page, box, *fresh_text(first + submits - 1 + i % 2),
+                                                               charts)
                                                   for i in range(submits)]
                     every = show_every_gate(page, charts)
                     timings[EVERY_GATE] += [timed_submit(page, box, *fresh_text(i), every) for i in

@@ -55,8 +55,8 @@ def main() -> None:
         module = cls(HIDDEN, HIDDEN, batch_first=True).eval()
         for name, (batch, steps) in SHAPES.items():
             x = torch.randn(batch, steps, HIDDEN)
-            ms = _median_seconds({"forward": lambda: _forward(module, x), "record": lambda: record(module, x)},
-                                 args.repeats)
+            ms = _median_seconds({"forward": lambda module=module, x=x: _forward(module, x),
+                                  "record": lambda module=module, x=x: record(module, x)}, args.repeats)
             way = recording_way(cell_type_of(module), batch)
             print(f"{cls.__name__:5} {name:14} {batch:4d} {steps:5d} {way:>9} {ms['forward'] * 1e3:11.3f}"
                   f" {ms['record'] * 1e3:10.3f} {ms['record'] / ms['forward']:6.2f}")
@@ -66,7 +66,7 @@ def main() -> None:
     module = nn.LSTM(HIDDEN, HIDDEN, batch_first=True).eval()
     for batch, steps in WAY_SHAPES:
         x = torch.randn(batch, steps, HIDDEN)
-        ms = _median_seconds({way: lambda way=way: record(module, x, _way=way) for way in ("fused", "stepwise")},
+        ms = _median_seconds({way: lambda way=way, x=x: record(module, x, _way=way) for way in ("fused", "stepwise")},
                              args.repeats)
         print(f"{batch:4d} {steps:5d} {ms['fused'] * 1e3:9.3f} {ms['stepwise'] * 1e3:12.3f}"
               f" {ms['stepwise'] / ms['fused']:15.2f} {recording_way('lstm', batch):>9}")

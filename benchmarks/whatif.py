@@ -62,8 +62,9 @@ def main() -> None:
     for arch, model in models.items():
         tokens = _tokens(model, EDIT_TOKENS)
         edits = EDITS[arch](range(EDIT_TOKENS // 3, 2 * EDIT_TOKENS // 3))
-        edited = _median_ms(lambda: model.analyze_tokens(tokens, edits=edits), args.repeats)
-        plain = _median_ms(lambda: model.analyze_tokens(tokens), args.repeats)
+        edited = _median_ms(lambda model=model, tokens=tokens, edits=edits: model.analyze_tokens(tokens, edits=edits),
+                            args.repeats)
+        plain = _median_ms(lambda model=model, tokens=tokens: model.analyze_tokens(tokens), args.repeats)
         edited_total += edited
         print(f"  {arch:28} {edited:10.2f} {plain:12.2f}")
     print(f"  {'all three (goal <= 50)':28} {edited_total:10.2f}")
@@ -74,7 +75,8 @@ def main() -> None:
         ids = model.encode([_tokens(model, GRADIENT_TOKENS)])[0][0]
         row = []
         for method in METHODS:
-            ms = _median_ms(lambda: gradient_paths(model, ids, method=method), args.repeats)
+            ms = _median_ms(lambda model=model, ids=ids, method=method: gradient_paths(model, ids, method=method),
+                            args.repeats)
             totals[method] += ms
             row.append(f"{ms:12.2f}")
         print(f"  {arch + ' (saliency + curve)':28} " + " ".join(row))

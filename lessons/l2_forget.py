@@ -25,7 +25,8 @@ LESSON = Lesson(
         Step(
             View(tab="tab_read", model="lstm", maps=("forget",)),
             say={
-                "zh": "遗忘门 f_t 决定旧记忆留多少：c_t = f_t · c_{{t−1}} + i_t · g_t。f 接近 1 是记住，接近 0 是忘掉。",
+                "zh": "遗忘门 f_t 决定旧记忆留多少：c_t = f_t · c_{{t−1}} + i_t · g_t。"
+                      "f 接近 1 是记住，接近 0 是忘掉。",
                 "en": "The forget gate f_t sets how much of the old memory stays: c_t = f_t · c_{{t−1}} + i_t · g_t. "
                       "Near 1 keeps, near 0 forgets.",
             },

@@ -16,7 +16,8 @@ LESSON = Lesson(
         Step(
             View(text=ORDER[0], pair=ORDER, tab="tab_pair", model="lstm"),
             say={
-                "zh": "“张三非常生气，冲动之下打了李四”和“李四……打了张三”：同样 {tokens} 个词，换了顺序，意思完全不同。",
+                "zh": "“张三非常生气，冲动之下打了李四”和“李四……打了张三”：同样 {tokens} 个词，"
+                      "换了顺序，意思完全不同。",
                 "en": "“张三 was furious and hit 李四” against “李四 … hit 张三”: the same {tokens} tokens in another "
                       "order, "
                       "and another story.",
@@ -52,7 +53,8 @@ LESSON = Lesson(
             reveal={
                 "zh": "能：最终隐状态的距离（L2）是 RNN {rnn:.2f}、LSTM {lstm:.2f}、GRU {gru:.2f}。"
                       "LSTM 从第一个词起就分开了（{lstm_first:.2f}），因为第一个字一个是“张”一个是“李”。"
-                      "情感是另一回事：LSTM 给两句的正面概率是 {lstm_a:.0%} 和 {lstm_b:.0%}，情感模型不必在乎谁打了谁。",
+                      "情感是另一回事：LSTM 给两句的正面概率是 {lstm_a:.0%} 和 {lstm_b:.0%}，"
+                      "情感模型不必在乎谁打了谁。",
                 "en": "Yes: the final hidden states are apart (L2) by {rnn:.2f} for the RNN, {lstm:.2f} for the LSTM "
                       "and "
                       "{gru:.2f} for the GRU. The LSTM is apart from the first token on ({lstm_first:.2f}), as 张 and "

@@ -38,9 +38,10 @@ LESSON = Lesson(
                       "and after.",
             },
             question=Question(
-                ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？", "en": "Unable to forget, what happens to the "
-                                                         "prediction after 但是?"},
-                choices=(("turns_less", {"zh": "转得更少，停在夸奖那边", "en": "it turns less, staying with the praise"}),
+                ask={"zh": "不能遗忘之后，“但是”之后的预测会怎样？",
+                     "en": "Unable to forget, what happens to the prediction after 但是?"},
+                choices=(("turns_less", {"zh": "转得更少，停在夸奖那边",
+                                         "en": "it turns less, staying with the praise"}),
                          ("same", {"zh": "基本不变", "en": "about the same"})),
                 answer="effect",
             ),

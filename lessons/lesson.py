@@ -134,7 +134,9 @@ class Lesson:
             raise ValueError(f"lesson {self.id!r} shows an edit but has no edit=")
         for number, step in enumerate(self.steps, start=1):
             if (step.question is None) != (step.reveal is None):
-                raise ValueError(f"lesson {self.id!r} step {number}: a question needs a reveal, and a reveal a question")
+                raise ValueError(
+                    f"lesson {self.id!r} step {number}: a question needs a reveal, and a reveal a question"
+                )
 
 
 def values(lesson: Lesson, claims, lang: str) -> dict[str, object]:

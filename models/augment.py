@@ -91,7 +91,8 @@ def clause(tokens: Sequence[str]) -> list[str]:
 
 
 def two_clause_targets(first: int, second: int, before: int, after: int) -> np.ndarray:
-    """(before + after,) targets: ``first`` for the ``before`` steps up to the comma, ``second`` from the connective on."""
+    """(before + after,) targets: ``first`` for the ``before`` steps up to the comma, ``second`` from the
+    connective on."""
     return np.array([first] * before + [second] * after, dtype=np.int64)
 
 

@@ -60,7 +60,9 @@ def _as_value(value, name: str) -> float | tuple:
     """A scalar as float, an array (up to 2 axes) as nested tuples, so that an Edit stays hashable."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a number, one value per unit, or (steps, units) values; got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a number, one value per unit, or (steps, units) values; got shape {arr.shape}"
+        )
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite")
     if arr.ndim == 0:

@@ -203,7 +203,9 @@ def test_only_lessons_whose_models_are_loaded_are_offered_and_play(one_model, mo
     lang = {"rnn": "zh", "lstm": "en", "gru": "zh"}[arch]
     at = run_page(folder, monkeypatch, lang)
     box = at.selectbox(key=f"{CHOICE_KEY}_{lang}")
-    assert list(box.options)[1:] == [f"{LESSONS.index(BY_ID[i]) + 1}. {BY_ID[i].title[lang]}" for i in offered_ids(arch)]
+    assert list(box.options)[1:] == [
+        f"{LESSONS.index(BY_ID[i]) + 1}. {BY_ID[i].title[lang]}" for i in offered_ids(arch)
+    ]
     hidden = [lesson for lesson in LESSONS if lesson.id not in offered_ids(arch)]
     (note,) = [c for c in captions(at) if c.startswith(LESSON_STRINGS[lang]["hidden"].split("{")[0])]
     for lesson in hidden:

@@ -78,16 +78,21 @@ def test_every_connective_is_used_and_labels_are_balanced(added):
 
 def test_augmentation_is_seeded(training):
     tokens, labels = training
-    one = augment(tokens, labels, tokenize, AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=1))
-    two = augment(tokens, labels, tokenize, AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=1))
-    other = augment(tokens, labels, tokenize, AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=2))
+    one = augment(
+        tokens, labels, tokenize, AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=1)
+    )
+    two = augment(tokens, labels, tokenize,
+                  AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=1))
+    other = augment(tokens, labels, tokenize,
+                    AugmentSettings(contrast=30, additive=10, multi=5, min_part_tokens=2, seed=2))
     assert one.tokens == two.tokens and one.sources == two.sources
     assert one.sources != other.sources
 
 
 def test_parts_that_turn_by_themselves_are_never_used():
     tokens = [tokenize(t) for t in ["房间很干净但是很吵", "味道非常好", "服务热情", "菜太咸了", "物流太慢了"]]
-    added = augment(tokens, [1, 1, 1, 0, 0], tokenize, AugmentSettings(contrast=40, additive=10, multi=0, min_part_tokens=2))
+    added = augment(tokens, [1, 1, 1, 0, 0], tokenize,
+                    AugmentSettings(contrast=40, additive=10, multi=0, min_part_tokens=2))
     assert all(0 not in sources for sources in added.sources)
 
 

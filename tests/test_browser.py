@@ -137,10 +137,16 @@ def test_page_draws_updates_and_plays(server_url):
             animation.screenshot(path=str(ARTIFACTS / "03_animation_playing.png"))
             assert before is not None and after != before
 
-            for number, (label, heading) in enumerate([
-                ("三模型对比", "三个模型读同一串词"), ("单步公式", "一步之内发生了什么"), ("两句对比", "两句话，同一个模型"),
-                ("记忆", "记忆能保留多久"), ("关于模型", "模型卡片"),
-            ], start=4):
+            for number, (label, heading) in enumerate(
+                [
+                    ("三模型对比", "三个模型读同一串词"),
+                    ("单步公式", "一步之内发生了什么"),
+                    ("两句对比", "两句话，同一个模型"),
+                    ("记忆", "记忆能保留多久"),
+                    ("关于模型", "模型卡片"),
+                ],
+                start=4,
+            ):
                 _open_tab(page, label, heading)
                 _screenshot(page, f"{number:02d}_{label}.png")
 

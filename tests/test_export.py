@@ -86,7 +86,9 @@ def test_provenance_names_the_text_tokens_and_file_hashes(models, traces):
 def test_file_names_say_what_they_hold_and_nothing_a_file_system_trips_on():
     from viz.export import MAX_NAME, file_name
 
-    name = file_name("read_gate_forget", "LSTM", "遗忘门 f — 每 3 个词取平均 <b>P(正面)</b> &amp; a/b", "我很喜欢，它的")
+    name = file_name(
+        "read_gate_forget", "LSTM", "遗忘门 f — 每 3 个词取平均 <b>P(正面)</b> &amp; a/b", "我很喜欢，它的"
+    )
     assert name == "rnn-gates_read_gate_forget_LSTM_遗忘门-f-每-3-个词取平均-P-正面-a-b_我很喜欢-它的"
     assert len(file_name("x" * 200)) == MAX_NAME and file_name("../..", "") == "rnn-gates"
 

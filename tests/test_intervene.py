@@ -239,7 +239,9 @@ def test_the_edited_analysis_of_a_shipped_lstm_that_never_writes_is_its_bias():
     np.testing.assert_array_equal(analysis.trace.hidden, 0.0)
     with torch.no_grad():
         bias_only = torch.softmax(model.model.head.bias, -1).numpy()
-    np.testing.assert_allclose(analysis.probabilities, np.broadcast_to(bias_only, analysis.probabilities.shape), atol=TOL)
+    np.testing.assert_allclose(
+        analysis.probabilities, np.broadcast_to(bias_only, analysis.probabilities.shape), atol=TOL
+    )
     assert analysis.label == model.labels[int(bias_only.argmax())]
     np.testing.assert_allclose(analysis.probability, bias_only.max(), atol=TOL)
     np.testing.assert_array_equal(original.trace.hidden, kept)  # nothing shared was changed

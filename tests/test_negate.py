@@ -83,7 +83,9 @@ def test_negated_texts_flip_their_label_at_the_negator(corpus):
             first = next(i for i, t in enumerate(toks) if t.startswith(negator[0]))
             assert (targets[:first] == 1 - final).all() and (targets[first:] == final).all()
         else:
-            assert text.find(DOUBLE[0]) < text.find(DOUBLE[1], text.find(DOUBLE[0]) + len(DOUBLE[0])) and text[-1] == "的"
+            assert (
+                text.find(DOUBLE[0]) < text.find(DOUBLE[1], text.find(DOUBLE[0]) + len(DOUBLE[0])) and text[-1] == "的"
+            )
             assert targets[0] == final and (1 - final) in targets  # turns at 没有, back at 不
 
 

@@ -20,8 +20,11 @@ from ui import state
 from ui.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
-CLASSES = {"sports": ["足球", "比赛", "球队", "进球", "冠军", "教练"], "tech": ["手机", "电脑", "芯片", "软件", "屏幕", "电池"],
-           "food": ["烤鸭", "包子", "米饭", "好吃", "餐馆", "面条"]}
+CLASSES = {
+    "sports": ["足球", "比赛", "球队", "进球", "冠军", "教练"],
+    "tech": ["手机", "电脑", "芯片", "软件", "屏幕", "电池"],
+    "food": ["烤鸭", "包子", "米饭", "好吃", "餐馆", "面条"],
+}
 ROWS_PER_CLASS = 14
 TEXT = "我觉得这个手机的电池和屏幕都不错"
 

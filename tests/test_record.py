@@ -274,7 +274,9 @@ def test_nan_in_the_padding_never_reaches_a_real_step(kind):
     for b, (trace, n) in enumerate(zip(_record(kind, module, x, lengths=LENGTHS), LENGTHS)):
         for name, values in {**trace.states(), **trace.terms}.items():
             assert np.isfinite(values).all(), name
-        np.testing.assert_allclose(trace.hidden[-1], out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy(), atol=TOL, rtol=0)
+        np.testing.assert_allclose(
+            trace.hidden[-1], out[b, :n].view(n, 2, HID).permute(1, 0, 2).numpy(), atol=TOL, rtol=0
+        )
 
 
 @pytest.mark.parametrize("kind", ["lstm", "lstm_stepwise"])

@@ -39,7 +39,9 @@ def test_the_long_review_turns_negative_at_the_connective(models, arch):
     assert positive[before] > 0.5, f"{arch} is not on the praise's side before 但是 ({positive[before]:.2f})"
     assert analysis.label == "negative", f"{arch} ends {analysis.label} ({positive[-1]:.2f} positive)"
     after = positive[before + 1 :]
-    assert (after < 0.5).mean() >= 0.8, f"{arch} is on the complaints' side for only {(after < 0.5).mean():.0%} after 但是"
+    assert (after < 0.5).mean() >= 0.8, (
+        f"{arch} is on the complaints' side for only {(after < 0.5).mean():.0%} after 但是"
+    )
 
 
 def test_the_lstm_forget_gate_closes_most_at_the_connective(models):

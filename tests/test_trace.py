@@ -21,7 +21,8 @@ def _gru(update: np.ndarray) -> Trace:
 
 
 def test_models_trace_needs_only_numpy():
-    code = "import models.trace, models.saturation, sys; bad = {'torch', 'plotly', 'streamlit'} & set(sys.modules); assert not bad, bad"
+    code = ("import models.trace, models.saturation, sys; "
+            "bad = {'torch', 'plotly', 'streamlit'} & set(sys.modules); assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -62,8 +62,11 @@ def _trace(kind: str, steps: int | None = None, seed: int = 0, **kwargs) -> Trac
 
 def _empty(kind: str) -> Trace:
     z = np.zeros((1, 1, 0, 3), dtype=np.float32)
-    names = {"RNN": ({}, {"preactivation": z}), "LSTM": ({k: z for k in ("input", "forget", "candidate", "output")}, {}),
-             "GRU": ({k: z for k in ("reset", "update", "candidate")}, {"reset_hidden": z, "input_candidate": z})}
+    names = {
+        "RNN": ({}, {"preactivation": z}),
+        "LSTM": ({k: z for k in ("input", "forget", "candidate", "output")}, {}),
+        "GRU": ({k: z for k in ("reset", "update", "candidate")}, {"reset_hidden": z, "input_candidate": z}),
+    }
     gates, terms = names[kind]
     return Trace(kind.lower(), (), hidden=z, cell=z if kind == "LSTM" else None, gates=gates, terms=terms)
 
@@ -272,7 +275,8 @@ def test_titles_name_the_layer_and_direction_only_when_there_are_several(traces)
     assert "layer" not in gate_heatmap(traces["LSTM"], "forget").layout.title.text
     deep = _trace("GRU", num_layers=2, bidirectional=True)
     assert gate_heatmap(deep, "update", layer=1, direction=1).layout.title.text.endswith(", layer 1, backward")
-    zh = {"title_overview": "{model}：所有门和状态{position}", "position": "，第 {layer} 层，{direction}", "forward": "正向"}
+    zh = {"title_overview": "{model}：所有门和状态{position}", "position": "，第 {layer} 层，{direction}",
+          "forward": "正向"}
     assert gate_overview(deep, labels=zh).layout.title.text == "GRU：所有门和状态，第 0 层，正向"
 
 
@@ -285,7 +289,8 @@ def test_prediction_curve_translates_the_class_name():
 
 def test_prediction_curve_shows_every_class_of_a_multiclass_model(traces):
     probs = np.linspace([0.6, 0.3, 0.1], [0.1, 0.2, 0.7], len(TOKENS))
-    three = {k: t.with_probabilities(probs[:, [0, 1, 2]] if k != "GRU" else probs[:, [2, 1, 0]], ("体育", "科技", "美食"))
+    three = {k: t.with_probabilities(probs[:, [0, 1, 2]] if k != "GRU" else probs[:, [2, 1, 0]],
+                                     ("体育", "科技", "美食"))
              for k, t in traces.items()}
     one = prediction_curve({"LSTM": three["LSTM"]})
     assert [t.name for t in one.data] == ["体育", "科技", "美食"]

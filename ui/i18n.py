@@ -576,7 +576,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "max_error": "largest difference {error:.1e}",
         "rnn_step_note": "A vanilla RNN has no gates: a = W x + U h + b goes straight through tanh.",
         "pair_heading": "Two sentences, one model",
-        "pair_caption": "The same words in another order mean something else. See at which step the hidden states part.",
+        "pair_caption": "The same words in another order mean something else. "
+                        "See at which step the hidden states part.",
         "pair_a": "Sentence A",
         "pair_b": "Sentence B",
         "pair_empty": "Both sentences need at least one token.",

@@ -143,8 +143,11 @@ def check_ranges(view: ViewState, *, steps: int, units: int, models: Sequence[st
 
 def session_json(view: ViewState, *, saved: str = "") -> str:
     """A session file: the whole view (the text at any length, the two sentences) as JSON text."""
-    payload = {"format": SESSION_FORMAT, "saved": saved, "view": {**to_params(replace(view, text=None)),
-                                                                  **({"text": view.text} if view.text is not None else {})}}
+    payload = {
+        "format": SESSION_FORMAT,
+        "saved": saved,
+        "view": {**to_params(replace(view, text=None)), **({"text": view.text} if view.text is not None else {})},
+    }
     if view.pair is not None:
         payload["pair"] = list(view.pair)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

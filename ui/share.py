@@ -262,8 +262,11 @@ def _models_section(lang: str) -> None:
     else:
         st.caption(t(lang, "own_using_shipped", folder=literal(str(state.directory()))))
     st.file_uploader(
-        t(lang, "own_upload"), accept_multiple_files=True, key=f"{MODEL_FILES_KEY}_{st.session_state.get(MODEL_FILES_VERSION, 0)}",
-        on_change=_upload_models, max_upload_size=MAX_UPLOAD_MB,
+        t(lang, "own_upload"),
+        accept_multiple_files=True,
+        key=f"{MODEL_FILES_KEY}_{st.session_state.get(MODEL_FILES_VERSION, 0)}",
+        on_change=_upload_models,
+        max_upload_size=MAX_UPLOAD_MB,
     )
     error = st.session_state.get(UPLOAD_ERROR_KEY)
     if error:

@@ -129,9 +129,12 @@ def text_notes(result, lang: str, *, traditional: bool) -> None:
     """What was cut from a long text, traditional characters read as simplified, and a plain warning when
     the text is English (the models read Chinese) or most tokens are unknown."""
     if result.chars_read < result.chars_total:
-        st.warning(t(lang, "cut_chars", read=result.chars_read, total=result.chars_total), icon=":material/content_cut:")
+        st.warning(
+            t(lang, "cut_chars", read=result.chars_read, total=result.chars_total), icon=":material/content_cut:"
+        )
     if result.tokens_read < result.tokens_total:
-        st.warning(t(lang, "cut_tokens", kept=result.tokens_read, total=result.tokens_total), icon=":material/content_cut:")
+        st.warning(t(lang, "cut_tokens", kept=result.tokens_read, total=result.tokens_total),
+                   icon=":material/content_cut:")
     if traditional:
         st.info(t(lang, "traditional_note"), icon=":material/translate:")
     share = result.analysis.unknown_share

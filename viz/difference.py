@@ -84,7 +84,9 @@ def sentence_difference(
     title = text(labels, "title_difference")
     if first.num_steps == 0 or second.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
-    data = difference_data(first, second, layer=layer, direction=direction, metric=metric, max_columns=max_columns, labels=labels)
+    data = difference_data(
+        first, second, layer=layer, direction=direction, metric=metric, max_columns=max_columns, labels=labels
+    )
     name_a, name_b = text(labels, "first"), text(labels, "second")
     hidden = text(labels, "hidden")
     dist_name = text(labels, f"distance_{metric}")

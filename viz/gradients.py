@@ -57,7 +57,8 @@ def saliency_bars(data: SaliencyData, *, labels: Mapping[str, str] | None = None
     axis = step_axis(data.tokens, steps, 1)
     limit = float(max(MIN_SCALE, np.abs(data.grad_times_input).max()))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    hover = f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>%{{y:.4g}}<extra>%{{fullData.name}}</extra>"
+    hover = (f"{text(labels, 'token')} %{{x}}<br>{text(labels, 'step')} %{{x:d}}<br>%{{y:.4g}}"
+             "<extra>%{fullData.name}</extra>")
     fig.add_trace(go.Bar(x=steps, y=data.norm, name=text(labels, "saliency_norm"), marker_color="#636efa",
                          hovertemplate=hover), row=1, col=1)
     fig.add_trace(go.Bar(

@@ -114,7 +114,9 @@ def gate_heatmap(
         trace, name, layer=layer, direction=direction, order=order, normalize=normalize,
         max_columns=max_columns, convention=convention, labels=labels,
     )
-    fig = go.Figure(heatmap_trace(data.values, data.axis, unit_labels(data.units), data.scale, labels=labels, name=state))
+    fig = go.Figure(
+        heatmap_trace(data.values, data.axis, unit_labels(data.units), data.scale, labels=labels, name=state)
+    )
     height = int(np.clip(PX_PER_UNIT * len(data.units) + 160, MIN_HEIGHT, MAX_HEIGHT))
     fig.update_layout(
         title=dict(text=wrap_title(title + title_notes(labels, width=data.axis.width))),

@@ -103,7 +103,9 @@ def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Seq
     else:
         place = text(labels, "tokens_list", steps=", ".join(map(str, steps)))
     gate = state_label(labels, target, convention=convention)
-    unit_words = text(labels, "all_units") if units == "all" else text(labels, "units", units=", ".join(map(str, units)))
+    unit_words = (
+        text(labels, "all_units") if units == "all" else text(labels, "units", units=", ".join(map(str, units)))
+    )
     key = "set_words" if edit.set is not None or flip else "scale_words"  # a flipped scale reads as a setting
     words = text(labels, key, gate=gate, value=value_words, where=place, units=unit_words)
     return EditText(formula=formula, words=words)
@@ -136,7 +138,8 @@ def whatif_data(before, after, *, label: str | None = None, layer: int = 0, dire
 
     ``label`` defaults to the last class (for the sentiment models, "positive").
     """
-    if before.tokens != after.tokens or before.cell_type != after.cell_type or before.hidden.shape != after.hidden.shape:
+    same_run = before.tokens == after.tokens and before.cell_type == after.cell_type
+    if not same_run or before.hidden.shape != after.hidden.shape:
         raise ValueError("before and after must be the same model on the same tokens")
     before.check_position(layer, direction)
     if before.probabilities is None or after.probabilities is None or not before.labels:
@@ -179,7 +182,8 @@ def whatif_prediction(data: WhatIfData, *, edited_steps: Sequence[int] = (),
     axis = step_axis(data.tokens, steps, 1)
     shown = html.escape(state_label(labels, data.label), quote=False)
     fig = go.Figure()
-    for name, curve, dash in ((text(labels, "before"), data.before, "dash"), (text(labels, "after"), data.after, "solid")):
+    for name, curve, dash in ((text(labels, "before"), data.before, "dash"),
+                              (text(labels, "after"), data.after, "solid")):
         fig.add_trace(probability_line(curve, name, shown=shown, labels=labels, dash=dash))
     for first, last in _runs(edited_steps):
         fig.add_vrect(x0=first - 0.5, x1=last + 0.5, fillcolor=EDITED_SHADE, line_width=0, layer="below",
