@@ -1,0 +1,1 @@
+"""Asking the model: edits inside its steps (intervene), gradients, and the classic experiments."""

@@ -1,0 +1,1 @@
+"""Files in and out: uploads, exports, batch recording (local and Ray), JSON reading."""
