@@ -25,12 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from models.corpus import unique_texts
+from models.training.corpus import unique_texts
 
 
 def _one(engine: str, workers: int | None, traces: bool, limit: int | None) -> dict:
     """Run the CLI once in this process; the seconds it took and this process's peak resident memory."""
-    from models.batch import main
+    from models.files.batch import main
 
     texts = unique_texts()[:limit] if limit else unique_texts()
     with tempfile.TemporaryDirectory(prefix="batch-engines-") as folder:

@@ -16,8 +16,8 @@ import time
 
 import torch
 
-from models.gradients import METHODS, gradient_paths
-from models.intervene import Edit
+from models.asking.gradients import METHODS, gradient_paths
+from models.asking.intervene import Edit
 from models.pretrained import ARCHS, load_pretrained
 from models.runtime import configure_threads
 

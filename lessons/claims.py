@@ -1,6 +1,6 @@
 """What the lessons say about the models, computed from their real traces: one function per lesson.
 
-    from models.claims import forget_at_connective
+    from lessons.claims import forget_at_connective
     claims = forget_at_connective(load_pretrained("lstm"), review, "但是")
     claims.unit, claims.unit_drop        # the unit whose forget gate drops most at 但是
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from models.gradients import retention_gradient_correlation, rho_relation, text_gradient_paths
-from models.intervene import Edit
+from models.asking.gradients import retention_gradient_correlation, rho_relation, text_gradient_paths
+from models.asking.intervene import Edit
 from models.pretrained import PretrainedModel
 
 POSITIVE = "positive"
@@ -387,7 +387,7 @@ class GradientClaims:
     gru_fades: str
     lstm_rho: float  # Spearman's rho of the LSTM's retention and gradient norm over tokens
     gru_rho: float
-    lstm_relation: str  # models.gradients.rho_relation(lstm_rho): "together", "partly", "unrelated", ...
+    lstm_relation: str  # models.asking.gradients.rho_relation(lstm_rho): "together", "partly", "unrelated", ...
     gru_relation: str
 
 

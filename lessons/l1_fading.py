@@ -1,9 +1,9 @@
 """Lesson 1: an RNN's memory fades (the long restaurant review through the plain RNN)."""
 from __future__ import annotations
 
+from lessons.claims import fading_memory
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import fading_memory
 
 LESSON = Lesson(
     id="fading",

@@ -1,9 +1,9 @@
 """Lesson 2: the LSTM's forget gate at 但是: where the curve turns, and which units drop their memory."""
 from __future__ import annotations
 
+from lessons.claims import CLOSED, forget_at_connective
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import CLOSED, forget_at_connective
 
 LESSON = Lesson(
     id="forget",

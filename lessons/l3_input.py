@@ -1,9 +1,9 @@
 """Lesson 3: the input gate, and what the LSTM writes for 的 compared with the words around it."""
 from __future__ import annotations
 
+from lessons.claims import input_gate_word
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import DE
-from models.claims import input_gate_word
 
 LESSON = Lesson(
     id="input",

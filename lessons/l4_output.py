@@ -1,9 +1,9 @@
 """Lesson 4: the output gate: memory kept but not shown."""
 from __future__ import annotations
 
+from lessons.claims import HELD, HIDDEN, output_gate_hidden
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import RESTAURANT
-from models.claims import HELD, HIDDEN, output_gate_hidden
 
 LESSON = Lesson(
     id="output",

@@ -1,9 +1,9 @@
 """Lesson 5: the GRU's update gate as a mix of old and new, in both conventions."""
 from __future__ import annotations
 
+from lessons.claims import MIXED, gru_update
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import MIXED, gru_update
 
 LESSON = Lesson(
     id="update",

@@ -1,9 +1,9 @@
 """Lesson 6: word order: 张三打了李四 against 李四打了张三, and why a bag of words cannot tell them apart."""
 from __future__ import annotations
 
+from lessons.claims import word_order
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import ORDER
-from models.claims import word_order
 
 YES_NO = (("yes", {"zh": "能", "en": "yes"}), ("no", {"zh": "不能", "en": "no"}))
 

@@ -1,9 +1,9 @@
 """Lesson 7: gradients vanish in the RNN, and the gates keep a path open (the distance curve)."""
 from __future__ import annotations
 
+from lessons.claims import FADED, gradient_paths
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import FADED, gradient_paths
 
 NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 

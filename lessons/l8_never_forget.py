@@ -5,9 +5,9 @@ tab runs the same experiment (its never-forget preset) on all three models.
 """
 from __future__ import annotations
 
+from lessons.claims import never_forget, never_forget_edit
 from lessons.lesson import Check, Lesson, Question, Step, View
 from lessons.texts import CONNECTIVE, RESTAURANT
-from models.claims import never_forget, never_forget_edit
 
 LESSON = Lesson(
     id="never_forget",

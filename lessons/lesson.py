@@ -1,11 +1,11 @@
 """What a lesson is: steps that set the live view and narrate it, with numbers filled from computed claims.
 
 A lesson file builds one ``Lesson``. Its ``claims`` function takes the loaded models (by arch) and
-returns a frozen dataclass from ``models.claims``; every ``{placeholder}`` in a narration is a field
+returns a frozen dataclass from ``lessons.claims``; every ``{placeholder}`` in a narration is a field
 of it, formatted with Python's format spec (``{drop:.2f}``, ``{share:.0%}``). A field whose value is
 a word key (``"down"``, ``"yes"``) is shown through ``WORDS`` (or the lesson's own ``words``) in the
 reader's language; a word may hold placeholders of its own. A field that holds a token index (declared
-with ``models.claims.TOKEN_POSITION``, from 0 as in the Python API) is shown counted from 1, as the token
+with ``lessons.claims.TOKEN_POSITION``, from 0 as in the Python API) is shown counted from 1, as the token
 chips and the step tab count; a View's ``token`` reads the index itself. ``checks`` are what the lesson
 takes for granted; tests/test_lessons.py asserts each on the shipped models and names the one that fails.
 
@@ -18,7 +18,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from models.claims import TOKEN_POSITION
+from lessons.claims import TOKEN_POSITION
 from models.pretrained import ARCHS
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
@@ -121,7 +121,7 @@ class Lesson:
     claims: Callable[[Mapping[str, object]], object]  # models by arch -> a frozen dataclass of claims
     steps: tuple[Step, ...]
     checks: tuple[Check, ...] = ()
-    edit: Callable[[object], object] | None = None  # claims -> a models.intervene.Edit, for View(edit=True)
+    edit: Callable[[object], object] | None = None  # claims -> a models.asking.intervene.Edit, for View(edit=True)
     edit_model: str = "lstm"
     words: Mapping[str, Text] = field(default_factory=dict)  # more word keys, over WORDS
 

@@ -9,8 +9,8 @@ in torch's order (the equations are in ``models.trace``):
 - RNN ``act(W_ih x + b_ih + W_hh h + b_hh)``, act tanh or relu.
 
 The cell is separate from the loop over time (the pattern of PyTorch's
-``benchmarks/fastrnns/custom_lstms.py``): ``models.intervene`` steps it with edits, and
-``models.gradients`` differentiates it; the recorder's fast batched path (``models.record``) is held
+``benchmarks/fastrnns/custom_lstms.py``): ``models.asking.intervene`` steps it with edits, and
+``models.asking.gradients`` differentiates it; the recorder's fast batched path (``models.record``) is held
 to it by the tests. Every step takes ``x_t`` (..., F) and states (..., H) with any leading batch
 axes, and runs in the caller's grad mode. As in torch's own layers, the input part ``W_ih x_t + b_ih``
 can be computed for all steps in one matmul first (``input_part``) and each step taken from it

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 FILE_KINDS: Mapping[str, str] = {"card": "model card", "vocab": "vocabulary file", "weights": "weight file"}
 
 MESSAGES: Mapping[str, str] = {
-    # any model file (models.pretrained, models.jsonfile, models.vocab)
+    # any model file (models.pretrained, models.files.jsonfile, models.vocab)
     "file_missing": "{where}: {kind} is missing",
     "file_unreadable": "{where}: {kind} cannot be read ({detail})",
     "bad_json": "{where}: {kind} is not valid JSON ({detail})",
@@ -34,10 +34,10 @@ MESSAGES: Mapping[str, str] = {
     "tensor_mismatch": "{where}: {tensor} is {dtype} {shape}, expected {expected_dtype} {expected_shape}",
     "not_safetensors": "{where}: not a readable safetensors file (perhaps truncated, or a pickle renamed) ({detail})",
     "not_finite": "{where}: {tensor} holds NaN or infinite values",
-    # a text (models.pretrained, models.gradients)
+    # a text (models.pretrained, models.asking.gradients)
     "empty_text": "no tokens to read",
     "empty_texts": "texts {texts} have no tokens to read",
-    # an upload (models.upload)
+    # an upload (models.files.upload)
     "upload_too_big": "{where}: {size:.1f} MB, more than the {limit} MB an upload may hold",
     "upload_too_big_unpacked": "{where}: {size:.1f} MB unpacked, more than the {limit} MB an upload may hold",
     "upload_bad_zip": "{where}: not a readable zip file ({detail})",

@@ -30,10 +30,10 @@ from safetensors import SafetensorError, safe_open
 from torch.nn.utils.rnn import pad_sequence
 from torch.overrides import TorchFunctionMode
 
+from models.asking.intervene import Edit, edited_trace
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.errors import CodedError
-from models.intervene import Edit, edited_trace
-from models.jsonfile import parse_json_object
+from models.files.jsonfile import parse_json_object
 from models.tokenize import MODES, EmptyTextError, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
@@ -162,7 +162,7 @@ class PretrainedModel:
         """Tokens, unknown marks, the recorded Trace and the prediction for one text.
 
         ``max_tokens`` keeps only the first that many tokens. Raises EmptyTextError if there are none.
-        ``edits`` (``models.intervene.Edit``): the Analysis of the run with those gates or states
+        ``edits`` (``models.asking.intervene.Edit``): the Analysis of the run with those gates or states
         edited inside the steps (``edited_trace``); ValueError if an edit does not fit the text or
         the cell. Without edits (None or empty) it is the recorder's fast path.
         """

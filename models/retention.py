@@ -1,7 +1,7 @@
 """Retention: how much of what was written at token s survives at a later step t, from the gates that keep the
 old state (``models.trace.RETAIN_GATE``: the LSTM's forget gate, the GRU's PyTorch z).
 
-numpy only, like ``models.trace``: ``models.gradients`` takes the retention to the end of a text from it, and
+numpy only, like ``models.trace``: ``models.asking.gradients`` takes the retention to the end of a text from it, and
 ``viz.retention`` draws the whole map. Both are rows of the one computation, ``log10_retention_at``.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Gate saturation (Karpathy et al. 2015): per unit, how many steps each sigmoid gate spends near 0 and near 1.
 
-numpy only, like ``models.trace``: ``models.batch`` counts a corpus with it and ``viz.saturation`` one text.
+numpy only, like ``models.trace``: ``models.files.batch`` counts a corpus with it and ``viz.saturation`` one text.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from models.errors import CodedError
-from models.jsonfile import parse_json_object, read_json_object
+from models.files.jsonfile import parse_json_object, read_json_object
 
 PAD = "<pad>"
 UNK = "<unk>"

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from lessons import BY_ID, LESSONS
 from lessons.lesson import fill
 from lessons.texts import RESTAURANT
-from models.experiments import PRESETS
+from models.asking.experiments import PRESETS
 from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained, model_file_names
 from ui import state
 from ui.common import MODEL_NAMES, model_list

@@ -6,7 +6,7 @@ import base64
 import numpy as np
 import pytest
 
-from models.experiments import CONNECTIVES
+from models.asking.experiments import CONNECTIVES
 from tests.test_app import chart_specs, messages, run_app, tab
 from ui import state
 from ui.i18n import VIZ_LABELS, t

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from models.augment import ADDITIVE, CONCESSIVE, CONTRAST, AugmentSettings, augment, clause
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.tokenize import tokenize
-from models.train import IGNORE, Encoded, _batches, _loss, encode
+from models.training.augment import ADDITIVE, CONCESSIVE, CONTRAST, AugmentSettings, augment, clause
+from models.training.train import IGNORE, Encoded, _batches, _loss, encode
 from models.vocab import Vocabulary
 
 POSITIVE = ["房间很干净", "服务热情周到", "味道非常好", "物流很快", "屏幕清晰好看", "价格实惠划算"]

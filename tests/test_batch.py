@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from models.batch import BATCH_TOKENS, SaturationCounts, length_groups, main, read_texts, run
+from models.files.batch import BATCH_TOKENS, SaturationCounts, length_groups, main, read_texts, run
 from models.pretrained import PRETRAINED_DIR, PretrainedError, load_pretrained
 
 TEXTS = ["我很喜欢这款手机，它的拍照功能很强大。", "", "这个热水器太费电了，千万不能买。", "   ", "好"]

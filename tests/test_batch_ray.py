@@ -1,4 +1,4 @@
-"""``models.batch --engine ray``: the local engine's numbers and files from Ray Data, also when a worker dies.
+"""``models.files.batch --engine ray``: the local engine's numbers and files from Ray Data, also when a worker dies.
 
 One local Ray with 2 CPUs for the module. Ray is a dev requirement: without it these tests fail, not skip.
 """
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import ray
 
-from models.batch import MAX_TOKENS, length_groups, main
-from models.batch_ray import OBJECT_STORE_BYTES, Recorder, import_ray, run_ray
-from models.corpus import unique_texts
+from models.files.batch import MAX_TOKENS, length_groups, main
+from models.files.batch_ray import OBJECT_STORE_BYTES, Recorder, import_ray, run_ray
 from models.pretrained import PRETRAINED_DIR, PretrainedError
+from models.training.corpus import unique_texts
 
 ARCHS = ("rnn", "lstm", "gru")
 LONG = "很好 " * 10_000  # 10,000 tokens, cut to MAX_TOKENS as the local engine cuts it

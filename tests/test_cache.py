@@ -131,7 +131,7 @@ def test_analysis_bytes_count_every_array_once():
 
 def test_edited_runs_are_keyed_by_their_edits_in_a_cache_of_their_own(monkeypatch):
     """Many what-if edits never push out the analyses the tabs read: they have their own, smaller budget."""
-    from models.intervene import Edit
+    from models.asking.intervene import Edit
 
     monkeypatch.setenv(state.ANALYSIS_CACHE_ENV, "12")
     state.analysis_cache.clear()

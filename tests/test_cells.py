@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 import models.cells as cells
+from models.asking.gradients import _chain_back, _first_rows, step_jacobians
+from models.asking.intervene import run_cell
 from models.cells import GRUStep, LSTMStep, RNNStep, cell_step, cell_weights, zero_state
-from models.gradients import _chain_back, _first_rows, step_jacobians
-from models.intervene import run_cell
 from models.record import record
 from models.trace import CELL_TYPES, GATE_NAMES, TERM_NAMES
 

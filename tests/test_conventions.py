@@ -13,7 +13,7 @@ import lessons.lesson
 import models.pretrained
 import ui.i18n
 import ui.links
-from models.gradients import AGREE, Agreement, log10_retention
+from models.asking.gradients import AGREE, Agreement, log10_retention
 from models.retention import log10_retention_at, retention_matrix
 from models.trace import RETAIN_GATE, Trace
 
@@ -41,7 +41,8 @@ def test_lessons_name_the_pages_tabs_languages_and_models_from_one_place():
     assert ui.links.TABS == tuple(key.removeprefix("tab_") for key in PAGE_TABS)
 
 
-@pytest.mark.parametrize(("module", "absent"), [("lessons", "streamlit"), ("models.gradients", "models.pretrained")])
+@pytest.mark.parametrize(("module", "absent"), [("lessons", "streamlit"),
+                                                ("models.asking.gradients", "models.pretrained")])
 def test_a_module_imports_nothing_above_it(module, absent):
     code = f"import sys, {module}; assert {absent!r} not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

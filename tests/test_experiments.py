@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.experiments import (
+from models.asking.experiments import (
     CONNECTIVES,
     NO_CONNECTIVE,
     NO_DE,
@@ -15,7 +15,7 @@ from models.experiments import (
     top_units,
     unit_effects,
 )
-from models.intervene import Edit
+from models.asking.intervene import Edit
 from models.pretrained import load_pretrained
 
 TOKENS = ("我", "的", "手机", "很", "好", "，", "但是", "的", "电池", "差")

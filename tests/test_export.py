@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from models import VERSION
-from models.export import CSV_COLUMNS, MAX_CSV_ROWS, csv_rows, planned_csv_rows, provenance_json, tidy_csv, traces_npz
+from models.files.export import (
+    CSV_COLUMNS,
+    MAX_CSV_ROWS,
+    csv_rows,
+    planned_csv_rows,
+    provenance_json,
+    tidy_csv,
+    traces_npz,
+)
 from models.pretrained import ARCHS, load_pretrained
 
 TEXT = "这个热水器太费电了，千万不能买。"
@@ -55,7 +63,7 @@ def test_csv_has_one_row_per_value_and_gives_the_numbers_back(traces):
 
 
 def test_csv_refuses_more_rows_than_the_cap(traces, monkeypatch):
-    import models.export as export
+    import models.files.export as export
 
     monkeypatch.setattr(export, "MAX_CSV_ROWS", csv_rows(traces) - 1)
     with pytest.raises(ValueError, match="NPZ"):

@@ -9,8 +9,7 @@ import torch
 from scipy import stats
 from torch import nn
 
-from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.gradients import (
+from models.asking.gradients import (
     METHODS,
     DistanceCurve,
     distance_curve,
@@ -22,6 +21,7 @@ from models.gradients import (
     spearman,
     text_gradient_paths,
 )
+from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.pretrained import EmptyTextError, load_pretrained
 from models.trace import Trace
 

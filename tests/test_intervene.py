@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
+from models.asking.intervene import TARGETS, Edit, edited_trace, run_cell, value_range
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.intervene import TARGETS, Edit, edited_trace, run_cell, value_range
 from models.pretrained import ARCHS, load_pretrained
 from models.record import record
 

@@ -24,9 +24,9 @@ from safetensors.torch import load_file, save_file
 
 import lessons as lessons_package
 from lessons import BY_ID, LESSONS
+from lessons.claims import CLOSED, POSITIVE, memory_span
 from lessons.lesson import LANGS, TABS, WORDS, fill, placeholders, resolved
 from lessons.texts import DE, ORDER, RESTAURANT
-from models.claims import CLOSED, POSITIVE, memory_span
 from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained
 from ui.lesson_links import lesson_query, parse_lesson_query, step_link
 
@@ -66,7 +66,7 @@ def test_the_lesson_texts_are_the_page_examples():
 
 
 def test_lessons_and_claims_import_no_streamlit_or_plotly():
-    code = ("import sys, lessons, models.claims, ui.lesson_links; "
+    code = ("import sys, lessons, lessons.claims, ui.lesson_links; "
             "bad = [m for m in ('streamlit', 'plotly') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
@@ -263,8 +263,8 @@ def test_renumbering_the_lstm_units_renumbers_the_claims_and_changes_nothing_els
 # --- what the page reads: positions from 1, words for statistics, the maps a step talks about ----------------------
 
 def test_token_positions_are_shown_counted_from_one(claims):
+    from lessons.claims import TOKEN_POSITION
     from lessons.lesson import values
-    from models.claims import TOKEN_POSITION
     marked = 0
     for lesson in LESSONS:
         found = claims[lesson.id]
@@ -279,7 +279,7 @@ def test_token_positions_are_shown_counted_from_one(claims):
 
 
 def test_a_claim_about_the_token_before_the_connective_needs_one(models):
-    from models.claims import fading_memory, forget_at_connective, gru_update
+    from lessons.claims import fading_memory, forget_at_connective, gru_update
     text = "但是服务员态度太恶劣了"
     with pytest.raises(ValueError, match="starts with"):
         forget_at_connective(models["lstm"], text, "但是")
@@ -290,7 +290,7 @@ def test_a_claim_about_the_token_before_the_connective_needs_one(models):
 
 
 def test_lesson_5_shows_a_unit_that_mixes_and_checks_it_against_the_weights(claims, models):
-    from models.claims import MIXED
+    from lessons.claims import MIXED
     c = claims["update"]
     assert MIXED <= c.z_textbook <= 1 - MIXED
     trace = models["gru"].analyze(RESTAURANT).trace
@@ -312,7 +312,7 @@ def test_lesson_5_check_fails_when_the_page_shows_pytorchs_z_as_the_textbooks(mo
 
 
 def test_statistics_are_said_in_plain_words(claims):
-    from models.gradients import rho_relation
+    from models.asking.gradients import rho_relation
     assert [rho_relation(r) for r in (0.98, 0.4, -0.11, -0.4, -0.9, float("nan"))] == [
         "together", "partly", "unrelated", "partly_opposed", "opposed", "none"]
     lesson, c = BY_ID["gradients"], claims["gradients"]
@@ -369,7 +369,7 @@ def test_a_lesson_link_the_page_cannot_follow_gets_a_note():
 
 
 def test_the_memory_tab_says_a_correlation_near_zero_is_no_agreement():
-    from models.gradients import Agreement
+    from models.asking.gradients import Agreement
     from ui.i18n import t
     from ui.memory import _agreement
     found = Agreement(rho=-0.11, tokens=77, apart=5, retention_rank=3, gradient_rank=70)

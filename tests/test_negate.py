@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.negate import (
+from models.training.negate import (
     DOUBLE,
     NEGATORS_ADJ,
     NEGATORS_VERB,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.corpus import load_csv, split_corpus
+from models.training.corpus import load_csv, split_corpus
 from tests.test_app import APP, chart_specs
 from ui import state
 from ui.i18n import t
@@ -44,7 +44,7 @@ def trained(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("own")
     write_csv(folder / "my.csv")
     subprocess.run(
-        [sys.executable, "-m", "models.train", "--data", str(folder / "my.csv"), "--text-column", "review",
+        [sys.executable, "-m", "models.training.train", "--data", str(folder / "my.csv"), "--text-column", "review",
          "--label-column", "label", "--out", str(folder / "mymodels"), "--epochs", "1", "--threads", "1"],
         cwd=ROOT, check=True, capture_output=True,
     )

@@ -11,8 +11,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from sklearn.metrics import accuracy_score, f1_score
 
-from models.corpus import Example, load_corpus, text_hash
 from models.pretrained import ARCHS, PRETRAINED_DIR, EmptyTextError, PretrainedError, load_pretrained
+from models.training.corpus import Example, load_corpus, text_hash
 
 POSITIVE = "我很喜欢这款手机，它的拍照功能很强大。"
 NEGATIVE = "这个热水器太费电了，千万不能买。"

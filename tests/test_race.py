@@ -7,8 +7,16 @@ from collections import Counter
 import pytest
 import torch
 
-from models.race import CLUES, QUERY, distractor_words, is_distractor, race_items, sequence
-from models.train_race import RaceSettings, _median_seed, accuracy_by_gap, as_stored, race_vocabulary, run, train_one
+from models.training.race import CLUES, QUERY, distractor_words, is_distractor, race_items, sequence
+from models.training.train_race import (
+    RaceSettings,
+    _median_seed,
+    accuracy_by_gap,
+    as_stored,
+    race_vocabulary,
+    run,
+    train_one,
+)
 
 WORDS = ("手机", "电池", "服务", "价格", "房间", "书", "快递", "味道")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from models.pretrained import ARCHS, load_pretrained
-from models.suites import SUITES_DIR, load_suite, turn_step
+from models.training.suites import SUITES_DIR, load_suite, turn_step
 from ui.source import EXAMPLES
 
 LONG_REVIEW = next(e.text for e in EXAMPLES if e.key == "ex_restaurant")

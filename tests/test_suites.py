@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.corpus import unique_texts
 from models.pretrained import PretrainedModel
-from models.suites import (
+from models.training.corpus import unique_texts
+from models.training.suites import (
     HELDOUT_SUITES,
     NEGATED,
     PLAIN,

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from models.classifier import RecurrentClassifier
-from models.corpus import LABELS, load_corpus, split_corpus, text_hash, unique_texts
 from models.pretrained import load_pretrained
-from models.train import TrainSettings, run
+from models.training.corpus import LABELS, load_corpus, split_corpus, text_hash, unique_texts
+from models.training.train import TrainSettings, run
 
 
 def test_corpus_is_deduplicated_and_split_without_leaks():
@@ -73,7 +73,7 @@ def test_training_writes_exactly_the_shipped_files(tmp_path, monkeypatch):
 
 @pytest.mark.e2e  # a real training run, on a slice of the corpus
 def test_augmentation_sees_the_training_split_only_and_cards_record_every_seed(tmp_path, monkeypatch):
-    import models.train as train
+    import models.training.train as train
 
     seen = {}
     real = train.augment
@@ -107,7 +107,7 @@ def test_augmentation_sees_the_training_split_only_and_cards_record_every_seed(t
 
 
 def test_the_shipped_seed_reads_the_lessons_and_has_the_middle_validation_score():
-    from models.train import median_run
+    from models.training.train import median_run
 
     reads = {"lesson": {"accuracy": 1.0, "turn_rate": 1.0}}
     misreads = {"lesson": {"accuracy": 2 / 3, "turn_rate": 0.0}}
@@ -121,9 +121,9 @@ def test_the_shipped_seed_reads_the_lessons_and_has_the_middle_validation_score(
 
 
 def test_negation_texts_come_from_the_training_split_only_and_the_card_says_what_was_made(tmp_path, monkeypatch):
-    import models.train as train
-    from models.negate import NegateSettings
+    import models.training.train as train
     from models.tokenize import tokenize
+    from models.training.negate import NegateSettings
 
     seen = {}
     real = train.negate

@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import save
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadError, load_upload, read_upload, upload_files
+from models.files.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadError, load_upload, read_upload, upload_files
 from models.vocab import FORMAT
 
 TOKENS = ["<pad>", "<unk>", "好", "不", "喜欢", "手机", "差"]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from models.files.upload import MAX_UPLOAD_MB
 from models.pretrained import PRETRAINED_DIR
-from models.upload import MAX_UPLOAD_MB
 from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
 from ui.i18n import t
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from models.intervene import Edit
+from models.asking.intervene import Edit
 from models.trace import Trace
 from viz.gradients import (
     distance_curves,
@@ -173,7 +173,7 @@ def test_retention_gradient_data_leaves_out_the_last_token():
 
 
 def test_the_views_on_a_shipped_model_end_to_end():
-    from models.gradients import log10_retention, retention_gradient_correlation, text_gradient_paths
+    from models.asking.gradients import log10_retention, retention_gradient_correlation, text_gradient_paths
     from models.pretrained import load_pretrained
 
     model = load_pretrained("lstm")

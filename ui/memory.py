@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from models.gradients import log10_retention, retention_gradient_agreement
+from models.asking.gradients import log10_retention, retention_gradient_agreement
 from ui import state
 from ui.common import MODEL_NAMES, literal, missing_models_note, model_selector, show
 from ui.i18n import t, viz_labels
@@ -23,7 +23,7 @@ from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, satura
 
 THRESHOLD_STEP = 0.05
 THRESHOLDS_KEPT = "memory_thresholds_kept"
-AGREEMENT_KEYS = {  # models.gradients.rho_relation -> the string key of the line saying it
+AGREEMENT_KEYS = {  # models.asking.gradients.rho_relation -> the string key of the line saying it
     "together": "strong", "partly": "weak", "unrelated": "unrelated", "partly_opposed": "weak_opposite",
     "opposed": "opposite",
 }
@@ -58,7 +58,7 @@ def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
 
 
 def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> None:
-    """The same scatter over every review of the test split, precomputed by models.batch."""
+    """The same scatter over every review of the test split, precomputed by models.files.batch."""
     found = state.corpus_saturation()
     model = (found or {}).get("models", {}).get(arch)
     if not model or not model.get("gates"):

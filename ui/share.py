@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from models.export import MAX_CSV_ROWS, planned_csv_rows, provenance_json, tidy_csv, traces_npz
-from models.upload import MAX_UPLOAD_MB, UploadError, read_upload
+from models.files.export import MAX_CSV_ROWS, planned_csv_rows, provenance_json, tidy_csv, traces_npz
+from models.files.upload import MAX_UPLOAD_MB, UploadError, read_upload
 from ui import links, state
 from ui.common import MODEL_NAMES, literal, translated_radio
 from ui.figure_files import IMAGE_FORMAT_KEY, IMAGE_FORMATS

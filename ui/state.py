@@ -32,9 +32,9 @@ from typing import TypeVar
 import numpy as np
 import streamlit as st
 
-from models import experiments
-from models.gradients import GradientPaths, text_gradient_paths
-from models.intervene import Edit
+from models.asking import experiments
+from models.asking.gradients import GradientPaths, text_gradient_paths
+from models.asking.intervene import Edit
 from models.pretrained import (
     ARCHS,
     PRETRAINED_DIR,
@@ -266,7 +266,7 @@ def comparison() -> dict | None:
 
 
 def corpus_saturation() -> dict | None:
-    """saturation_test.json (per-unit gate saturation over the test split, from models.batch), or None."""
+    """saturation_test.json (per-unit gate saturation over the test split, from models.files.batch), or None."""
     return None if uploaded() is not None else _folder_json("saturation_test.json")
 
 
@@ -328,7 +328,7 @@ def uploaded() -> Upload | None:
 
 
 def use_upload(models: dict[str, PretrainedModel], names: tuple[str, ...]) -> None:
-    """From now on this session reads ``models`` (validated by models.upload.load_upload)."""
+    """From now on this session reads ``models`` (validated by models.files.upload.load_upload)."""
     cache = ByteBoundedCache(UPLOAD_CACHE_MB * 2**20, size_of=lambda result: result.analysis.nbytes)
     st.session_state[UPLOAD_KEY] = Upload(dict(models), tuple(names), cache)
 

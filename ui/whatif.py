@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from models.experiments import CHOSEN_TOKEN, CONNECTIVES, PRESETS, Experiment, experiment, top_units
-from models.intervene import ALL_UNITS, TARGETS, Edit, value_range
+from models.asking.experiments import CHOSEN_TOKEN, CONNECTIVES, PRESETS, Experiment, experiment, top_units
+from models.asking.intervene import ALL_UNITS, TARGETS, Edit, value_range
 from models.pretrained import ARCHS, model_file_names
 from ui import state
 from ui.common import MODEL_NAMES, literal, model_selector, show, translated_radio

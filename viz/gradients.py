@@ -37,7 +37,7 @@ class SaliencyData(NamedTuple):
 
 
 def saliency_data(paths, *, class_labels: tuple[str, ...] = ()) -> SaliencyData:
-    """From ``models.gradients.GradientPaths`` (or anything with its fields)."""
+    """From ``models.asking.gradients.GradientPaths`` (or anything with its fields)."""
     target = paths.saliency.target
     label = class_labels[target] if target < len(class_labels) else str(target)
     return SaliencyData(
@@ -133,7 +133,7 @@ class RetentionGradientData(NamedTuple):
 
 
 def retention_gradient_data(paths, log10_retention: np.ndarray, *, rho: float) -> RetentionGradientData:
-    """From ``GradientPaths``, ``models.gradients.log10_retention(trace)`` (T,) and the correlation."""
+    """From ``GradientPaths``, ``models.asking.gradients.log10_retention(trace)`` (T,) and the correlation."""
     log10_retention = np.asarray(log10_retention, dtype=np.float64)
     steps = len(paths.tokens)
     if log10_retention.shape != (steps,):

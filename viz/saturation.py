@@ -71,7 +71,7 @@ def gate_saturation(
 
 def saturation_from_fractions(rows: Mapping[str, Mapping[str, list[float]]], *, steps: int, low: float,
                               high: float, convention: str = DEFAULT_CONVENTION) -> SaturationData:
-    """SaturationData from precomputed fractions, e.g. a corpus run of ``models.batch``.
+    """SaturationData from precomputed fractions, e.g. a corpus run of ``models.files.batch``.
 
     rows: gate -> {"left": (H,) fractions below ``low``, "right": (H,) fractions above ``high``}, counted
     on PyTorch's gates. In the textbook form the GRU's z is 1 - z, so its two sides swap: z < low

@@ -58,7 +58,7 @@ def _number(x: float) -> str:
 
 def edit_text(edit, *, cell_type: str, convention: str = "textbook", tokens: Sequence[str] | None = None,
               labels: Mapping[str, str] | None = None) -> EditText:
-    """The edit as LaTeX and words. ``edit``: anything with Edit's fields (``models.intervene.Edit``).
+    """The edit as LaTeX and words. ``edit``: anything with Edit's fields (``models.asking.intervene.Edit``).
 
     A GRU update edit is shown in the page's ``convention`` (``models.trace.GRU_CONVENTIONS``), as
     every view writes z: "torch", PyTorch's z (the share of the old state kept); "textbook", the

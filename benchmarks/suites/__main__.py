@@ -10,7 +10,7 @@ import argparse
 import torch
 
 from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained
-from models.suites import HELDOUT_SUITES, SUITES, SUITES_DIR, load_suite, run_suite, summarize
+from models.training.suites import HELDOUT_SUITES, SUITES, SUITES_DIR, load_suite, run_suite, summarize
 
 _COLUMNS = (("accuracy", "acc"), ("turn_rate", "turn"), ("halves_right", "halves"),
             ("turn_rate_understood", "turn|h"), ("pairs_right", "pairs"),

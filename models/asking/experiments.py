@@ -1,6 +1,6 @@
 """The classic what-if experiments as edits of each cell, and which units an edit moves the prediction through.
 
-    from models.experiments import experiment, top_units, unit_effects
+    from models.asking.experiments import experiment, top_units, unit_effects
     run = experiment("forget_at_connective", "gru", tokens)   # Edit("update", [k], set=0.0) at the first 但是
     model.analyze_tokens(tokens, edits=run.edits)
     top_units(unit_effects(model, tokens, edit), 8)            # the 8 units whose edit alone matters most
@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models.augment import CONTRAST
-from models.intervene import ALL_UNITS, Edit, edited_trace
+from models.asking.intervene import ALL_UNITS, Edit, edited_trace
 from models.trace import RETAIN_GATE
+from models.training.augment import CONTRAST
 
 PRESETS = ("never_forget", "forget_at_connective", "ignore_de", "cut_memory")
 CHOSEN_TOKEN = frozenset({"never_forget", "cut_memory"})  # presets that act from or at a token the reader picks

@@ -1,7 +1,7 @@
 """Gradient paths of a trained classifier: token saliency, the distance curve of ‖∂h_T/∂h_t‖, and their
 agreement with the gates' retention.
 
-    from models.gradients import text_gradient_paths, retention_gradient_correlation
+    from models.asking.gradients import text_gradient_paths, retention_gradient_correlation
     paths = text_gradient_paths(load_pretrained("lstm"), "这个手机很好，但是电池太差了")
     paths.saliency.norm           # (T,) ‖∂ logit(predicted) / ∂ e_t‖
     paths.curve.norm              # (T,) ‖∂h_T / ∂h_t‖_F against distance T - t = 0, 1, ...
@@ -13,7 +13,7 @@ mode is per thread.
 
 Saliency is torch autograd through the real ``nn.RNN/LSTM/GRU`` module and head. The distance
 curve is the Jacobian of the last hidden state with respect to every earlier one. Three ways give it
-(``method=``), all from the one step of each cell (``models.cells``, as ``models.intervene.run_cell``
+(``method=``), all from the one step of each cell (``models.cells``, as ``models.asking.intervene.run_cell``
 steps it), and the tests hold them to each other and to finite differences:
 
 - ``"chain"`` (default): one pass backwards over the steps with the matrix of all H cotangent
@@ -43,8 +43,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.asking.intervene import head_logits, run_cell
 from models.cells import cell_type_of, cell_weights, input_part, step_from
-from models.intervene import head_logits, run_cell
 from models.retention import log10_retention_at
 from models.tokenize import EmptyTextError
 from models.trace import GATE_NAMES, RETAIN_GATE, TERM_NAMES, Trace

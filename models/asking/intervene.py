@@ -1,6 +1,6 @@
 """Interventions: the real cell equations, stepped with edits to a gate or state, giving a new Trace.
 
-    from models.intervene import Edit, edited_trace
+    from models.asking.intervene import Edit, edited_trace
     never_forget = Edit("forget", range(5, 10), set=1.0)        # f_t := 1 for t in [5, 9]
     trace = edited_trace(classifier, ids, [never_forget], tokens=tokens)
 

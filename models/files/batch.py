@@ -4,7 +4,7 @@
     python -m models.batch data.csv --column review --traces   # a CSV column; also save full traces
     python -m models.batch --corpus all --out results/         # the 17,410 unique reviews
     python -m models.batch --corpus test --saturation-json pretrained/saturation_test.json
-    python -m models.batch --corpus all --engine ray --out results/   # the same files, on Ray Data (models.batch_ray)
+    python -m models.batch --corpus all --engine ray --out results/   # the same files, on Ray Data (batch_ray.py)
     python -m models.batch --corpus all --pretrained my-models/        # models from another folder
 
 Writes into ``--out``:
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers is not None and args.workers < 1:
         parser.error("--workers takes a number from 1")
     if args.corpus:
-        from models.corpus import load_corpus, split_corpus, unique_texts
+        from models.training.corpus import load_corpus, split_corpus, unique_texts
 
         if args.corpus == "all":
             texts = unique_texts()
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     options = {"low": args.low, "high": args.high, "keep_traces": args.traces, "mode": args.mode,
                "saturation_json": args.saturation_json, "source": source, "pretrained": args.pretrained}
     if args.engine == "ray":
-        from models.batch_ray import run_ray
+        from models.files.batch_ray import run_ray
 
         timings = run_ray(texts, args.out, archs, address=args.address, workers=args.workers, threads=args.threads,
                           **options)

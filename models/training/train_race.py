@@ -4,8 +4,8 @@
     python -m models.train_race --arch lstm --seeds 1 --out /tmp/race
 
 Each model is an embedding, one recurrent layer and a linear head over the K clues, read at the query
-(``models.race``). Training draws gaps uniformly from ``RaceSettings.train_gaps``; the test set has every gap from 1
-to ``TEST_MAX_GAP``, longer than any trained on. The shipped seed of each cell is the one with the
+(``models.training.race``). Training draws gaps uniformly from ``RaceSettings.train_gaps``; the test set has
+every gap from 1 to ``TEST_MAX_GAP``, longer than any trained on. The shipped seed of each cell is the one with the
 median accuracy at the longest trained gap. Writes ``race_vocab.json`` and, per cell,
 ``race_{cell}.safetensors`` (float16) and ``race_{cell}.json``, whose card holds the accuracy at every
 gap for every seed, measured on the weights as stored.
@@ -25,7 +25,8 @@ from torch import nn
 from tqdm import tqdm
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.race import CLUES, QUERY, RaceItem, distractor_words, race_items
+from models.pretrained import PRETRAINED_DIR
+from models.training.race import CLUES, QUERY, RaceItem, distractor_words, race_items
 from models.vocab import PAD, UNK, Vocabulary
 
 CELLS = ("rnn", "lstm", "gru")
@@ -116,9 +117,9 @@ def _median_seed(runs: list[dict], longest_trained: int) -> int:
 
 
 def corpus_distractors() -> tuple[str, ...]:
-    """The DISTRACTORS most frequent words of the review corpus's training split (models.corpus)."""
-    from models.corpus import load_corpus, split_corpus
+    """The DISTRACTORS most frequent words of the review corpus's training split (models.training.corpus)."""
     from models.tokenize import tokenize
+    from models.training.corpus import load_corpus, split_corpus
 
     train_texts = split_corpus(load_corpus()[0])["train"]
     return distractor_words(tokenize(e.text) for e in tqdm(train_texts, desc="segment", leave=False))
@@ -174,7 +175,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=RaceSettings.steps)
     parser.add_argument("--hidden-size", type=int, default=RaceSettings.hidden_size)
     parser.add_argument("--threads", type=int, default=RaceSettings.threads)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "pretrained")
+    parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
     args = parser.parse_args()
     settings = RaceSettings(steps=args.steps, hidden_size=args.hidden_size, threads=args.threads)
     cells = list(CELLS) if args.arch == "all" else [args.arch]
