@@ -3,7 +3,6 @@ a colour bar beside one subplot row, and an empty figure."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,11 +10,11 @@ import plotly.graph_objects as go
 from viz.colours import ColourScale
 from viz.fit import wrap_title
 from viz.labels import text
+from viz.payload import FLOAT
+from viz.steps import StepAxis
 
-if TYPE_CHECKING:  # only a type here: viz.steps imports FLOAT from this module
-    from viz.steps import StepAxis
+__all__ = ["FLOAT", "MARGIN", "axis_name", "empty_figure", "heatmap_trace", "hover_template", "row_colorbar"]
 
-FLOAT = np.float32  # plotly 7 sends float32 numpy arrays as typed arrays
 # Room around the plot area (px) for the title, the tick labels and axis titles, and a colour bar or legend
 # on the right. Given up front, plotly's automargin finds nothing to push and draws a chart once, not
 # twice; it still grows a margin for an unusually long label. Charts sharing it line up their step axes.

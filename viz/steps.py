@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from viz.fit import STEP_AXIS_PX, thin_ticks
-from viz.plotly_helpers import FLOAT
+from viz.payload import FLOAT
 
 MAX_COLUMNS = 1000  # widest heatmap a browser draws comfortably
 MAX_LABEL_CHARS = 12  # a pooled column's label is its tokens, cut to this length
