@@ -32,13 +32,6 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 KEEP_BIAS = 3.0  # added to the bias of the gate whose 1 keeps the old memory (GRU z, LSTM f) in a modified model
 
 
-@pytest.fixture(autouse=True)
-def fresh_data_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def markdown(at: AppTest) -> list[str]:
     return [element.value for element in at.markdown]
 

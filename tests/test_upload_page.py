@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.files.upload import MAX_UPLOAD_MB
 from models.pretrained import PRETRAINED_DIR
-from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
+from tests.test_app import APP
 from ui.i18n import t
 
 CONFIG = Path(APP).parent / ".streamlit" / "config.toml"

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.errors import FILE_KINDS, MESSAGES
 from models.pretrained import PRETRAINED_DIR
-from tests.test_app import APP, fresh_data_cache  # noqa: F401 (autouse)
+from tests.test_app import APP
 from ui.i18n import ERRORS, error_text, t
 from ui.tabs import TABS
 
