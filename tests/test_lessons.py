@@ -303,7 +303,7 @@ def test_lesson_5_shows_a_unit_that_mixes_and_checks_it_against_the_weights(clai
 
 
 def test_lesson_5_check_fails_when_the_page_shows_pytorchs_z_as_the_textbooks(models, monkeypatch):
-    from models import claims as claims_module
+    from lessons import claims as claims_module
     from models.trace import Trace
     monkeypatch.setattr(Trace, "state", lambda self, name, convention="torch": self.gates[name])  # a wrong page
     found = claims_module.gru_update(models["gru"], RESTAURANT, "但是")

@@ -89,7 +89,7 @@ def test_a_csv_the_training_cannot_use_is_refused_by_name(tmp_path, rows, messag
 
 def test_the_command_needs_an_out_folder_for_your_data(monkeypatch, capsys):
     """In this process (the module fixture runs the real command): argparse's exit and message."""
-    from models import train
+    from models.training import train
 
     monkeypatch.setattr(sys, "argv", ["python -m models.train", "--data", "my.csv"])
     with pytest.raises(SystemExit) as stopped:
