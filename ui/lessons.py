@@ -5,7 +5,7 @@ model, the Read tab's map, the step tab's token and unit, the page's GRU convent
 the lesson box is the real page, which the reader can keep exploring. The figure the step talks about is
 drawn in the box itself, under the narration (``ui.lesson_figures``), where the reader is. A question's
 answer stays off the screen until Reveal: the figure, and the open tab's content below, are withheld
-(``ui.tabs.WITHHELD_KEY``). The lessons and their claims are data (``lessons/``, ``models/claims.py``);
+(``ui.tabs.WITHHELD_KEY``). The lessons and their claims are data (``lessons/``, ``lessons/claims.py``);
 this module only shows them. The URL carries the step (``?lesson=<id>&step=<n>``, ``ui.lesson_links``),
 so a teacher can link any step; a lesson or step the page does not have is said in a note.
 """
