@@ -168,19 +168,23 @@ class OpenTiming(NamedTuple):
         return max(self.script_done, self.charts_drawn)
 
     def line(self) -> str:
-        busy = ", ".join(f"{BUSY_METRICS[name]} {ms:.0f}" for name, ms in self.busy.items())
         return (f"total {self.total:5.0f} ms: scripts loaded {self.scripts_loaded:4.0f}, socket open "
                 f"{self.socket_open:4.0f}, first message {self.first_message:4.0f}, script done "
                 f"{self.script_done:5.0f}, "
                 f"first chart {self.first_chart:5.0f}, charts drawn {self.charts_drawn:5.0f}; sent "
                 f"{self.static_bytes / 1024:5.0f} KiB static + {self.socket_bytes / 1024:4.0f} KiB websocket; "
-                f"browser main thread: {busy} ms")
+                f"browser main thread: {busy_text(self.busy)} ms")
 
 
 # Chrome's main-thread counters (Performance.getMetrics), by their short names: wall time in tasks, of it in
 # scripts, layout and style, and the thread's CPU time, which a loaded machine does not inflate.
 BUSY_METRICS = {"TaskDuration": "task", "ScriptDuration": "script", "LayoutDuration": "layout",
                 "RecalcStyleDuration": "style", "ThreadTime": "cpu"}
+
+
+def busy_text(busy: dict[str, float]) -> str:
+    """Chrome's main-thread counters in words: "task 3423, script 2552, ..."."""
+    return ", ".join(f"{BUSY_METRICS[name]} {ms:.0f}" for name, ms in busy.items())
 
 
 class SubmitTiming(NamedTuple):
@@ -197,10 +201,9 @@ class SubmitTiming(NamedTuple):
         return max(self.script_done, self.charts_drawn)
 
     def line(self) -> str:
-        busy = ", ".join(f"{BUSY_METRICS[name]} {ms:.0f}" for name, ms in self.busy.items())
         return (f"total {self.total:4.0f} ms: first message {self.first_message:4.0f}, script done "
                 f"{self.script_done:4.0f}, charts drawn {self.charts_drawn:4.0f}; {self.bytes / 1024:5.0f} KiB; "
-                f"browser main thread: {busy} ms")
+                f"browser main thread: {busy_text(self.busy)} ms")
 
 
 def free_port() -> int:

@@ -40,8 +40,7 @@ LONG_SENTENCE = "我觉得这家餐馆的菜品很不错，烤鸭非常正宗，
 LONG_CHARS = 100_000
 READ_CHARTS = 2  # the Read tab with the LSTM: the prediction curve and the first gate's map (the animation is off)
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+pytestmark = pytest.mark.e2e  # needs Debian's chromium at /usr/bin/chromium (scripts/test.sh installs it)
 
 FORMULAS = "() => Array.from(document.querySelectorAll('.katex-mathml annotation')).map(e => e.textContent)"
 SLIDER_VALUE = """() => {

@@ -11,12 +11,11 @@ from urllib.parse import quote, urlencode
 import pytest
 from playwright import sync_api as playwright
 
-from benchmarks.browser import CHROMIUM, POLL, ROOT, TIMEOUT, app_server, launch, poll
+from benchmarks.browser import POLL, ROOT, TIMEOUT, app_server, launch, poll
 from ui.i18n import LANGS, t
 from ui.source import EXAMPLES
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+pytestmark = pytest.mark.e2e  # needs Debian's chromium at /usr/bin/chromium (scripts/test.sh installs it)
 
 REVIEW = next(example.text for example in EXAMPLES if example.key == "ex_restaurant")
 TOKENS = 78  # the review as jieba reads it

@@ -33,8 +33,7 @@ DRAWN = ("() => { const a = document.querySelector('[data-testid=stApp]');"
          " && a.getAttribute('data-test-script-state') === 'notRunning'"
          " && document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length > 0; }")
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
-    NGINX is None, reason="needs Debian's nginx (apt-get install -y nginx; scripts/test.sh installs it)")]
+pytestmark = pytest.mark.e2e  # needs Debian's nginx and chromium (scripts/test.sh installs them)
 
 
 
@@ -86,6 +85,7 @@ class Class:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    assert NGINX is not None, "needs Debian's nginx (apt-get install -y nginx; scripts/test.sh installs it)"
     run_dir = tmp_path_factory.mktemp("serve_class")
     port = free_port_block(3)
     env = {**os.environ, "CLASS_RUN_DIR": str(run_dir), "PYTHON": sys.executable}
@@ -130,7 +130,6 @@ def test_the_sticky_cookie_spreads_visitors_and_keeps_each_on_one_replica(served
     assert set(reached.values()) == served.replicas, reached
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_two_browsers_connect_through_the_proxy_to_two_replicas_and_draw(served):
     from playwright.sync_api import sync_playwright
 
