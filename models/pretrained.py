@@ -34,6 +34,7 @@ from models.asking.intervene import Edit, edited_trace
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.errors import CodedError
 from models.files.jsonfile import parse_json_object
+from models.names import ModelName, all_names, parse_name
 from models.tokenize import MODES, EmptyTextError, tokenize
 from models.trace import Trace, hidden_from_gates
 from models.vocab import Vocabulary, VocabularyError
@@ -41,6 +42,7 @@ from models.vocab import Vocabulary, VocabularyError
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ARCHS = ("rnn", "lstm", "gru")
 VOCAB_FILE = "vocab.json"
+LOADED_TASKS = ("sentiment", "race")  # the tasks whose models are RecurrentClassifiers
 WEIGHT_DTYPES = ("F32", "F16")  # safetensors dtypes a float32 parameter may be stored in; read as float32
 
 
@@ -108,8 +110,10 @@ class PretrainedModel:
     """A loaded classifier, in eval mode, never changed after loading (safe to share across threads)."""
 
     def __init__(self, model: RecurrentClassifier, vocab: Vocabulary, card: dict,
-                 files: Mapping[str, str] | None = None) -> None:
+                 files: Mapping[str, str] | None = None, name: str | None = None) -> None:
         self.model = model.eval()
+        self.name = name or ModelName(model.config.arch, "sentiment", model.config.num_layers,
+                                      model.config.bidirectional).name  # "lstm", "lstm_bi", "race_gru", ...
         self.vocab = vocab
         self.card = card
         self.files = MappingProxyType(dict(files or {}))  # file name -> sha256 of the bytes loaded
@@ -146,13 +150,17 @@ class PretrainedModel:
         return [{"label": self.labels[int(p.argmax())], "probability": float(p.max())} for p in probs]
 
     def step_probabilities(self, token_lists: list[list[str]]) -> list[np.ndarray]:
-        """One (T_i, C) array per token list: the class probabilities after each token (no recording)."""
+        """One (T_i, C) array per token list: the class probabilities after each token (no recording); for a
+        bidirectional model, the answer on each prefix (``RecurrentClassifier.prefix_logits``)."""
         if not token_lists:
             return []
         if any(not tokens for tokens in token_lists):
             raise EmptyTextError()
         ids, lengths, _ = self.encode(token_lists)
         with torch.inference_mode():
+            if self.model.config.bidirectional:  # what it would say had the text ended there: a run per prefix
+                return [torch.softmax(self.model.prefix_logits(row[:n]), dim=-1).numpy()
+                        for row, n in zip(ids, lengths.tolist())]
             probs = torch.softmax(self.model.step_logits(ids, lengths), dim=-1).numpy()
         return [p[:n] for p, n in zip(probs, lengths.tolist())]
 
@@ -216,9 +224,9 @@ def files_fingerprint(files: Mapping[str, str]) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
-def model_file_names(arch: str) -> tuple[str, str, str]:
-    """The files one model is made of: the shared vocabulary, its card and its weights."""
-    return VOCAB_FILE, f"{arch}.json", f"{arch}.safetensors"
+def model_file_names(name: str) -> tuple[str, str, str]:
+    """The files one model is made of: the vocabulary of its task, its card and its weights (``models.names``)."""
+    return parse_name(name).files
 
 
 class _Folder:
@@ -300,13 +308,14 @@ def _read_weights(path: Path, where: str, expected: Mapping[str, torch.Tensor]) 
     return tensors
 
 
-def load_pretrained(arch: str, directory: str | Path | None = None) -> PretrainedModel:
-    """The shipped ``arch`` model ("rnn", "lstm" or "gru") from ``directory`` (default ``pretrained/``)."""
-    return _load(arch, _Folder(Path(directory) if directory is not None else PRETRAINED_DIR))
+def load_pretrained(name: str, directory: str | Path | None = None) -> PretrainedModel:
+    """The model called ``name`` ("rnn", "lstm", "gru", a variant such as "lstm_bi" or "gru_2layer", or a race
+    model such as "race_lstm"; ``models.names``) from ``directory`` (default ``pretrained/``)."""
+    return _load(name, _Folder(Path(directory) if directory is not None else PRETRAINED_DIR))
 
 
-def load_from_files(arch: str, files: Mapping[str, bytes], names: Mapping[str, str] | None = None) -> PretrainedModel:
-    """The ``arch`` model from files in memory, by file name (``model_file_names(arch)``), e.g. an upload.
+def load_from_files(name: str, files: Mapping[str, bytes], names: Mapping[str, str] | None = None) -> PretrainedModel:
+    """The model ``name`` from files in memory, by file name (``model_file_names(name)``), e.g. an upload.
 
     ``names`` gives the name each file is called in messages (default: the file name).
     Validated exactly as ``load_pretrained`` validates a folder.
@@ -315,18 +324,30 @@ def load_from_files(arch: str, files: Mapping[str, bytes], names: Mapping[str, s
 
 
 def available_archs(directory: str | Path | None = None) -> tuple[str, ...]:
-    """The archs whose model card is in ``directory`` (default ``pretrained/``), in ARCHS order."""
+    """The archs whose one-layer model card is in ``directory`` (default ``pretrained/``), in ARCHS order."""
     folder = Path(directory) if directory is not None else PRETRAINED_DIR
     return tuple(arch for arch in ARCHS if (folder / f"{arch}.json").is_file())
 
 
-def _config(card: dict, arch: str, where: str) -> ClassifierConfig:
+def available_names(directory: str | Path | None = None, task: str | None = "sentiment") -> tuple[str, ...]:
+    """The models of ``task`` (None: every task) whose card is in ``directory``, in ``all_names`` order."""
+    folder = Path(directory) if directory is not None else PRETRAINED_DIR
+    return tuple(name for name in all_names(task) if (folder / f"{name}.json").is_file())
+
+
+def _config(card: dict, name: ModelName, where: str) -> ClassifierConfig:
     try:
         config = ClassifierConfig.from_dict(card["config"])
-    except (KeyError, TypeError, ValueError) as err:
+        task = card["config"].get("task", "sentiment")
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise PretrainedError("bad_config", where=where, detail=str(err)) from None
-    if config.arch != arch:
-        raise PretrainedError("wrong_arch", where=where, found=config.arch, arch=arch)
+    if config.arch != name.cell:
+        raise PretrainedError("wrong_arch", where=where, found=config.arch, arch=name.cell)
+    found = (task, config.num_layers, config.bidirectional)
+    if found != (name.task, name.num_layers, name.bidirectional):
+        raise PretrainedError("bad_config", where=where,
+                              detail=f"{name.name} is a {name.task} model with {name.num_layers} layer(s), "
+                                     f"bidirectional {name.bidirectional}; the card says {found}")
     sizes = {k: getattr(config, k) for k in ("vocab_size", "embed_dim", "hidden_size", "num_classes")}
     bad = {k: v for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1}
     if bad or not isinstance(config.dropout, (int, float)) or not 0 <= config.dropout < 1:
@@ -335,13 +356,14 @@ def _config(card: dict, arch: str, where: str) -> ClassifierConfig:
     return config
 
 
-def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
-    if arch not in ARCHS:
-        raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
-    vocab_name, card_name, weights_name = model_file_names(arch)
+def _load(name: str, source: _Folder | _Memory) -> PretrainedModel:
+    parsed = parse_name(name)
+    if parsed.task not in LOADED_TASKS:
+        raise ValueError(f"{name} is a {parsed.task}; this loader reads {' and '.join(LOADED_TASKS)} models")
+    vocab_name, card_name, weights_name = parsed.files
     data = {card_name: source.read(card_name, "card")}
     card = parse_json_object(data[card_name], source.where(card_name), "card", PretrainedError)
-    config = _config(card, arch, source.where(card_name))
+    config = _config(card, parsed, source.where(card_name))
     data[vocab_name] = source.read(vocab_name, "vocab")
     try:
         vocab = Vocabulary.from_bytes(data[vocab_name], source.where(vocab_name))
@@ -363,4 +385,5 @@ def _load(arch: str, source: _Folder | _Memory) -> PretrainedModel:
         tensors = _read_weights(path, source.where(weights_name), expected)
     model = RecurrentClassifier(config)
     model.load_state_dict(tensors, strict=True)
-    return PretrainedModel(model, vocab, card, {name: hashlib.sha256(b).hexdigest() for name, b in data.items()})
+    return PretrainedModel(model, vocab, card, {file: hashlib.sha256(b).hexdigest() for file, b in data.items()},
+                           name=name)

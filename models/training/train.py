@@ -33,7 +33,7 @@ from torch import nn
 from tqdm import tqdm
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
-from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, split_unknown_words
+from models.pretrained import ARCHS, PRETRAINED_DIR, VOCAB_FILE, PretrainedModel, split_unknown_words
 from models.tokenize import HMM, normalize, tokenize
 from models.training.augment import AugmentSettings, augment
 from models.training.corpus import LABELS, Example, LabelledData, load_corpus, load_csv, split_corpus, split_record
@@ -60,6 +60,14 @@ class TrainSettings:
     dropout: float = 0.4
     seed: int = 0
     threads: int = 2
+    num_layers: int = 1  # stacked recurrent layers
+    bidirectional: bool = False  # trained on the last step's loss only (step_loss is not used)
+
+    @property
+    def model_name(self) -> str:
+        """The files' name for ``arch`` trained with these settings: ``models.names``."""
+        return "{arch}" + {(1, False): "", (2, False): "_2layer", (1, True): "_bi"}[(self.num_layers,
+                                                                                      self.bidirectional)]
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,12 @@ def _batches(data: Encoded, size: int, rng: np.random.Generator | None):
 
 def _loss(model: RecurrentClassifier, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
           targets: torch.Tensor, step_weight: float) -> torch.Tensor:
-    """Cross-entropy after the last token, plus ``step_weight`` times its mean over every step's target."""
+    """Cross-entropy after the last token, plus ``step_weight`` times its mean over every step's target.
+
+    A bidirectional model gets the last step's loss only: its backward half has read the whole text at every
+    step, so a per-step target would hand it the answer."""
+    if model.config.bidirectional:
+        return nn.functional.cross_entropy(model(ids, lengths), labels)
     logits = model.step_logits(ids, lengths)  # (B, T, C)
     loss = nn.functional.cross_entropy(logits[torch.arange(len(lengths)), lengths - 1], labels)
     if step_weight:
@@ -192,7 +205,8 @@ def train_model(arch: str, vocab: Vocabulary, train: Encoded, validation: Encode
     rng = np.random.default_rng(settings.seed)
     config = ClassifierConfig(arch=arch, vocab_size=len(vocab), embed_dim=settings.embed_dim,
                               hidden_size=settings.hidden_size, dropout=settings.dropout,
-                              num_classes=len(labels), labels=labels)
+                              num_classes=len(labels), labels=labels, num_layers=settings.num_layers,
+                              bidirectional=settings.bidirectional)
     model = RecurrentClassifier(config)
     with torch.no_grad():
         model.embedding.weight.copy_(torch.from_numpy(embeddings))
@@ -378,14 +392,26 @@ def _train_seeds(arch: str, ready: _Prepared, settings: TrainSettings,
     return runs, states, model
 
 
+_SHAPE_NAMES = {(1, False): "", (2, False): ", two layers", (1, True): ", bidirectional"}
+
+
+def _architecture(arch: str, settings: TrainSettings) -> str:
+    module = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[arch]
+    if settings.bidirectional:
+        return (f"embedding -> {settings.num_layers} bidirectional nn.{module} layer(s) -> linear head on the forward "
+                "half's last state joined to the backward half's last state (after the first token); trained on the "
+                "last step's loss only, because the backward half has read the future at every step")
+    layers = "one" if settings.num_layers == 1 else f"{settings.num_layers} stacked"
+    return f"embedding -> {layers} nn.{module} layer(s) -> linear head on the top layer's last hidden state"
+
+
 def _model_card(arch: str, model: RecurrentClassifier, weights: Path, settings: TrainSettings, runs: list[dict],
                 chosen: int, data_card: dict) -> dict:
     """The JSON card of the shipped seed ``chosen``, next to its weights file, with every seed's scores."""
     return {
-        "name": f"{arch.upper()} sentiment classifier",
-        "architecture": "embedding -> one nn." + {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[arch]
-                        + " layer -> linear head on the last hidden state",
-        "config": model.config.to_dict(),
+        "name": f"{arch.upper()} sentiment classifier" + _SHAPE_NAMES[(settings.num_layers, settings.bidirectional)],
+        "architecture": _architecture(arch, settings),
+        "config": {**model.config.to_dict(), "task": "sentiment", "vocabulary": VOCAB_FILE},
         "parameters": sum(p.numel() for p in model.parameters()),
         "weights_bytes": weights.stat().st_size,
         "training": {**asdict(settings), "seed": runs[chosen]["seed"],
@@ -420,9 +446,10 @@ def run(archs: list[str], out: Path, settings: TrainSettings, limit: int | None 
     for arch in archs:
         runs, states, model = _train_seeds(arch, ready, settings, range(first_seed, first_seed + seeds))
         chosen = median_run(runs)
-        weights = out / f"{arch}.safetensors"
+        name = settings.model_name.format(arch=arch)
+        weights = out / f"{name}.safetensors"
         save_file(states[chosen], str(weights))
-        _write_json(out / f"{arch}.json", _model_card(arch, model, weights, settings, runs, chosen, ready.data_card))
+        _write_json(out / f"{name}.json", _model_card(arch, model, weights, settings, runs, chosen, ready.data_card))
     return write_comparison(out, ready.parts)
 
 
@@ -471,7 +498,13 @@ def main() -> None:
                             help=f"{kind} texts added by models.training.negate (default 0: no negation texts)")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
+    parser.add_argument("--layers", type=int, choices=(1, 2), default=1,
+                        help="stacked layers: 2 writes {arch}_2layer (models.names)")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="one layer read both ways, trained on the last step's loss only: writes {arch}_bi")
     args = parser.parse_args()
+    if args.layers > 1 and args.bidirectional:
+        parser.error("the shipped variants are two layers or bidirectional, not both")
     if args.data is not None and args.out is None:
         parser.error("--data needs --out: the shipped pretrained/ folder is not overwritten by your own models")
     labelled = None
@@ -481,7 +514,8 @@ def main() -> None:
         except (OSError, ValueError) as err:
             parser.error(str(err))
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
-    settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss)
+    settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss,
+                             num_layers=args.layers, bidirectional=args.bidirectional)
     augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
                                    max_part_tokens=args.max_part_tokens)
     comparison = run(archs, args.out or PRETRAINED_DIR, settings, args.limit, seeds=args.seeds,
