@@ -50,9 +50,10 @@ class RaceSettings:
 
 
 def race_vocabulary(distractors: tuple[str, ...]) -> Vocabulary:
-    """<pad>, <unk>, the query, the clues, then the distractors."""
-    return Vocabulary((PAD, UNK, QUERY, *CLUES, *distractors), {"mode": "race", "clues": list(CLUES),
-                                                                  "query": QUERY})
+    """<pad>, <unk>, the query, the clues, then the distractors; typed words are segmented as the sentiment
+    models' are (jieba, word mode)."""
+    return Vocabulary((PAD, UNK, QUERY, *CLUES, *distractors), {"mode": "word", "task": "race",
+                                                                  "clues": list(CLUES), "query": QUERY})
 
 
 def _batch(items: list[RaceItem], vocab: Vocabulary) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
