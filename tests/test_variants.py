@@ -1,0 +1,89 @@
+"""Two-layer and bidirectional classifiers through ``models/``: the faithfulness badge on every layer and
+direction, and the per-step answers of a bidirectional model."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from models.classifier import PREFIX_LIMIT
+from tests.variants import VARIANTS, tiny_model
+
+TOL = 1e-5
+TEXT = "这部电影不好看，但是演员很棒，我喜欢"
+
+
+def _shifted(trace, layer=slice(None), direction=slice(None)):
+    """The trace with every gate and term of one layer or direction moved by one step: a wrong recording."""
+    def roll(values):
+        out = np.array(values)
+        out[layer, direction] = np.roll(out[layer, direction], 1, axis=-2)
+        return out
+
+    return dataclasses.replace(trace, gates={k: roll(v) for k, v in trace.gates.items()},
+                               terms={k: roll(v) for k, v in trace.terms.items()})
+
+
+@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+def test_recording_error_covers_every_layer_and_direction(arch, layers, bidirectional):
+    model = tiny_model(arch, layers, bidirectional, scale=2.0)
+    analysis = model.analyze(TEXT)
+    assert analysis.trace.num_layers == layers and analysis.trace.num_directions == (2 if bidirectional else 1)
+    assert model.recording_error(analysis) < TOL
+    # A wrong gate only in the upper layer, or only in the backward direction, is caught.
+    where = {"layer": 1} if layers == 2 else {"direction": 1}
+    broken = dataclasses.replace(analysis, trace=_shifted(analysis.trace, **where))
+    assert model.recording_error(broken) > 1e-3
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
+def test_recording_error_catches_a_wrong_gate_of_one_step_in_the_upper_layer(arch):
+    """One gate value wrong at one step of layer 1: the badge sees it."""
+    model = tiny_model(arch, 2, False, seed=3, scale=2.0)
+    analysis = model.analyze(TEXT)
+    trace = analysis.trace
+    name = {"lstm": "forget", "gru": "update", "rnn": "preactivation"}[arch]
+    values = np.array(trace.state(name))
+    values[1, 0, 4] = values[1, 0, 4] * 0.5 + (0.25 if arch != "rnn" else 1.0)
+    field = "terms" if arch == "rnn" else "gates"
+    broken = dataclasses.replace(trace, **{field: {**getattr(trace, field), name: values}})
+    assert model.recording_error(dataclasses.replace(analysis, trace=broken)) > 1e-3
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_bidirectional_step_answers_are_the_model_on_each_prefix(arch):
+    """Row t of ``step_probabilities`` and of ``analyze``: the model run on tokens 0..t alone."""
+    model = tiny_model(arch, 1, True, seed=1, scale=2.0)
+    tokens = model.tokens(TEXT)
+    (steps,) = model.step_probabilities([tokens])
+    analysis = model.analyze(TEXT)
+    assert steps.shape == analysis.probabilities.shape == (len(tokens), 2)
+    ids = model.encode([tokens])[0]
+    with torch.inference_mode():
+        for t in range(len(tokens)):
+            alone = torch.softmax(model.model(ids[:, : t + 1], torch.tensor([t + 1])), dim=-1)[0].numpy()
+            np.testing.assert_allclose(steps[t], alone, atol=TOL, rtol=0)
+            np.testing.assert_allclose(analysis.probabilities[t], alone, atol=TOL, rtol=0)
+    # Not the head on the full run's states at step t: the backward half there has read the whole text.
+    with torch.inference_mode():
+        states = model.model.top_states(ids, torch.tensor([len(tokens)]))[0]  # (T, 2H)
+        head_at_t = torch.softmax(model.model.logits(states), dim=-1).numpy()
+    assert np.abs(head_at_t[:-1] - steps[:-1]).max() > 1e-3
+
+
+def test_bidirectional_step_answers_stop_after_the_prefix_limit_except_the_last():
+    model = tiny_model("gru", 1, True, seed=2)
+    tokens = list(TEXT * (PREFIX_LIMIT // len(TEXT) + 2))[: PREFIX_LIMIT + 7]
+    (steps,) = model.step_probabilities([tokens])
+    assert steps.shape == (PREFIX_LIMIT + 7, 2)
+    assert np.isfinite(steps[:PREFIX_LIMIT]).all()
+    assert np.isnan(steps[PREFIX_LIMIT:-1]).all()
+    ids = model.encode([tokens])[0]
+    with torch.inference_mode():
+        whole = torch.softmax(model.model(ids, torch.tensor([len(tokens)])), dim=-1)[0].numpy()
+        alone = torch.softmax(model.model(ids[:, :PREFIX_LIMIT], torch.tensor([PREFIX_LIMIT])), dim=-1)[0].numpy()
+    np.testing.assert_allclose(steps[-1], whole, atol=TOL, rtol=0)
+    np.testing.assert_allclose(steps[PREFIX_LIMIT - 1], alone, atol=TOL, rtol=0)
+    assert np.array_equal(np.isnan(model.analyze_tokens(tokens).probabilities), np.isnan(steps))

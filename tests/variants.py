@@ -1,0 +1,31 @@
+"""Tiny two-layer and bidirectional classifiers with random weights, for the tests of every layer and direction.
+
+    model = tiny_model("lstm", layers=2)                 # a PretrainedModel reading characters
+    model = tiny_model("gru", bidirectional=True)
+"""
+from __future__ import annotations
+
+import torch
+
+from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.pretrained import PretrainedModel
+from models.vocab import PAD, UNK, Vocabulary
+
+CHARS = tuple("这部电影不好看但是演员很棒我喜欢太差了，。")
+SHAPES = ((2, False), (1, True))
+"""(num_layers, bidirectional) of the shipped variants: two layers, or both ways."""
+VARIANTS = [(arch, layers, bi) for arch in ("rnn", "lstm", "gru") for layers, bi in SHAPES]
+
+
+def tiny_model(arch: str, layers: int = 1, bidirectional: bool = False, *, seed: int = 0, hidden: int = 6,
+               scale: float = 1.0) -> PretrainedModel:
+    """A PretrainedModel of ``arch`` with random weights (times ``scale``), reading one character a token."""
+    torch.manual_seed(seed)
+    vocab = Vocabulary((PAD, UNK, *CHARS), {"mode": "char"})
+    config = ClassifierConfig(arch=arch, vocab_size=len(vocab), embed_dim=5, hidden_size=hidden,
+                              num_layers=layers, bidirectional=bidirectional)
+    model = RecurrentClassifier(config)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(scale)
+    return PretrainedModel(model.eval(), vocab, {"config": config.to_dict()})
