@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from models.asking.intervene import Edit, edited_trace
 from models.classifier import PREFIX_LIMIT
 from tests.variants import VARIANTS, tiny_model
 
@@ -87,3 +88,88 @@ def test_bidirectional_step_answers_stop_after_the_prefix_limit_except_the_last(
     np.testing.assert_allclose(steps[-1], whole, atol=TOL, rtol=0)
     np.testing.assert_allclose(steps[PREFIX_LIMIT - 1], alone, atol=TOL, rtol=0)
     assert np.array_equal(np.isnan(model.analyze_tokens(tokens).probabilities), np.isnan(steps))
+
+
+def _ids(model, text=TEXT):
+    tokens = model.tokens(text)
+    return tokens, model.encode([tokens])[0][0]
+
+
+@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+def test_the_stepped_cell_is_the_recorder_on_every_layer_and_direction(arch, layers, bidirectional):
+    model = tiny_model(arch, layers, bidirectional, seed=4, scale=2.0)
+    tokens, _ = _ids(model)
+    recorded = model.analyze_tokens(tokens).trace
+    stepped = model.analyze_tokens(tokens, stepped=True).trace
+    for name, values in recorded.states().items():
+        np.testing.assert_allclose(stepped.state(name), values, atol=TOL, rtol=0)
+    np.testing.assert_allclose(stepped.probabilities, recorded.probabilities, atol=TOL, rtol=0)
+
+
+def test_an_edit_in_layer_0_reaches_layer_1_as_a_hand_step_says():
+    """Layer 0's h set to 0 at step s: layer 1 at s is tanh(W_ih1 0 + b_ih1 + W_hh1 h1_{s-1} + b_hh1), by hand."""
+    model = tiny_model("rnn", 2, False, seed=5, scale=2.0)
+    tokens, _ = _ids(model)
+    s = 4
+    plain = model.analyze_tokens(tokens, stepped=True).trace
+    edited = model.analyze_tokens(tokens, [Edit("hidden", [s], set=0.0, layer=0)]).trace
+    rnn = model.model.rnn
+    with torch.no_grad():
+        by_hand = torch.tanh(rnn.bias_ih_l1 + rnn.weight_hh_l1 @ torch.tensor(plain.hidden[1, 0, s - 1])
+                             + rnn.bias_hh_l1).numpy()
+    np.testing.assert_allclose(edited.hidden[0, 0, s], 0.0)
+    np.testing.assert_allclose(edited.hidden[1, 0, s], by_hand, atol=1e-6, rtol=0)
+    np.testing.assert_array_equal(edited.hidden[:, :, :s], plain.hidden[:, :, :s])
+    assert np.abs(edited.hidden[1, 0, s:] - plain.hidden[1, 0, s:]).min(axis=1).max() > 0
+    assert np.abs(edited.probabilities[s:] - plain.probabilities[s:]).max() > 1e-4
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_an_edit_in_layer_1_changes_layer_1_only(arch):
+    model = tiny_model(arch, 2, False, seed=6, scale=2.0)
+    tokens, _ = _ids(model)
+    gate = {"lstm": "forget", "gru": "update"}[arch]
+    plain = model.analyze_tokens(tokens, stepped=True).trace
+    edited = model.analyze_tokens(tokens, [Edit(gate, range(2, 6), set=1.0, layer=1)]).trace
+    np.testing.assert_array_equal(edited.hidden[0], plain.hidden[0])
+    np.testing.assert_allclose(edited.gates[gate][1, 0, 2:6], 1.0)
+    np.testing.assert_array_equal(edited.hidden[1, 0, :2], plain.hidden[1, 0, :2])
+    assert np.abs(edited.hidden[1, 0, 2:] - plain.hidden[1, 0, 2:]).max() > 1e-3
+
+
+def test_a_backward_edit_runs_right_to_left_as_a_hand_step_says():
+    """Backward h set to 0 at step s: its step s - 1 reads zero as its previous state; the forward half is untouched;
+    the final answer is the head on (forward after the last token, edited backward after token 0)."""
+    model = tiny_model("rnn", 1, True, seed=7, scale=2.0)
+    tokens, ids = _ids(model)
+    s = 6
+    plain = model.analyze_tokens(tokens, stepped=True).trace
+    edited = model.analyze_tokens(tokens, [Edit("hidden", [s], set=0.0, direction=1)]).trace
+    rnn, classifier = model.model.rnn, model.model
+    with torch.no_grad():
+        x = classifier.embedding(ids[s - 1])
+        by_hand = torch.tanh(rnn.weight_ih_l0_reverse @ x + rnn.bias_ih_l0_reverse + rnn.bias_hh_l0_reverse).numpy()
+        final = torch.cat([torch.tensor(edited.hidden[0, 0, -1]), torch.tensor(edited.hidden[0, 1, 0])])
+        answer = torch.softmax(classifier.logits(final), dim=-1).numpy()
+    np.testing.assert_allclose(edited.hidden[0, 1, s - 1], by_hand, atol=1e-6, rtol=0)
+    np.testing.assert_array_equal(edited.hidden[0, 0], plain.hidden[0, 0])
+    np.testing.assert_array_equal(edited.hidden[0, 1, s + 1:], plain.hidden[0, 1, s + 1:])
+    np.testing.assert_allclose(edited.probabilities[-1], answer, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch):
+    """A bidirectional what-if: row t is the edited run of tokens 0..t alone; before the edited steps, unchanged."""
+    model = tiny_model(arch, 1, True, seed=8, scale=2.0)
+    tokens, ids = _ids(model)
+    s = 5
+    gate = {"lstm": "forget", "gru": "update"}[arch]
+    edit = Edit(gate, [s, s + 1], set=0.0, direction=1)
+    plain = model.analyze_tokens(tokens, stepped=True).probabilities
+    edited = model.analyze_tokens(tokens, [edit]).probabilities
+    for t in range(len(tokens)):
+        kept = [step for step in edit.steps if step <= t]
+        alone = edited_trace(model.model, ids[: t + 1], [dataclasses.replace(edit, steps=kept)] if kept else [])
+        np.testing.assert_allclose(edited[t], alone.probabilities[-1], atol=TOL, rtol=0)
+    np.testing.assert_allclose(edited[:s], plain[:s], atol=TOL, rtol=0)  # prefixes without the edited steps
+    assert np.abs(edited[s + 2:] - plain[s + 2:]).max() > 1e-4

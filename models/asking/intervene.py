@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from models.cells import CellWeights, cell_type_of, cell_weights, input_part, keep, step_from, zero_state
+from models.classifier import PREFIX_LIMIT
 from models.trace import GATE_NAMES, GRU_CONVENTIONS, SIGMOID_GATES, Trace, trace_from_arrays
 
 TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -203,32 +204,36 @@ def _plan(edits: list[Edit], hs: int, dtype: torch.dtype) -> dict[tuple, tuple[t
     return {k: (torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)) for k, (a, b) in plan.items()}
 
 
-def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None) -> dict[str, torch.Tensor]:
-    """One direction over x (T, F) by ``models.cells``' step: every quantity of the step, name -> (T, H).
+def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None,
+               ends: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """One direction over x (..., T, F) by ``models.cells``' step: every quantity of the step, name -> (..., T, H).
 
-    ``adjust(step, name, value)``, or None to keep every value, is passed into each step.
+    ``adjust(step, name, value)``, or None to keep every value, is passed into each step. ``ends`` (B,), for a
+    batch x (B, T, F) of prefixes: row b is the text cut after token ``ends[b]``, so a backward run starts
+    there from the zero state (its values after ``ends[b]`` are not a state of that prefix; nothing reads them).
     """
-    steps = range(len(x) - 1, -1, -1) if reverse else range(len(x))
-    state = zero_state(w, x[0])
-    xw = input_part(x, w)  # (T, G*H), one matmul for every step, as torch's layers do
-    found: list = [None] * len(x)
-    for t in steps:
+    steps = x.shape[-2]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    state = zero_state(w, x[..., 0, :])
+    xw = input_part(x, w)  # (..., T, G*H), one matmul for every step, as torch's layers do
+    found: list = [None] * steps
+    for t in order:
         step_adjust = keep if adjust is None else partial(adjust, t)
-        found[t] = step_from(xw[t], state, w, step_adjust)
-        state = found[t].state
-    return {name: torch.stack([s[k] for s in found]) for k, name in enumerate(found[0]._fields)}
+        found[t] = step_from(xw[..., t, :], state, w, step_adjust)
+        if reverse and ends is not None:
+            inside = (ends >= t).unsqueeze(-1)  # (B, 1): rows whose prefix holds token t
+            state = tuple(torch.where(inside, new, old) for new, old in zip(found[t].state, state))
+        else:
+            state = found[t].state
+    return {name: torch.stack([s[k] for s in found], dim=-2) for k, name in enumerate(found[0]._fields)}
 
 
 LayerAdjust = Callable[[int, int, int, str, torch.Tensor], torch.Tensor]  # (layer, direction, step, name, value)
 
 
-def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = None) -> dict[str, torch.Tensor]:
-    """Step ``module``'s cell over one sequence x (T, F): every quantity, name -> (L, D, T, H) tensor.
-
-    ``adjust(layer, direction, step, name, value)`` returns the value to carry on with, called right
-    after each gate or state is computed (see the module docstring for the order); None keeps all.
-    Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
-    """
+def _run_layers(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None,
+                ends: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """``run_cell`` on x (..., T, F): name -> (L, D, ..., T, H); ``ends`` as in ``_direction``."""
     cell_type_of(module)
     if getattr(module, "proj_size", 0):
         raise ValueError("LSTMs with proj_size > 0 are not supported")
@@ -237,12 +242,42 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
     for layer in range(module.num_layers):
         per_dir = [
             _direction(inp, cell_weights(module, layer, d), d == 1,
-                       None if adjust is None else partial(adjust, layer, d))
+                       None if adjust is None else partial(adjust, layer, d), ends)
             for d in range(2 if module.bidirectional else 1)
         ]
         per_layer.append(per_dir)
-        inp = torch.cat([found["hidden"] for found in per_dir], dim=1)  # (T, D*H), the next layer's input
+        inp = torch.cat([found["hidden"] for found in per_dir], dim=-1)  # (..., T, D*H), the next layer's input
     return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in per_layer[0][0]}
+
+
+def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = None) -> dict[str, torch.Tensor]:
+    """Step ``module``'s cell over one sequence x (T, F): every quantity, name -> (L, D, T, H) tensor.
+
+    Layer l > 0 reads layer l - 1's hidden states (both halves joined, forward first), as torch's layers do.
+    ``adjust(layer, direction, step, name, value)`` returns the value to carry on with, called right
+    after each gate or state is computed (see the module docstring for the order); None keeps all. An
+    edited hidden state of layer l is what layer l + 1 reads. In the backward direction (1) ``step`` is the
+    token index, as everywhere: its state at step t is the one after reading token t from the right.
+    Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
+    """
+    return _run_layers(module, x, adjust)
+
+
+def prefix_logits(classifier: nn.Module, x: torch.Tensor, adjust: LayerAdjust | None = None,
+                  limit: int = PREFIX_LIMIT) -> torch.Tensor:
+    """(T, C) for a bidirectional classifier on one sequence x (T, F) of embeddings, stepped with ``adjust``: row
+    t is its answer had the text ended after token t (one batched stepped run of every prefix, O(T^2)), as
+    ``RecurrentClassifier.prefix_logits`` gives it unedited. Rows from ``limit`` on, except the last, are NaN."""
+    module, steps = classifier.rnn, len(x)
+    shown = min(steps, limit)
+    ends = torch.arange(shown)
+    hidden = _run_layers(module, x[:shown].expand(shown, *x[:shown].shape), adjust, ends)["hidden"][-1]
+    out = torch.full((steps, classifier.config.num_classes), float("nan"))
+    out[:shown] = head_logits(classifier, torch.cat([hidden[0, ends, ends], hidden[1, ends, 0]], dim=-1))
+    if steps > shown:
+        whole = _run_layers(module, x, adjust)["hidden"][-1]  # (D, T, H)
+        out[-1] = head_logits(classifier, torch.cat([whole[0, -1], whole[1, 0]]))
+    return out
 
 
 def head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
@@ -281,8 +316,10 @@ def edited_trace(
     inputs: token ids (T,) or (1, T) for a classifier; embeddings (T, F), or one sequence in the
         module's batch layout, for either.
     tokens: T strings for the trace; step numbers when omitted.
-    A classifier's trace carries per-step probabilities from its head on the (edited) last-layer
-    hidden state. Raises ValueError for an edit the sequence or the cell cannot take.
+    A classifier's trace carries per-step probabilities from its head on the (edited) top layer's
+    hidden state; for a bidirectional one, its answer on each (edited) prefix (``prefix_logits``: first
+    ``PREFIX_LIMIT`` tokens, NaN after them but the last row, the whole text).
+    Raises ValueError for an edit the sequence or the cell cannot take.
     """
     with torch.inference_mode():
         module, x, classifier = _sequence(model, inputs)
@@ -303,7 +340,11 @@ def edited_trace(
         arrays = run_cell(module, x, adjust if plan else None)
         probabilities = labels = None
         if classifier is not None:
-            probabilities = torch.softmax(head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
+            if module.bidirectional:  # what it would say had the text ended at t: a stepped run of each prefix
+                logits = prefix_logits(classifier, x, adjust if plan else None)
+            else:
+                logits = head_logits(classifier, arrays["hidden"][-1, 0])
+            probabilities = torch.softmax(logits, dim=-1).numpy()
             labels = tuple(classifier.config.labels)
         numpy = {k: v.numpy() for k, v in arrays.items()}
     return trace_from_arrays(cell_type, names, numpy, nonlinearity=getattr(module, "nonlinearity", "tanh"),
