@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.asking.intervene import Edit, edited_trace
+from models.asking.experiments import unit_effects
+from models.asking.intervene import ALL_UNITS, Edit, edited_answer, edited_trace
 from models.classifier import PREFIX_LIMIT
 from tests.variants import VARIANTS, tiny_model
 
@@ -173,3 +174,16 @@ def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch):
         np.testing.assert_allclose(edited[t], alone.probabilities[-1], atol=TOL, rtol=0)
     np.testing.assert_allclose(edited[:s], plain[:s], atol=TOL, rtol=0)  # prefixes without the edited steps
     assert np.abs(edited[s + 2:] - plain[s + 2:]).max() > 1e-4
+
+
+@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+def test_the_edited_answer_is_the_last_row_of_the_edited_trace(arch, layers, bidirectional):
+    model = tiny_model(arch, layers, bidirectional, seed=9, scale=2.0)
+    tokens, ids = _ids(model)
+    edit = Edit("hidden", [3, 4], scale=0.0, layer=layers - 1, direction=1 if bidirectional else 0)
+    whole = edited_trace(model.model, ids, [edit]).probabilities[-1]
+    np.testing.assert_allclose(edited_answer(model.model, ids, [edit]), whole, atol=1e-6, rtol=0)
+    assert np.abs(whole - model.analyze_tokens(tokens).probabilities[-1]).max() > 1e-4
+    effects = unit_effects(model, tokens, dataclasses.replace(edit, units=ALL_UNITS))
+    one = edited_trace(model.model, ids, [dataclasses.replace(edit, units=[2])]).probabilities[-1, -1]
+    assert effects[2] == pytest.approx(one - model.analyze_tokens(tokens).probabilities[-1, -1], abs=1e-5)

@@ -306,6 +306,31 @@ def _sequence(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.RNNBase, torch
     return module, x, classifier
 
 
+def edited_answer(classifier: nn.Module, ids: torch.Tensor, edits: Iterable[Edit] = ()) -> np.ndarray:
+    """(C,) a classifier's class probabilities on the whole text, stepped with ``edits``: one run, no prefixes.
+
+    The last row of ``edited_trace(...).probabilities``, without the per-prefix runs a bidirectional model's
+    other rows cost. ids (T,) or (1, T).
+    """
+    with torch.inference_mode():
+        module, x, _ = _sequence(classifier, ids)
+        plan = _plan(_check_edits(edits, cell_type_of(module), module.num_layers, 2 if module.bidirectional else 1,
+                                  len(x), module.hidden_size), module.hidden_size, module.weight_ih_l0.dtype)
+        top = run_cell(module, x, _adjust(plan) if plan else None)["hidden"][-1]  # (D, T, H)
+        final = torch.cat([top[0, -1], top[1, 0]]) if module.bidirectional else top[0, -1]
+        return torch.softmax(head_logits(classifier, final), dim=-1).numpy()
+
+
+def _adjust(plan: dict[tuple, tuple[torch.Tensor, torch.Tensor]]) -> LayerAdjust:
+    """The ``run_cell`` hook that applies a ``_plan``: value -> a * value + b where the plan has an entry."""
+
+    def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+        found = plan.get((layer, direction, step, name))
+        return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
+
+    return adjust
+
+
 def edited_trace(
     model: nn.Module, inputs: torch.Tensor, edits: Iterable[Edit] = (), *, tokens: Sequence[str] | None = None,
 ) -> Trace:
@@ -333,10 +358,7 @@ def edited_trace(
         dirs = 2 if module.bidirectional else 1
         plan = _plan(_check_edits(edits, cell_type, module.num_layers, dirs, steps, hs), hs, module.weight_ih_l0.dtype)
 
-        def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
-            found = plan.get((layer, direction, step, name))
-            return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
-
+        adjust = _adjust(plan)
         arrays = run_cell(module, x, adjust if plan else None)
         probabilities = labels = None
         if classifier is not None:
