@@ -96,7 +96,7 @@ def _ids(model, text=TEXT):
     return tokens, model.encode([tokens])[0][0]
 
 
-@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+@pytest.mark.parametrize("arch,layers,bidirectional", [*VARIANTS, ("lstm", 2, True)])
 def test_the_stepped_cell_is_the_recorder_on_every_layer_and_direction(arch, layers, bidirectional):
     model = tiny_model(arch, layers, bidirectional, seed=4, scale=2.0)
     tokens, _ = _ids(model)
@@ -158,10 +158,11 @@ def test_a_backward_edit_runs_right_to_left_as_a_hand_step_says():
     np.testing.assert_allclose(edited.probabilities[-1], answer, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("arch", ["lstm", "gru"])
-def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch):
-    """A bidirectional what-if: row t is the edited run of tokens 0..t alone; before the edited steps, unchanged."""
-    model = tiny_model(arch, 1, True, seed=8, scale=2.0)
+@pytest.mark.parametrize("arch,layers", [("lstm", 1), ("gru", 1), ("gru", 2)])
+def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch, layers):
+    """A bidirectional what-if: row t is the edited run of tokens 0..t alone; before the edited steps, unchanged
+    (a stack of two bidirectional layers, too, whose upper layer reads each prefix's own backward states)."""
+    model = tiny_model(arch, layers, True, seed=8, scale=2.0)
     tokens, ids = _ids(model)
     s = 5
     gate = {"lstm": "forget", "gru": "update"}[arch]
