@@ -522,3 +522,19 @@ def test_backward_retention_and_its_pairing_with_the_gradient_read_right_to_left
     forward = DistanceCurve(distance=np.arange(steps), steps=np.arange(steps)[::-1], norm=same_order[::-1],
                             log10_norm=np.log10(same_order[::-1]), method="chain")
     assert retention_gradient_correlation(trace, forward) < 1.0
+
+
+def test_retention_and_the_curve_default_to_the_top_layer_and_pair_within_one_layer():
+    from tests.variants import tiny_model
+
+    model = tiny_model("lstm", 2, False, scale=2.0)
+    tokens = model.tokens("这部电影不好看但是演员很棒")
+    trace = model.analyze_tokens(tokens).trace
+    paths = text_gradient_paths(model, "这部电影不好看但是演员很棒")
+    assert paths.curve.layer == 1
+    np.testing.assert_array_equal(log10_retention(trace), log10_retention(trace, layer=1))
+    assert not np.allclose(log10_retention(trace, layer=0), log10_retention(trace, layer=1))
+    lower = distance_curve(model.model, model.encode([tokens])[0][0], layer=0)
+    rho_top, rho_low = (retention_gradient_correlation(trace, c) for c in (paths.curve, lower))
+    assert rho_top == pytest.approx(spearman(log10_retention(trace)[:-1], paths.curve.log10_by_step()[:-1]))
+    assert rho_low == pytest.approx(spearman(log10_retention(trace, layer=0)[:-1], lower.log10_by_step()[:-1]))

@@ -521,8 +521,9 @@ def text_gradient_paths(pretrained, text: str, *, mode: str | None = None, max_t
     return gradient_paths(pretrained.model, ids, tokens=tokens, method=method, layer=layer, direction=direction)
 
 
-def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.ndarray:
-    """(T,) log10 of the retention of each token at the end of its reading, in one layer and direction.
+def log10_retention(trace: Trace, *, layer: int | None = None, direction: int = 0) -> np.ndarray:
+    """(T,) log10 of the retention of each token at the end of its reading, in one layer (default: the top one,
+    as ``distance_curve``) and direction.
 
     Retention of token t, forward: the mean over units of the product of the keep gates of steps t+1..T-1
     (LSTM forget gates; GRU torch z, the share of the old state kept); backward (read right to left): of
@@ -532,6 +533,7 @@ def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.n
     """
     if trace.cell_type not in RETAIN_GATE:
         raise ValueError(f"retention is defined for LSTM and GRU keep gates, not for a {trace.cell_type.upper()}")
+    layer = trace.num_layers - 1 if layer is None else layer
     trace.check_position(layer, direction)
     gate = trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction]
     return log10_retention_to_end(gate, reverse=direction == 1)
