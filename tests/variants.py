@@ -5,7 +5,11 @@
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
+from safetensors.torch import save_file
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.pretrained import PretrainedModel
@@ -29,3 +33,11 @@ def tiny_model(arch: str, layers: int = 1, bidirectional: bool = False, *, seed:
         for parameter in model.parameters():
             parameter.mul_(scale)
     return PretrainedModel(model.eval(), vocab, {"config": config.to_dict()})
+
+
+def save_model(model: PretrainedModel, folder: Path, name: str) -> None:
+    """``model``'s files as the loader reads them: ``{name}.json`` (a card), ``{name}.safetensors``, ``vocab.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model.vocab.save(folder / "vocab.json")
+    (folder / f"{name}.json").write_text(json.dumps({"config": model.model.config.to_dict()}), encoding="utf-8")
+    save_file({k: v.contiguous() for k, v in model.model.state_dict().items()}, str(folder / f"{name}.safetensors"))
