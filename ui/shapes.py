@@ -39,10 +39,12 @@ STRINGS = {
         "compare_shapes_caption": "单层、两层和双向的 {cell} 读同一段文字：它们的判断、每个词上的曲线，"
                                   "以及所选层和方向的状态。",
         "compare_shapes_cell": "单元",
-        "compare_shapes_position": "状态取自",
-        "compare_shapes_top": "最上层（双向：两个方向）",
-        "compare_shapes_first": "第 1 层正向",
         "faithful_position": "{model}（检查了 {layers} 层 × {directions} 个方向）",
+        "curve_position": "{model}（第 {number} 层，{direction}）",
+        "depth_curve": "{model}：穿过各层",
+        "whatif_above": "第 {number} 层的改动会传到上面的层：下面也画出了每个更高层的隐藏状态变化。",
+        "depth_caption": "“穿过各层”那条线：从最上层最后的状态，到每个词在第 1 层的状态。梯度既要往回走过这些词，"
+                         "也要往下走过每一层。",
     },
     "en": {
         "shape": "Model shape",
@@ -77,10 +79,13 @@ STRINGS = {
         "compare_shapes_caption": "One-layer, two-layer and bidirectional {cell} on the same text: their answers, "
                                   "the curves after each token, and the state of the chosen layer and direction.",
         "compare_shapes_cell": "Cell",
-        "compare_shapes_position": "States from",
-        "compare_shapes_top": "the top layer (bidirectional: both directions)",
-        "compare_shapes_first": "layer 1, forward",
         "faithful_position": "{model} (checked: {layers} layer(s) × {directions} direction(s))",
+        "curve_position": "{model} (layer {number}, {direction})",
+        "depth_curve": "{model}: through depth",
+        "whatif_above": "An edit in layer {number} reaches the layers above: the change in each higher layer's hidden "
+                        "state is drawn below too.",
+        "depth_caption": "The “through depth” line runs from the top layer's last state down to each token's "
+                         "state in layer 1: the gradient goes back over the tokens and down through every layer.",
     },
 }
 

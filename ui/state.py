@@ -229,18 +229,22 @@ def _unit_effects(fingerprint: str, kept: str, mode: str, edit: Edit, _model: Pr
     return experiments.unit_effects(_model, _model.tokens(kept, mode)[:ASK_MAX_TOKENS], edit)
 
 
-def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
-    """Saliency and the distance curve of ``arch`` over the first ASK_MAX_TOKENS tokens (read-only arrays)."""
+def gradient_paths(arch: str, text: str, mode: str, layer: int | None = None, direction: int = 0) -> GradientPaths:
+    """Saliency and the distance curve of the model named ``arch`` over the first ASK_MAX_TOKENS tokens, for
+    ``layer`` (default: the top one) and ``direction``, and for a deeper model the curve through depth
+    (read-only arrays)."""
     upload = uploaded()
     if upload is not None:  # not cached: an upload never enters a cache other sessions read
-        return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS)
+        return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS,
+                                   layer=layer, direction=direction)
     model = _folder_models()[arch]
-    return _gradient_paths(model.fingerprint, text[:MAX_CHARS], mode, model)
+    return _gradient_paths(model.fingerprint, text[:MAX_CHARS], mode, layer, direction, model)
 
 
 @st.cache_resource(max_entries=3 * MAX_ENTRIES, show_spinner=False)
-def _gradient_paths(fingerprint: str, kept: str, mode: str, _model: PretrainedModel) -> GradientPaths:
-    return text_gradient_paths(_model, kept, mode=mode, max_tokens=ASK_MAX_TOKENS)
+def _gradient_paths(fingerprint: str, kept: str, mode: str, layer: int | None, direction: int,
+                    _model: PretrainedModel) -> GradientPaths:
+    return text_gradient_paths(_model, kept, mode=mode, max_tokens=ASK_MAX_TOKENS, layer=layer, direction=direction)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
