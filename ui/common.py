@@ -76,6 +76,8 @@ def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[s
     asked = st.session_state.get(key)
     if asked in names and asked not in cells:  # a variant's name, from a link or a lesson
         st.session_state[key], st.session_state[f"{key}_shape"] = parse_name(asked).cell, shapes.shape_of(asked)
+        for other in LANGS:  # the shape radio's widgets must not outvote the shape just asked for
+            st.session_state.pop(f"{key}_shape_{other}", None)
     elif asked is not None and asked not in cells:  # a model an upload does not have
         del st.session_state[key]
     # The default goes into the state, not into index=: a lesson or a link sets this key too, and a widget with
@@ -94,6 +96,7 @@ def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[s
         st.session_state.pop(f"{key}_shape", None)
     if loaded:
         missing_models_note(lang)
+    st.session_state[f"{key}_name"] = shapes.name_of(cell, shape)  # what a link names (ui.share.current_view)
     return shapes.name_of(cell, shape)
 
 
