@@ -15,9 +15,9 @@ from models.asking.gradients import log10_retention, retention_gradient_agreemen
 from models.tokenize import MODES
 from ui import state
 from ui.common import literal, show
-from ui.shapes import model_name
 from ui.i18n import t, viz_labels
 from ui.read import HEATMAP_HEIGHT, HEATMAP_MAX_COLUMNS
+from ui.shapes import model_name
 from viz.difference import METRICS, sentence_difference
 from viz.equations import step_equation
 from viz.gradients import distance_curves, distance_data, retention_gradient_data, retention_gradient_scatter

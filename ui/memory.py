@@ -135,6 +135,7 @@ def _agreement(lang: str, arch: str, found, tokens: tuple[str, ...]) -> str:
     if found.apart is None:
         return t(lang, "agreement_same", model=shapes.model_name(lang, arch), rho=found.rho, count=found.tokens)
     key = AGREEMENT_KEYS[found.strength]
-    return t(lang, f"agreement_{key}", model=shapes.model_name(lang, arch), rho=found.rho, token=literal(tokens[found.apart]),
+    return t(lang, f"agreement_{key}", model=shapes.model_name(lang, arch), rho=found.rho,
+             token=literal(tokens[found.apart]),
              step=found.apart + 1,  # a reader counts tokens from 1
              retention_rank=found.retention_rank, gradient_rank=found.gradient_rank, count=found.tokens)

@@ -16,8 +16,8 @@ from ui.common import (
     show,
     translated_radio,
 )
-from ui.shapes import model_name
 from ui.i18n import STRINGS, t, viz_labels
+from ui.shapes import model_name
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
 from viz.labels import state_label

@@ -35,8 +35,8 @@ def warm_up() -> None:
     arch = "lstm" if "lstm" in results else next(iter(results))
     trace, labels = results[arch].analysis.trace, viz_labels(DEFAULT_LANG)
     for figure in (prediction_curve({model_name(DEFAULT_LANG, arch): trace}, labels=labels),
-                   heatmap_figure(trace, DISPLAY_ORDER[trace.cell_type][0], ORDERS[0], NORMALIZATIONS[0], GRU_CONVENTIONS[0],
-                                  labels)):
+                   heatmap_figure(trace, DISPLAY_ORDER[trace.cell_type][0], ORDERS[0], NORMALIZATIONS[0],
+                                  GRU_CONVENTIONS[0], labels)):
         plotly.io.to_json(figure)
 
 

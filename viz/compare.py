@@ -61,7 +61,8 @@ def model_comparison(
     )
 
 
-def every_position(name: str, trace: Trace, labels: Mapping[str, str] | None = None) -> list[tuple[str, Trace, int, int]]:
+def every_position(name: str, trace: Trace,
+                   labels: Mapping[str, str] | None = None) -> list[tuple[str, Trace, int, int]]:
     """(row name, trace, layer, direction) of every layer and direction of one model, bottom layer first,
     forward before backward; the row name says the position when there is more than one."""
     return [(name + position_note(labels, trace, layer, direction), trace, layer, direction)
