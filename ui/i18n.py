@@ -827,7 +827,7 @@ VIZ_LABELS: Mapping[str, Mapping[str, str]] = {
         "title_overview": "{model}：所有门和状态{position}",
         "position": "，第 {layer} 层，{direction}",
         "forward": "正向 →",
-        "backward": "反向 ←（从文末读起；词仍按原文顺序排列）",
+        "backward": "反向 ←（从文末读起）",
         "positive": "正面",
         "negative": "负面",
         "compared_steps": "（只比较两句的前 {steps} 步）",

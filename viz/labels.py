@@ -45,7 +45,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "title_overview": "{model}: every gate and state{position}",
     "position": ", layer {layer}, {direction}",  # only for modules with several layers or directions
     "forward": "forward →",
-    "backward": "backward ← (read from the text's end; tokens in text order)",
+    "backward": "backward ← (read from the text's end)",
     "compared_steps": " (only the steps both sentences have: {steps})",
     "positive": "positive",
     "negative": "negative",
