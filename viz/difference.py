@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from models.trace import Trace
 from viz.fit import wrap_title
 from viz.heatmap import HeatmapData, heatmap_data
-from viz.labels import sentence, text, title_notes
+from viz.labels import position_note, sentence, text, title_notes
 from viz.overview import STACKED_MAX_COLUMNS, add_heatmap_row
 from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
@@ -82,7 +82,7 @@ def sentence_difference(
     max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Both hidden heatmaps, the step-by-step distance, and the two final states side by side."""
-    title = text(labels, "title_difference")
+    title = text(labels, "title_difference") + position_note(labels, first, layer, direction)
     if first.num_steps == 0 or second.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = difference_data(
