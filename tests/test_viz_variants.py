@@ -62,8 +62,9 @@ def test_answers_past_the_prefix_limit_are_shaded_as_not_computed_and_the_last_i
 def test_every_layer_and_direction_stacked_in_text_order():
     rows = [*every_position("LSTM", trace()), *every_position("2-layer", trace(layers=2)),
             *every_position("bi", trace(bidirectional=True))]
-    assert [name for name, *_ in rows] == ["LSTM", "2-layer, layer 1, forward →", "2-layer, layer 2, forward →",
-                                           "bi, layer 1, forward →", "bi, layer 1, backward ← (read from the text's end)"]
+    assert [name for name, *_ in rows] == [
+        "LSTM", "2-layer, layer 1, forward →", "2-layer, layer 2, forward →", "bi, layer 1, forward →",
+        "bi, layer 1, backward ← (read from the text's end)"]
     fig = position_comparison(rows, state="cell")
     assert len(fig.data) == 5
     np.testing.assert_allclose(np.asarray(fig.data[4].z, dtype=float), rows[4][1].cell[0, 1].T, rtol=1e-5)
