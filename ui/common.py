@@ -107,19 +107,20 @@ def position_selector(lang: str, key: str, trace) -> tuple[int, int]:
     layers, directions = trace.num_layers, trace.num_directions
     if (layers, directions) == (1, 1):
         return 0, 0
-    left, right = st.columns(2)
+    columns = iter(st.columns(2))  # the choices side by side, from the left
     layer = direction = 0
     if layers > 1:
         if st.session_state.get(f"{key}_layer", 0) >= layers:
             st.session_state.pop(f"{key}_layer")
         layer = translated_radio(lang, shapes.text(lang, "layer"), range(layers), f"{key}_layer",
-                                 lambda n: shapes.text(lang, "layer_value", number=n + 1), where=left,
+                                 lambda n: shapes.text(lang, "layer_value", number=n + 1), where=next(columns),
                                  horizontal=True)
     if directions > 1:
         if st.session_state.get(f"{key}_direction", 0) >= directions:
             st.session_state.pop(f"{key}_direction")
         direction = translated_radio(lang, shapes.text(lang, "direction"), range(directions), f"{key}_direction",
-                                     lambda d: shapes.text(lang, f"direction_{d}"), where=right, horizontal=True)
+                                     lambda d: shapes.text(lang, f"direction_{d}"), where=next(columns),
+                                     horizontal=True)
     if layer > 0:
         st.caption(shapes.text(lang, "upper_layer_note", number=layer + 1, below=layer))
     if direction == 1:
