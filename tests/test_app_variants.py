@@ -16,18 +16,21 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lessons import BY_ID
 from models.classifier import PREFIX_LIMIT
 from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained, model_file_names
 from tests.page_variants import variant_folder
 from ui import links, shapes, state
 from ui.common import literal
 from ui.i18n import TABS, t
+from ui.lessons import CHOICE_KEY
 from ui.links import ViewState
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT = "这部电影不好看，但是演员很棒"
 VARIANTS = ("lstm_2layer", "lstm_bi", "gru_bi")
 MODEL_TABS = ("read", "step", "pair", "memory", "whatif")
+LESSON = "forget"  # lessons/l2_forget.py: its first step opens the Read tab on the one-layer LSTM
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +206,15 @@ def test_every_string_exists_in_both_languages():
 def test_a_folder_of_the_shipped_archs_still_names_them_plainly():
     assert [shapes.model_name("zh", a) for a in ARCHS] == ["RNN", "LSTM", "GRU"]
     assert shapes.model_name("zh", "gru_2layer") == "两层 GRU" and (PRETRAINED_DIR / "vocab.json").is_file()
+
+
+
+def test_a_lesson_step_shows_its_one_layer_model_even_after_a_variant_was_chosen(folder, monkeypatch):
+    lesson = BY_ID[LESSON]
+    assert (lesson.steps[0].view.tab, lesson.steps[0].view.model) == ("tab_read", "lstm")
+    at = run_page(folder, monkeypatch, read_model="lstm_bi")
+    assert at.radio(key="read_model_shape_en").value == "bi"
+    at.selectbox(key=f"{CHOICE_KEY}_en").set_value(LESSON).run()
+    assert not at.exception
+    assert at.radio(key="read_model_shape_en").value == "1layer"
+    assert t("en", "read_heading", model="LSTM") in [sub.value for sub in at.subheader]
