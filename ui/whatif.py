@@ -10,7 +10,15 @@ from models.asking.intervene import ALL_UNITS, TARGETS, Edit, value_range
 from models.names import parse_name
 from models.pretrained import ARCHS, model_file_names
 from ui import shapes, state
-from ui.common import MODEL_NAMES, literal, model_selector, position_selector, show, translated_radio
+from ui.common import (
+    MODEL_NAMES,
+    literal,
+    model_selector,
+    position_selector,
+    prefix_note,
+    show,
+    translated_radio,
+)
 from ui.i18n import class_name, t, viz_labels
 from viz.equations import step_equation
 from viz.labels import state_label
@@ -91,6 +99,7 @@ def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
                                     format_func=_token_label(tokens), key=RANGE_KEY)
     st.session_state[f"{RANGE_KEY}_kept"] = (first, final)
     plain = state.analyze_edited(name, text, mode).analysis
+    prefix_note(lang, plain.trace)  # a bidirectional model's curves: its answer on each (edited) prefix
     edit = Edit(target, range(first, final + 1), **{how: float(value)}, layer=layer, direction=direction,
                 **({"convention": convention} if target == "update" else {}))
     units = _units(lang, name, text, mode, edit, plain.trace.hidden_size, plain.trace.labels[-1])
