@@ -30,6 +30,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT = "这部电影不好看，但是演员很棒"
 VARIANTS = ("lstm_2layer", "lstm_bi", "gru_bi")
 MODEL_TABS = ("read", "step", "pair", "memory", "whatif")
+UPLOADER = "model_files_0"  # ui.share's uploader (its key carries a version)
 LESSON = "forget"  # lessons/l2_forget.py: its first step opens the Read tab on the one-layer LSTM
 
 
@@ -115,8 +116,20 @@ def test_a_session_file_names_the_variant():
     assert links.parse({"model": "lstm_3layer"})[1][0].reason == "not_allowed"
 
 
-def test_an_uploaded_variant_is_read(folder, tmp_path, monkeypatch):
-    """A folder of one bidirectional model alone: its one cell and shape, no choice to make, every tab works."""
+def test_an_upload_holding_a_variant_loads_it(folder, monkeypatch):
+    """lstm_bi.json and lstm_bi.safetensors uploaded in the page are read (they were skipped as unknown before)."""
+    at = run_page(variant_folder(folder.parent / "plain_for_upload", ()), monkeypatch)
+    uploader = at.file_uploader(key=UPLOADER)
+    for file in model_file_names("lstm_bi"):
+        uploader.upload(file, (folder / file).read_bytes())
+    uploader.run()
+    assert not at.exception and not at.error
+    assert t("en", "own_loaded", archs="bidirectional LSTM") in [c.value for c in at.caption]
+    assert at.subheader[0].value == t("en", "read_heading", model="bidirectional LSTM")
+
+
+def test_a_folder_of_one_variant_alone(folder, tmp_path, monkeypatch):
+    """A folder of one bidirectional model alone: its one cell and shape, no choice to make."""
     only = tmp_path / "only_bi"
     only.mkdir()
     for file in model_file_names("lstm_bi"):
