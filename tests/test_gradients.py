@@ -421,8 +421,53 @@ def test_one_layer_depth_is_the_layers_own_curve_both_ways():
     model = _deep("gru", 1, True)
     for direction in (0, 1):
         deep = depth_curve(model, IDS, direction=direction)
-        np.testing.assert_allclose(deep.norm, distance_curve(model, IDS, direction=direction).norm, rtol=1e-6)
+        reference = distance_curve(model, IDS, direction=direction, method="autograd")
+        assert deep.depth and deep.direction == direction
+        np.testing.assert_allclose(deep.norm, reference.norm, rtol=1e-6)
     assert gradient_paths(model, IDS).depth is None
+
+
+@pytest.mark.parametrize("direction", [0, 1])
+def test_the_depth_curve_of_a_bidirectional_stack_matches_nudged_bottom_states(direction):
+    """Two layers both ways: h^0_t nudged inside the stepped cell (``run_cell``'s hook), the top layer's last
+    state in ``direction`` measured; the paths cross between the halves."""
+    from models.asking.intervene import run_cell
+
+    model = _deep("lstm", 2, True, seed=5)
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+    steps = len(IDS)
+    last = steps - 1 if direction == 0 else 0
+    want = []
+    with torch.no_grad():
+        for t in range(steps):
+            jac = np.zeros((HID, HID))
+            for k in range(HID):
+                ends = []
+                for sign in (1, -1):
+                    def nudge(layer, d, step, name, value, sign=sign, k=k, t=t):
+                        if (layer, d, step, name) == (0, direction, t, "hidden"):
+                            value = value.clone()
+                            value[k] += sign * EPS
+                        return value
+                    ends.append(run_cell(model.rnn, emb, nudge)["hidden"][1, direction, last])
+                jac[:, k] = ((ends[0] - ends[1]) / (2 * EPS)).numpy()
+            want.append(np.linalg.norm(jac))
+    curve = depth_curve(model, IDS, direction=direction)
+    np.testing.assert_allclose(curve.by_step(), want, rtol=REL, atol=0)
+    assert curve.steps[0] == last
+
+
+def test_the_depth_chain_resolves_what_float32_loses():
+    """A long text through a two-layer RNN: the chain keeps the far end of the curve far below 1e-38."""
+    torch.manual_seed(0)
+    model = RecurrentClassifier(ClassifierConfig(arch="rnn", vocab_size=VOCAB, embed_dim=EMBED, hidden_size=HID,
+                                                 num_layers=2)).eval()
+    ids = torch.randint(2, VOCAB, (400,))
+    curve = depth_curve(model, ids)
+    assert curve.method == "chain" and np.isfinite(curve.log10_norm).all()
+    assert curve.log10_norm[-1] < -40
+    assert np.all(np.diff(curve.log10_norm[50:]) < 0.5)  # it falls, without jumps where a float32 would underflow
 
 
 @pytest.mark.parametrize("arch", ["lstm", "gru"])
@@ -477,3 +522,19 @@ def test_backward_retention_and_its_pairing_with_the_gradient_read_right_to_left
     forward = DistanceCurve(distance=np.arange(steps), steps=np.arange(steps)[::-1], norm=same_order[::-1],
                             log10_norm=np.log10(same_order[::-1]), method="chain")
     assert retention_gradient_correlation(trace, forward) < 1.0
+
+
+def test_retention_and_the_curve_default_to_the_top_layer_and_pair_within_one_layer():
+    from tests.variants import tiny_model
+
+    model = tiny_model("lstm", 2, False, scale=2.0)
+    tokens = model.tokens("这部电影不好看但是演员很棒")
+    trace = model.analyze_tokens(tokens).trace
+    paths = text_gradient_paths(model, "这部电影不好看但是演员很棒")
+    assert paths.curve.layer == 1
+    np.testing.assert_array_equal(log10_retention(trace), log10_retention(trace, layer=1))
+    assert not np.allclose(log10_retention(trace, layer=0), log10_retention(trace, layer=1))
+    lower = distance_curve(model.model, model.encode([tokens])[0][0], layer=0)
+    rho_top, rho_low = (retention_gradient_correlation(trace, c) for c in (paths.curve, lower))
+    assert rho_top == pytest.approx(spearman(log10_retention(trace)[:-1], paths.curve.log10_by_step()[:-1]))
+    assert rho_low == pytest.approx(spearman(log10_retention(trace, layer=0)[:-1], lower.log10_by_step()[:-1]))

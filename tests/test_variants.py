@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.asking.intervene import Edit, edited_trace
+from models.asking.experiments import unit_effects
+from models.asking.intervene import ALL_UNITS, Edit, edited_answer, edited_trace
 from models.classifier import PREFIX_LIMIT
 from tests.variants import VARIANTS, tiny_model
 
@@ -95,7 +96,7 @@ def _ids(model, text=TEXT):
     return tokens, model.encode([tokens])[0][0]
 
 
-@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+@pytest.mark.parametrize("arch,layers,bidirectional", [*VARIANTS, ("lstm", 2, True)])
 def test_the_stepped_cell_is_the_recorder_on_every_layer_and_direction(arch, layers, bidirectional):
     model = tiny_model(arch, layers, bidirectional, seed=4, scale=2.0)
     tokens, _ = _ids(model)
@@ -157,10 +158,11 @@ def test_a_backward_edit_runs_right_to_left_as_a_hand_step_says():
     np.testing.assert_allclose(edited.probabilities[-1], answer, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("arch", ["lstm", "gru"])
-def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch):
-    """A bidirectional what-if: row t is the edited run of tokens 0..t alone; before the edited steps, unchanged."""
-    model = tiny_model(arch, 1, True, seed=8, scale=2.0)
+@pytest.mark.parametrize("arch,layers", [("lstm", 1), ("gru", 1), ("gru", 2)])
+def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch, layers):
+    """A bidirectional what-if: row t is the edited run of tokens 0..t alone; before the edited steps, unchanged
+    (a stack of two bidirectional layers, too, whose upper layer reads each prefix's own backward states)."""
+    model = tiny_model(arch, layers, True, seed=8, scale=2.0)
     tokens, ids = _ids(model)
     s = 5
     gate = {"lstm": "forget", "gru": "update"}[arch]
@@ -173,3 +175,16 @@ def test_edited_prefix_answers_are_the_edited_model_on_each_prefix(arch):
         np.testing.assert_allclose(edited[t], alone.probabilities[-1], atol=TOL, rtol=0)
     np.testing.assert_allclose(edited[:s], plain[:s], atol=TOL, rtol=0)  # prefixes without the edited steps
     assert np.abs(edited[s + 2:] - plain[s + 2:]).max() > 1e-4
+
+
+@pytest.mark.parametrize("arch,layers,bidirectional", VARIANTS)
+def test_the_edited_answer_is_the_last_row_of_the_edited_trace(arch, layers, bidirectional):
+    model = tiny_model(arch, layers, bidirectional, seed=9, scale=2.0)
+    tokens, ids = _ids(model)
+    edit = Edit("hidden", [3, 4], scale=0.0, layer=layers - 1, direction=1 if bidirectional else 0)
+    whole = edited_trace(model.model, ids, [edit]).probabilities[-1]
+    np.testing.assert_allclose(edited_answer(model.model, ids, [edit]), whole, atol=1e-6, rtol=0)
+    assert np.abs(whole - model.analyze_tokens(tokens).probabilities[-1]).max() > 1e-4
+    effects = unit_effects(model, tokens, dataclasses.replace(edit, units=ALL_UNITS))
+    one = edited_trace(model.model, ids, [dataclasses.replace(edit, units=[2])]).probabilities[-1, -1]
+    assert effects[2] == pytest.approx(one - model.analyze_tokens(tokens).probabilities[-1, -1], abs=1e-5)

@@ -32,7 +32,8 @@ def tiny_model(arch: str, layers: int = 1, bidirectional: bool = False, *, seed:
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.mul_(scale)
-    return PretrainedModel(model.eval(), vocab, {"config": config.to_dict()})
+    name = f"{arch}_{layers}layer_bi" if layers > 1 and bidirectional else None  # no shipped name for a stack both ways
+    return PretrainedModel(model.eval(), vocab, {"config": config.to_dict()}, name=name)
 
 
 def save_model(model: PretrainedModel, folder: Path, name: str) -> None:

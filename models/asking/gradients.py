@@ -45,6 +45,7 @@ The functions take any ``RecurrentClassifier`` (sentiment or race) and token ids
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -232,12 +233,17 @@ def _oriented(states: dict[str, torch.Tensor], layer: int, direction: int) -> di
     return {k: v[layer, direction].flip(0) if direction == 1 else v[layer, direction] for k, v in states.items()}
 
 
-def _chain_back(module: nn.RNNBase, seq: dict[str, torch.Tensor], w: torch.Tensor,
-                ) -> Callable[[torch.Tensor, int], torch.Tensor]:
-    """back(G_t, t) -> G_{t-1}: the vector-Jacobian product of step t, written out from the forward's values.
+Vjp = Callable[[torch.Tensor, int], tuple[torch.Tensor, torch.Tensor]]
+
+
+def _step_vjp(module: nn.RNNBase, seq: dict[str, torch.Tensor], w: torch.Tensor) -> Vjp:
+    """vjp(G_t, t) -> (G_{t-1}, P_t): the vector-Jacobian product of step t, written out from the forward's values.
 
     seq: name -> (T, H), the values of one layer and direction in its reading order (``_oriented``); w its
-    weight_hh (G*H, H) in torch's gate order. LSTM: G = [Gh | Gc], with Gc reaching c_{t-1}
+    weight_hh (G*H, H) in torch's gate order. G_t (R, S) holds R cotangent rows on the state after step t
+    (h_t, and c_t for an LSTM); G_{t-1} the same rows on the state before it. P_t (R, G*H) are the rows on
+    the step's input part W_ih x_t + b_ih, so ``P_t @ weight_ih`` is their cotangent on the step's input x_t
+    (the layer below's h_t, in ``depth_curve``). LSTM: G = [Gh | Gc], with Gc reaching c_{t-1}
     through c_t = f c_{t-1} + i g only, and dc the total with respect to c_t (also through
     h_t = o_t tanh(c_t)). Tests hold this to autograd and to ``torch.func`` Jacobians of ``models.cells``.
     """
@@ -253,27 +259,75 @@ def _chain_back(module: nn.RNNBase, seq: dict[str, torch.Tensor], w: torch.Tenso
         # ∂(step output)/∂(gate pre-activation), diagonal, per gate: c_t = f c_prev + i g, h_t = o tanh(c_t)
         d_i, d_f, d_g, d_o = g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)
 
-        def back(G: torch.Tensor, t: int) -> torch.Tensor:
+        def vjp(G: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
             Gh, Gc = G[:, :hs], G[:, hs:]
-            dc = torch.addcmul(Gc, Gh, dh_dc[t])  # (H, H) rows: ∂h_T/∂c_t
-            pre_grad = torch.cat([dc * d_i[t], dc * d_f[t], dc * d_g[t], Gh * d_o[t]], dim=1)  # (H, 4H)
-            return torch.cat([pre_grad @ w, dc * f[t]], dim=1)  # [∂h_T/∂h_{t-1} | ∂h_T/∂c_{t-1}]
+            dc = torch.addcmul(Gc, Gh, dh_dc[t])  # (R, H) rows: ∂h_T/∂c_t
+            pre_grad = torch.cat([dc * d_i[t], dc * d_f[t], dc * d_g[t], Gh * d_o[t]], dim=1)  # (R, 4H)
+            return torch.cat([pre_grad @ w, dc * f[t]], dim=1), pre_grad  # [∂/∂h_{t-1} | ∂/∂c_{t-1}]
     elif cell_type == "gru":
         r, z, n, reset_hidden = (seq[k] for k in (*GATE_NAMES["gru"], TERM_NAMES["gru"][0]))
         dn = (1 - z) * (1 - n * n)  # ∂h_t/∂(candidate pre-activation)
         # h_t = (1 - z) n + z h_prev; n = tanh(x_n + r * (W_hn h_prev + b_hn))
         d_r, d_z, d_n = dn * reset_hidden * r * (1 - r), (previous - n) * z * (1 - z), dn * r
 
-        def back(G: torch.Tensor, t: int) -> torch.Tensor:
-            pre_grad = torch.cat([G * d_r[t], G * d_z[t], G * d_n[t]], dim=1)  # (H, 3H)
-            return torch.addcmul(pre_grad @ w, G, z[t])  # the matmul paths plus the direct z h_prev
+        def vjp(G: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+            gates = [G * d_r[t], G * d_z[t]]
+            pre_grad = torch.cat([*gates, G * d_n[t]], dim=1)  # (R, 3H): W_hn h_prev + b_hn sits inside r * (.)
+            back = torch.addcmul(pre_grad @ w, G, z[t])  # the matmul paths plus the direct z h_prev
+            return back, torch.cat([*gates, G * dn[t]], dim=1)  # x_n = W_in x + b_in sits outside r
     else:
         pre = seq["preactivation"]
         d_act = (pre > 0).to(pre.dtype) if module.nonlinearity == "relu" else 1 - hidden * hidden
 
-        def back(G: torch.Tensor, t: int) -> torch.Tensor:
-            return (G * d_act[t]) @ w
-    return back
+        def vjp(G: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+            pre_grad = G * d_act[t]
+            return pre_grad @ w, pre_grad
+    return vjp
+
+
+def _chain_back(module: nn.RNNBase, seq: dict[str, torch.Tensor], w: torch.Tensor,
+                ) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """back(G_t, t) -> G_{t-1}: ``_step_vjp`` without the input's rows."""
+    vjp = _step_vjp(module, seq, w)
+    return lambda G, t: vjp(G, t)[0]
+
+
+def _depth_chain(module: nn.RNNBase, states: dict[str, torch.Tensor]) -> np.ndarray:
+    """log10 ‖∂h^top_{T-1}/∂h^0_t‖_F by distance for a one-direction stack, in one pass backwards over the steps.
+
+    At step t the rows G_l on each layer's state are taken top-down: layer l's step gives its rows on its input
+    x_t = h^{l-1}_t (``P_t @ weight_ih``), added to what layer l - 1's own later steps gave h^{l-1}_t; layer 0's
+    h part is the point at t (c^0_t held fixed). Then every layer steps back. All rows share one scale, kept as
+    a logarithm as in ``_log10_chain``.
+    """
+    layers = module.num_layers
+    seqs = [_oriented(states, layer, 0) for layer in range(layers)]
+    weights = [cell_weights(module, layer, 0) for layer in range(layers)]
+    vjps = [_step_vjp(module, seq, w.w_hh) for seq, w in zip(seqs, weights)]
+    steps, hs = seqs[0]["hidden"].shape
+    size = 2 * hs if "cell" in seqs[0] else hs
+    dtype = seqs[0]["hidden"].dtype
+    G = [torch.zeros(hs, size, dtype=dtype) for _ in range(layers)]
+    G[-1] = _first_rows(hs, size, dtype)
+    out = np.full(steps, -np.inf)
+    log_scale = 0.0
+    for t in range(steps - 1, -1, -1):
+        back = [None] * layers
+        for layer in range(layers - 1, 0, -1):
+            back[layer], pre_grad = vjps[layer](G[layer], t)
+            G[layer - 1] = torch.cat([G[layer - 1][:, :hs] + pre_grad @ weights[layer].w_ih, G[layer - 1][:, hs:]], 1)
+        norm = float(torch.linalg.matrix_norm(G[0][:, :hs]))
+        if not math.isfinite(norm):
+            out[: t + 1] = np.nan
+            break
+        out[t] = (log_scale + math.log(norm)) / math.log(10) if norm > 0 else -np.inf
+        back[0] = vjps[0](G[0], t)[0]
+        scale = float(torch.linalg.matrix_norm(torch.cat(back, dim=1)))
+        if scale == 0.0 or not math.isfinite(scale):
+            break  # nothing reaches further back (or it overflowed): -inf stays for the earlier steps
+        log_scale += math.log(scale)
+        G = [g / scale for g in back]
+    return out[::-1]
 
 
 def _chain_norms(module: nn.RNNBase, states: dict[str, torch.Tensor], layer: int = 0,
@@ -414,17 +468,23 @@ def depth_curve(model: nn.Module, ids, *, direction: int = 0) -> DistanceCurve:
 
     Both in direction ``direction`` (forward: h^top_{T-1}; backward: h^top after token 0, by distance t). The
     gradient runs through every layer and every step between (in a bidirectional stack, through the other
-    half's upper layers too). Autograd over a re-run of the cell in float64, so a vanishing gradient stays
-    resolved far below float32's range. For a one-layer model it is ``distance_curve`` of that layer.
+    half's upper layers too). A one-direction stack by the chain (``_depth_chain``: one pass backwards with
+    all H rows at once, rescaled, so a vanishing gradient stays resolved far below float32's range); a
+    bidirectional stack by autograd over a float64 re-run. For a one-layer model it is ``distance_curve``.
     ids (T,) or (1, T); model any ``RecurrentClassifier``.
     """
     classifier, ids = _classifier_and_ids(model, ids)
     module = classifier.rnn
     top = _check_position(module, None, direction)
+    if top == 0:
+        return dataclasses.replace(distance_curve(classifier, ids, layer=0, direction=direction), depth=True)
     with _Autograd(), torch.no_grad():
-        emb = classifier.embedding(ids).double()  # (T, E)
-    exact = copy.deepcopy(module).double()
-    norms = _by_distance(_autograd_by_step(exact, emb, (top, direction), (0, direction)), direction)
+        emb = classifier.embedding(ids)  # (T, E)
+    if not module.bidirectional:
+        with torch.inference_mode():
+            return _curve(_depth_chain(module, run_cell(module, emb)), "chain", 0, direction, depth=True)
+    exact = copy.deepcopy(module).double()  # a bidirectional stack: its paths cross between the halves
+    norms = _by_distance(_autograd_by_step(exact, emb.double(), (top, direction), (0, direction)), direction)
     with np.errstate(divide="ignore"):
         log10 = np.log10(norms)
     return _curve(log10, "autograd", 0, direction, depth=True)
@@ -461,8 +521,9 @@ def text_gradient_paths(pretrained, text: str, *, mode: str | None = None, max_t
     return gradient_paths(pretrained.model, ids, tokens=tokens, method=method, layer=layer, direction=direction)
 
 
-def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.ndarray:
-    """(T,) log10 of the retention of each token at the end of its reading, in one layer and direction.
+def log10_retention(trace: Trace, *, layer: int | None = None, direction: int = 0) -> np.ndarray:
+    """(T,) log10 of the retention of each token at the end of its reading, in one layer (default: the top one,
+    as ``distance_curve``) and direction.
 
     Retention of token t, forward: the mean over units of the product of the keep gates of steps t+1..T-1
     (LSTM forget gates; GRU torch z, the share of the old state kept); backward (read right to left): of
@@ -472,6 +533,7 @@ def log10_retention(trace: Trace, *, layer: int = 0, direction: int = 0) -> np.n
     """
     if trace.cell_type not in RETAIN_GATE:
         raise ValueError(f"retention is defined for LSTM and GRU keep gates, not for a {trace.cell_type.upper()}")
+    layer = trace.num_layers - 1 if layer is None else layer
     trace.check_position(layer, direction)
     gate = trace.gates[RETAIN_GATE[trace.cell_type]][layer, direction]
     return log10_retention_to_end(gate, reverse=direction == 1)

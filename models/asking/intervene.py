@@ -204,50 +204,24 @@ def _plan(edits: list[Edit], hs: int, dtype: torch.dtype) -> dict[tuple, tuple[t
     return {k: (torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)) for k, (a, b) in plan.items()}
 
 
-def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None,
-               ends: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """One direction over x (..., T, F) by ``models.cells``' step: every quantity of the step, name -> (..., T, H).
+def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None) -> dict[str, torch.Tensor]:
+    """One direction over x (T, F) by ``models.cells``' step: every quantity of the step, name -> (T, H).
 
-    ``adjust(step, name, value)``, or None to keep every value, is passed into each step. ``ends`` (B,), for a
-    batch x (B, T, F) of prefixes: row b is the text cut after token ``ends[b]``, so a backward run starts
-    there from the zero state (its values after ``ends[b]`` are not a state of that prefix; nothing reads them).
+    ``adjust(step, name, value)``, or None to keep every value, is passed into each step.
     """
-    steps = x.shape[-2]
+    steps = len(x)
     order = range(steps - 1, -1, -1) if reverse else range(steps)
-    state = zero_state(w, x[..., 0, :])
-    xw = input_part(x, w)  # (..., T, G*H), one matmul for every step, as torch's layers do
+    state = zero_state(w, x[0])
+    xw = input_part(x, w)  # (T, G*H), one matmul for every step, as torch's layers do
     found: list = [None] * steps
     for t in order:
         step_adjust = keep if adjust is None else partial(adjust, t)
-        found[t] = step_from(xw[..., t, :], state, w, step_adjust)
-        if reverse and ends is not None:
-            inside = (ends >= t).unsqueeze(-1)  # (B, 1): rows whose prefix holds token t
-            state = tuple(torch.where(inside, new, old) for new, old in zip(found[t].state, state))
-        else:
-            state = found[t].state
-    return {name: torch.stack([s[k] for s in found], dim=-2) for k, name in enumerate(found[0]._fields)}
+        found[t] = step_from(xw[t], state, w, step_adjust)
+        state = found[t].state
+    return {name: torch.stack([s[k] for s in found]) for k, name in enumerate(found[0]._fields)}
 
 
 LayerAdjust = Callable[[int, int, int, str, torch.Tensor], torch.Tensor]  # (layer, direction, step, name, value)
-
-
-def _run_layers(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None,
-                ends: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """``run_cell`` on x (..., T, F): name -> (L, D, ..., T, H); ``ends`` as in ``_direction``."""
-    cell_type_of(module)
-    if getattr(module, "proj_size", 0):
-        raise ValueError("LSTMs with proj_size > 0 are not supported")
-    inp = x.to(module.weight_ih_l0.dtype)
-    per_layer = []
-    for layer in range(module.num_layers):
-        per_dir = [
-            _direction(inp, cell_weights(module, layer, d), d == 1,
-                       None if adjust is None else partial(adjust, layer, d), ends)
-            for d in range(2 if module.bidirectional else 1)
-        ]
-        per_layer.append(per_dir)
-        inp = torch.cat([found["hidden"] for found in per_dir], dim=-1)  # (..., T, D*H), the next layer's input
-    return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in per_layer[0][0]}
 
 
 def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = None) -> dict[str, torch.Tensor]:
@@ -260,7 +234,49 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
     token index, as everywhere: its state at step t is the one after reading token t from the right.
     Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
     """
-    return _run_layers(module, x, adjust)
+    cell_type_of(module)
+    if getattr(module, "proj_size", 0):
+        raise ValueError("LSTMs with proj_size > 0 are not supported")
+    inp = x.to(module.weight_ih_l0.dtype)
+    per_layer = []
+    for layer in range(module.num_layers):
+        per_dir = [
+            _direction(inp, cell_weights(module, layer, d), d == 1,
+                       None if adjust is None else partial(adjust, layer, d))
+            for d in range(2 if module.bidirectional else 1)
+        ]
+        per_layer.append(per_dir)
+        inp = torch.cat([found["hidden"] for found in per_dir], dim=1)  # (T, D*H), the next layer's input
+    return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in per_layer[0][0]}
+
+
+def _prefix_direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None, ends: torch.Tensor,
+                      final: bool, same_rows: bool) -> torch.Tensor:
+    """One direction over a batch of prefixes x (B, T, F), row b cut after token ``ends[b] = b``: the hidden states
+    (B, T, H), or with ``final`` only each row's last one (B, H): forward after token b, backward after token 0.
+
+    Only hidden states are kept (a batch of T prefixes of T steps is large). A forward run never reads past its
+    own prefix's end, so where every row holds the same inputs (``same_rows``: layer 0, the tokens) it is
+    stepped once and shared by every row.
+    """
+    if not reverse and same_rows:
+        hidden = _direction(x[-1], w, False, adjust)["hidden"]  # (T, H): row b's state after token t <= b
+        return hidden if final else hidden.expand(len(x), *hidden.shape)
+    steps = x.shape[-2]
+    state = zero_state(w, x[:, 0, :])
+    xw = input_part(x, w)  # (B, T, G*H)
+    found: list = [None] * steps
+    for t in range(steps - 1, -1, -1) if reverse else range(steps):
+        step = step_from(xw[:, t, :], state, w, keep if adjust is None else partial(adjust, t))
+        if reverse:  # rows whose prefix holds token t step on; the others stay at the zero state
+            inside = (ends >= t).unsqueeze(-1)  # (B, 1)
+            state = tuple(torch.where(inside, new, old) for new, old in zip(step.state, state))
+        else:  # past a row's end its values are never read
+            state = step.state
+        found[t] = state[0]
+    if not final:
+        return torch.stack(found, dim=1)  # (B, T, H)
+    return state[0] if reverse else torch.stack(found, dim=1)[ends, ends]
 
 
 def prefix_logits(classifier: nn.Module, x: torch.Tensor, adjust: LayerAdjust | None = None,
@@ -271,11 +287,17 @@ def prefix_logits(classifier: nn.Module, x: torch.Tensor, adjust: LayerAdjust | 
     module, steps = classifier.rnn, len(x)
     shown = min(steps, limit)
     ends = torch.arange(shown)
-    hidden = _run_layers(module, x[:shown].expand(shown, *x[:shown].shape), adjust, ends)["hidden"][-1]
+    inp = x[:shown].to(module.weight_ih_l0.dtype).expand(shown, shown, x.shape[-1])  # row b: tokens 0..b count
+    for layer in range(module.num_layers):
+        top = layer == module.num_layers - 1
+        halves = [_prefix_direction(inp, cell_weights(module, layer, d), d == 1,
+                                    None if adjust is None else partial(adjust, layer, d), ends, top, layer == 0)
+                  for d in range(2)]
+        inp = torch.cat(halves, dim=-1)  # (B, T, 2H), the next layer's input; (B, 2H) after the top layer
     out = torch.full((steps, classifier.config.num_classes), float("nan"))
-    out[:shown] = head_logits(classifier, torch.cat([hidden[0, ends, ends], hidden[1, ends, 0]], dim=-1))
+    out[:shown] = head_logits(classifier, inp)
     if steps > shown:
-        whole = _run_layers(module, x, adjust)["hidden"][-1]  # (D, T, H)
+        whole = run_cell(module, x, adjust)["hidden"][-1]  # (D, T, H)
         out[-1] = head_logits(classifier, torch.cat([whole[0, -1], whole[1, 0]]))
     return out
 
@@ -306,6 +328,31 @@ def _sequence(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.RNNBase, torch
     return module, x, classifier
 
 
+def edited_answer(classifier: nn.Module, ids: torch.Tensor, edits: Iterable[Edit] = ()) -> np.ndarray:
+    """(C,) a classifier's class probabilities on the whole text, stepped with ``edits``: one run, no prefixes.
+
+    The last row of ``edited_trace(...).probabilities``, without the per-prefix runs a bidirectional model's
+    other rows cost. ids (T,) or (1, T).
+    """
+    with torch.inference_mode():
+        module, x, _ = _sequence(classifier, ids)
+        plan = _plan(_check_edits(edits, cell_type_of(module), module.num_layers, 2 if module.bidirectional else 1,
+                                  len(x), module.hidden_size), module.hidden_size, module.weight_ih_l0.dtype)
+        top = run_cell(module, x, _adjust(plan) if plan else None)["hidden"][-1]  # (D, T, H)
+        final = torch.cat([top[0, -1], top[1, 0]]) if module.bidirectional else top[0, -1]
+        return torch.softmax(head_logits(classifier, final), dim=-1).numpy()
+
+
+def _adjust(plan: dict[tuple, tuple[torch.Tensor, torch.Tensor]]) -> LayerAdjust:
+    """The ``run_cell`` hook that applies a ``_plan``: value -> a * value + b where the plan has an entry."""
+
+    def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+        found = plan.get((layer, direction, step, name))
+        return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
+
+    return adjust
+
+
 def edited_trace(
     model: nn.Module, inputs: torch.Tensor, edits: Iterable[Edit] = (), *, tokens: Sequence[str] | None = None,
 ) -> Trace:
@@ -333,10 +380,7 @@ def edited_trace(
         dirs = 2 if module.bidirectional else 1
         plan = _plan(_check_edits(edits, cell_type, module.num_layers, dirs, steps, hs), hs, module.weight_ih_l0.dtype)
 
-        def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
-            found = plan.get((layer, direction, step, name))
-            return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
-
+        adjust = _adjust(plan)
         arrays = run_cell(module, x, adjust if plan else None)
         probabilities = labels = None
         if classifier is not None:
