@@ -231,3 +231,15 @@ def test_a_lesson_step_shows_its_one_layer_model_even_after_a_variant_was_chosen
     assert not at.exception
     assert at.radio(key="read_model_shape_en").value == "1layer"
     assert t("en", "read_heading", model="LSTM") in [sub.value for sub in at.subheader]
+
+
+def test_a_classic_experiment_runs_on_the_chosen_shape_and_direction(folder, monkeypatch):
+    """Never forget on the bidirectional models, backward: the LSTM's and GRU's (no RNN_bi here, said so)."""
+    at = run_page(folder, monkeypatch, tab="tab_whatif", whatif_preset="never_forget", whatif_preset_shape="bi",
+                  whatif_preset_direction=1)
+    assert at.radio(key="whatif_preset_shape_en").value == "bi"
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert "#### bidirectional LSTM" in headings and "#### bidirectional GRU" in headings
+    assert any("rnn_bi.safetensors" in info.value.replace("&#95;", "_").replace("&#46;", ".") for info in at.info)
+    assert any("whatif_lstm_difference" in key for key in chart_specs(at))
+    assert any("backward" in title for title in titles(at))

@@ -11,7 +11,6 @@ from models.names import parse_name
 from models.pretrained import ARCHS, model_file_names
 from ui import shapes, state
 from ui.common import (
-    MODEL_NAMES,
     literal,
     model_selector,
     position_selector,
@@ -143,8 +142,17 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
         at = st.selectbox(t(lang, f"whatif_at_{preset}"), range(len(tokens)), index=chosen,
                           format_func=_token_label(tokens), key=AT_KEY)
         st.session_state[f"{AT_KEY}_kept"] = at
-    runs = {arch: experiment(preset, arch, state.analyze_edited(arch, text, mode).analysis.tokens, at=at)
-            for arch in state.archs()}
+    shape = _preset_shape(lang)
+    names = {arch: shapes.name_of(arch, shape) for arch in ARCHS}
+    loaded = {arch: name for arch, name in names.items() if name in state.names()}
+    layer = direction = 0
+    if shape != "1layer" and loaded:  # the three cells of one shape: one layer and direction for all
+        first = state.analyze_edited(next(iter(loaded.values())), text, mode).analysis.trace
+        layer, direction = position_selector(lang, "whatif_preset", first)
+    runs = {arch: experiment(preset, arch, state.analyze_edited(name, text, mode).analysis.tokens, at=at,
+                             layer=layer, direction=direction) for arch, name in loaded.items()}
+    if not runs:
+        return
     lead = runs.get("lstm") or next(iter(runs.values()))  # every cell acts at the same tokens
     if not lead.steps:
         st.warning(_missing(lang, lead), icon=":material/search_off:")
@@ -153,19 +161,31 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
     shown = {}
     for column, arch in zip(st.columns(len(ARCHS)), ARCHS):
         with column:
-            st.markdown(f"#### {MODEL_NAMES[arch]}")
+            st.markdown(f"#### {shapes.model_name(lang, names[arch])}")
             if arch not in runs:
-                st.info(t(lang, "whatif_not_loaded", model=MODEL_NAMES[arch], file=model_file_names(arch)[2]),
-                        icon=":material/block:")
+                st.info(t(lang, "whatif_not_loaded", model=shapes.model_name(lang, names[arch]),
+                          file=model_file_names(names[arch])[2]), icon=":material/block:")
                 continue
             if runs[arch].missing:
                 st.info(_missing(lang, runs[arch]), icon=":material/block:")
                 continue
-            shown[arch] = _show_edit(lang, arch, text, mode, convention, runs[arch].edits)
+            shown[arch] = _show_edit(lang, loaded[arch], text, mode, convention, runs[arch].edits)
     for arch, drawn in shown.items():  # full width, one model under the other: three abreast, no label could be read
         if drawn is not None:
-            st.markdown(f"#### {MODEL_NAMES[arch]}")
+            st.markdown(f"#### {shapes.model_name(lang, loaded[arch])}")
             _show_charts(lang, *drawn, key=f"whatif_{arch}")
+
+
+def _preset_shape(lang: str) -> str:
+    """The shape (ui.shapes.SHAPES) of the three models a classic experiment runs on: one layer, unless this
+    session has variants and another is chosen (``whatif_preset_shape``)."""
+    names = state.names()
+    offered = tuple(s for s in shapes.SHAPES if any(shapes.name_of(arch, s) in names for arch in ARCHS))
+    if len(offered) < 2:
+        return offered[0] if offered else shapes.SHAPES[0]
+    return translated_radio(lang, shapes.text(lang, "shape"), offered, "whatif_preset_shape",
+                            lambda s: shapes.text(lang, f"shape_{s}"), horizontal=True,
+                            help=shapes.text(lang, "shape_help"))
 
 
 def _missing(lang: str, run: Experiment) -> str:
