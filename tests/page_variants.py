@@ -21,12 +21,12 @@ HIDDEN = 8  # units of each variant: small, so that every view stays quick
 EMBED = 6
 
 
-def save_variant(folder: Path, name: str, *, seed: int = 0) -> None:
+def save_variant(folder: Path, name: str, *, seed: int = 0, embed: int = EMBED, hidden: int = HIDDEN) -> None:
     """``{name}.json`` and ``{name}.safetensors`` of a random-weight variant reading ``folder``'s vocab.json."""
     parsed = parse_name(name)
     vocab = Vocabulary.load(folder / "vocab.json")
     torch.manual_seed(seed)
-    config = ClassifierConfig(arch=parsed.cell, vocab_size=len(vocab), embed_dim=EMBED, hidden_size=HIDDEN,
+    config = ClassifierConfig(arch=parsed.cell, vocab_size=len(vocab), embed_dim=embed, hidden_size=hidden,
                               num_layers=parsed.num_layers, bidirectional=parsed.bidirectional)
     model = RecurrentClassifier(config)
     (folder / f"{name}.json").write_text(json.dumps({"config": config.to_dict()}), encoding="utf-8")
