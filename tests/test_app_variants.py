@@ -8,6 +8,7 @@ the shipped ones.
 """
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -243,3 +244,23 @@ def test_a_classic_experiment_runs_on_the_chosen_shape_and_direction(folder, mon
     assert any("rnn_bi.safetensors" in info.value.replace("&#95;", "_").replace("&#46;", ".") for info in at.info)
     assert any("whatif_lstm_difference" in key for key in chart_specs(at))
     assert any("backward" in title for title in titles(at))
+
+
+def test_memory_draws_the_corpus_saturation_of_the_chosen_layer(folder, tmp_path, monkeypatch):
+    """saturation_test.json holds layer 1 forward at the top of a model's entry, the others under "layers"."""
+    copy = tmp_path / "with_saturation"
+    shutil.copytree(folder, copy)
+    gates = ("input", "forget", "output")
+
+    def fractions(offset: float) -> dict:
+        return {g: {"left": [offset + i / 100 for i in range(8)], "right": [0.5] * 8} for g in gates}
+
+    entry = {"steps": 99, "gates": fractions(0.0), "layers": [[{"gates": fractions(0.0)}], [{"gates": fractions(0.2)}]]}
+    (copy / "saturation_test.json").write_text(json.dumps(
+        {"texts": 7, "low": 0.1, "high": 0.9, "models": {"lstm_2layer": entry}}), encoding="utf-8")
+    at = run_page(copy, monkeypatch, tab="tab_memory", **position("lstm_2layer", 1, 0))
+    (corpus,) = [spec for key, spec in chart_specs(at).items() if key.endswith("memory_corpus_saturation")]
+    assert "layer 2" in corpus["layout"]["title"]["text"].replace("<br>", " ")
+    forget = next(d for d in corpus["data"] if d.get("name") == "forget gate f")
+    left = np.frombuffer(base64.b64decode(forget["x"]["bdata"]), dtype=forget["x"]["dtype"])
+    np.testing.assert_allclose(left, [0.2 + i / 100 for i in range(8)], atol=1e-6)

@@ -20,6 +20,7 @@ from viz.gradients import (
     saliency_bars,
     saliency_data,
 )
+from viz.labels import position_text
 from viz.retention import RETAIN_GATE, retention_map
 from viz.saturation import HIGH, LOW, gate_saturation, saturation_figure, saturation_from_fractions
 
@@ -58,15 +59,23 @@ def memory_tab(lang: str, text: str, mode: str, convention: str) -> None:
                              labels=labels), key="memory_saturation")
     else:
         st.info(t(lang, "no_saturation_rnn"))
-    if (layer, direction) == (0, 0):  # the precomputed corpus run holds each model's first layer, forward
-        _corpus_saturation(lang, name, convention, labels)
+    _corpus_saturation(lang, name, convention, labels, (layer, direction), (trace.num_layers, trace.num_directions))
     _gradient_paths(lang, text, mode, convention, labels, name, (layer, direction))
 
 
-def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> None:
-    """The same scatter over every review of the test split, precomputed by models.files.batch."""
+def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict, position: tuple[int, int],
+                       shape: tuple[int, int]) -> None:
+    """The same scatter over every review of the test split, precomputed by models.files.batch, at ``position``
+    (layer, direction): layer 0 forward at the top of the model's entry, the others under "layers"
+    (models.saturation.LayerSaturation.summary)."""
     found = state.corpus_saturation()
     model = (found or {}).get("models", {}).get(arch)
+    layer, direction = position
+    if model and position != (0, 0):
+        try:
+            model = {"steps": model["steps"], **model["layers"][layer][direction]}
+        except (KeyError, IndexError, TypeError):
+            return
     if not model or not model.get("gates"):
         return
     st.subheader(t(lang, "corpus_saturation_heading"))
@@ -74,7 +83,8 @@ def _corpus_saturation(lang: str, arch: str, convention: str, labels: dict) -> N
                  low=found["low"], high=found["high"]))
     data = saturation_from_fractions(model["gates"], steps=model["steps"], low=found["low"], high=found["high"],
                                      convention=convention)
-    title = t(lang, "corpus_saturation_title", texts=found["texts"], steps=model["steps"])
+    title = t(lang, "corpus_saturation_title", texts=found["texts"], steps=model["steps"]) + position_text(
+        labels, layer, direction, shape=shape)
     show(saturation_figure(data, title=title, convention=convention, labels=labels), key="memory_corpus_saturation")
 
 
