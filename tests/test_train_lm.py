@@ -1,0 +1,71 @@
+"""The language-model trainer on a tiny slice (a few steps), and the n-gram baseline on ten texts: NLTK's own
+Kneser-Ney scores, a proper distribution, and the cards it is written into."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from models.lm import BOS, lm_vocabulary, load_language_model
+from models.training.train_lm import (
+    BASELINE_FILE,
+    LMSettings,
+    corpus_parts,
+    fit_baseline,
+    fit_ngram,
+    ngram_bits,
+    run,
+    training_pieces,
+)
+
+TEXTS = ["这家店的菜很好吃，服务也好。", "不好吃，太贵了！", "《三体》很好看", "手机买了2个月就坏了", "好好好",
+         "物流很快，包装也好", "质量不好，不推荐", "价格便宜，质量好", "一般般吧", "很满意，下次还来"]
+
+
+@pytest.fixture(scope="module")
+def parts():
+    return corpus_parts(200)
+
+
+def test_pieces_cut_long_texts_with_one_id_of_overlap():
+    vocab = lm_vocabulary(TEXTS, min_count=1)
+    pieces = training_pieces(["好" * 9], vocab, piece=4)
+    assert [len(p) for p in pieces] == [5, 5, 2]  # BOS + 9 characters = 10 ids: 0..4, 4..8, 8..9
+    assert pieces[0][0] == vocab.id_of(BOS) and pieces[0][-1] == pieces[1][0]
+
+
+def test_a_few_steps_write_loadable_float16_models_with_their_scores(tmp_path, parts):
+    settings = LMSettings(steps=3, batch_size=16, hidden_size=16, embed_dim=8, threads=1)
+    (tmp_path / BASELINE_FILE).write_text(json.dumps({"metrics": {"test": {"bits_per_character": 7.5}}}))
+    cards = run(["gru"], tmp_path, settings, parts)
+    card = json.loads((tmp_path / "lm_gru.json").read_text(encoding="utf-8"))
+    assert card == cards["gru"] and card["weights_dtype"] == "float16"
+    assert card["config"]["task"] == "language_model" and card["config"]["vocabulary"] == "lm_vocab.json"
+    assert card["baseline"]["metrics"]["test"]["bits_per_character"] == 7.5
+    model = load_language_model("lm_gru", tmp_path)
+    bits, count = model.bits_per_character(parts["test"])
+    assert card["metrics"]["test"] == {"bits_per_character": round(bits, 4), "characters": count}
+    assert 0 < bits < math.log2(len(model.vocab)) + 1  # a few steps: near uniform, not yet learnt
+    assert len(model.write("好", length=5, seed=0).written) == 5
+
+
+def test_ngram_baseline_is_nltks_kneser_ney_and_a_distribution():
+    vocab = lm_vocabulary(TEXTS, min_count=1)
+    fast, stock = fit_ngram(TEXTS, vocab, order=3), fit_ngram(TEXTS, vocab, order=3, fast=False)
+    for context in ([BOS, BOS], [BOS, "好"], ["好", "吃"], ["不"], ["猫", "狗"]):
+        for word in ("好", "吃", "，", "<unk>"):
+            assert fast.score(word, context) == pytest.approx(stock.score(word, context), abs=1e-12)
+        assert sum(fast.score(w, context) for w in set(fast.vocab) - {BOS}) == pytest.approx(1.0)
+    bits, count = ngram_bits(fast, TEXTS[:3], vocab)
+    assert count == sum(len(t) for t in TEXTS[:3]) and bits == pytest.approx(ngram_bits(stock, TEXTS[:3], vocab)[0])
+    assert bits < math.log2(len(vocab))  # fitted on these texts, it beats a uniform guess
+
+
+def test_fit_baseline_writes_its_file_and_every_card(tmp_path, parts):
+    ten = {name: texts[:10] for name, texts in parts.items()}
+    (tmp_path / "lm_lstm.json").write_text(json.dumps({"name": "x"}), encoding="utf-8")
+    baseline = fit_baseline(tmp_path, ten, order=2)
+    assert baseline["metrics"]["test"]["characters"] == sum(len(t.strip()) for t in ten["test"])
+    assert json.loads((tmp_path / BASELINE_FILE).read_text(encoding="utf-8")) == baseline
+    assert json.loads((tmp_path / "lm_lstm.json").read_text(encoding="utf-8"))["baseline"] == baseline
