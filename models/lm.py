@@ -245,6 +245,24 @@ class LanguageModel:
         trace, logits = self.model.record(torch.from_numpy(ids), tokens)
         return next_characters(logits, ids, self.vocab, tokens, trace)
 
+    def traces(self, texts: Sequence[str], max_chars: int | None = None, batch_size: int = 64) -> list[Trace]:
+        """One Trace per text (BOS, then at most ``max_chars`` characters), recorded in batches of similar length;
+        in the order of ``texts``. Raises EmptyTextError if a text has no characters."""
+        encoded = [encode_text(t, self.vocab, max_chars) for t in texts]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][1]))
+        out: list[Trace | None] = [None] * len(encoded)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            lengths = torch.tensor([len(encoded[i][1]) for i in chunk])
+            ids = torch.zeros(len(chunk), int(lengths.max()), dtype=torch.int64)
+            for row, i in enumerate(chunk):
+                ids[row, :lengths[row]] = torch.from_numpy(encoded[i][1])
+            with torch.inference_mode():
+                emb = self.model.embedding(ids)  # (B, T, E)
+            for i, trace in zip(chunk, record(self.model.rnn, emb, lengths, [encoded[i][0] for i in chunk])):
+                out[i] = trace
+        return out
+
     def write(self, prompt: str, temperature: float = 1.0, length: int = 100, seed: int = 0) -> Writing:
         """``length`` characters written after ``prompt`` (which may be empty), each drawn at ``temperature``
         with numpy's generator seeded by ``seed``: the same arguments write the same text. The gates of every
@@ -292,7 +310,8 @@ def corpus_bits(model: CharLanguageModel, vocab: Vocabulary, texts: Sequence[str
             for row, seq in enumerate(batch):
                 ids[row, :len(seq)] = torch.from_numpy(seq)
             logits, _ = model(ids[:, :-1])
-            loss = nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], ignore_index=0, reduction="sum")
+            loss = nn.functional.cross_entropy(logits.flatten(0, 1), ids[:, 1:].flatten(), ignore_index=0,
+                                               reduction="sum")  # (B*T, V): the class axis last is the fast layout
             total += float(loss)
             count += int((ids[:, 1:] != 0).sum())
     return total / max(count, 1) / math.log(2), count

@@ -49,6 +49,7 @@ REGEX_TIMEOUT = 0.5  # seconds a user's pattern may run on one text
 MAX_PATTERN = 200  # characters of a user's pattern
 CUSTOM = "custom"  # the name of a user's property in a ranking
 TOP_UNITS = 10  # units kept per ranking in a cache
+CHUNK = 64  # units correlated at a time (bounds the float64 copy: N steps x CHUNK)
 
 
 class UnitError(CodedError, ValueError):
@@ -168,9 +169,9 @@ class Unit:
 
 
 def unit_values(trace: Trace, state: str) -> np.ndarray:
-    """(T, L*D*H) float64: every unit of ``state`` at every step, units flattened as ``Unit.of`` reads them."""
+    """(T, L*D*H) float32: every unit of ``state`` at every step, units flattened as ``Unit.of`` reads them."""
     values = trace.state(state)  # (L, D, T, H)
-    return np.moveaxis(values, 2, 0).reshape(trace.num_steps, -1).astype(np.float64)
+    return np.moveaxis(values, 2, 0).reshape(trace.num_steps, -1).astype(np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,17 +196,18 @@ def collect(traces: Sequence[Trace], pattern: str | None = None, states: Sequenc
 
 def correlations(values: np.ndarray, prop: np.ndarray) -> np.ndarray:
     """(U,) Pearson r of each column of ``values`` (N, U) with ``prop`` (N,), over the steps where ``prop`` is not
-    NaN. A constant unit or a constant property gives r = 0."""
+    NaN. A constant unit or a constant property gives r = 0. Computed in float64, ``CHUNK`` columns at a time."""
     keep = ~np.isnan(prop)
-    x, y = values[keep], prop[keep]
-    if len(y) < 2:
-        return np.zeros(values.shape[1])
-    x = x - x.mean(axis=0)
-    y = y - y.mean()
-    denominator = np.sqrt((x * x).sum(axis=0) * (y * y).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (x * y[:, None]).sum(axis=0) / denominator
-    return np.clip(np.nan_to_num(r, nan=0.0), -1.0, 1.0)
+    out = np.zeros(values.shape[1])
+    if keep.sum() < 2:
+        return out
+    y = prop[keep] - prop[keep].mean()
+    for start in range(0, values.shape[1], CHUNK):
+        x = values[keep, start:start + CHUNK].astype(np.float64)  # (N, chunk)
+        x -= x.mean(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start:start + CHUNK] = (y @ x) / np.sqrt((x * x).sum(axis=0) * (y @ y))
+    return np.clip(np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0), -1.0, 1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,6 +249,11 @@ def rank_units(data: UnitData, seed: int = 0) -> dict[str, dict[str, Ranking]]:
             order = np.argsort(-np.abs(r), kind="stable")
             out[name][state] = Ranking(name, state, r, order, shuffled_baseline(values, prop, seed), steps)
     return out
+
+
+def find_units(traces: Sequence[Trace], pattern: str | None = None, seed: int = 0) -> dict[str, dict[str, Ranking]]:
+    """``rank_units`` over every step of ``traces``, for every property (and ``pattern`` as ``CUSTOM``)."""
+    return rank_units(collect(traces, pattern), seed)
 
 
 def rankings_to_json(rankings: Mapping[str, Mapping[str, Ranking]], count: int = TOP_UNITS) -> dict:

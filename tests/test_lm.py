@@ -176,3 +176,14 @@ def test_loading_float16_weights_and_bad_cards(tmp_path):
     assert err.value.code == "bad_config"
     with pytest.raises(ValueError, match="language model"):
         load_pretrained("lm_lstm", tmp_path)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_batched_traces_equal_one_text_at_a_time(arch):
+    lm = _model(arch)
+    texts = [TEXT, "好", "不好吃，太贵了！手机买了 2 个月就坏了"]
+    for text, trace in zip(texts, lm.traces(texts, batch_size=2)):
+        alone = lm.analyze(text).trace
+        assert trace.tokens == alone.tokens
+        for name, values in alone.states().items():
+            assert np.abs(trace.state(name) - values).max() <= TOL, name

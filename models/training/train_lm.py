@@ -53,7 +53,7 @@ TASK = "language_model"
 
 @dataclass(frozen=True)
 class LMSettings:
-    steps: int = 4000  # batches of training (``epochs`` replaces it when given)
+    steps: int = 3000  # batches of training, about 13 passes (``epochs`` replaces it when given)
     epochs: float | None = None  # passes over the training pieces
     batch_size: int = 64
     piece: int = 200  # characters per training piece: longer texts are cut (the state carries nothing across)
@@ -109,7 +109,7 @@ def train_one(arch: str, vocab: Vocabulary, pieces: list[np.ndarray], settings: 
             queue = _batches(pieces, settings.batch_size, rng)
         ids = _padded([pieces[i] for i in queue.pop()])
         logits, _ = model(ids[:, :-1])
-        loss = nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], ignore_index=0)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), ids[:, 1:].flatten(), ignore_index=0)  # (B*T, V)
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
