@@ -238,6 +238,10 @@ class LanguageModel:
         self.arch = model.config.arch
         self.files = MappingProxyType(dict(files or {}))  # file name -> sha256 of the bytes loaded
         self.fingerprint = files_fingerprint(self.files)
+        self.weights_fingerprint = files_fingerprint(
+            {f: h for f, h in self.files.items() if f == VOCAB_FILE or f.endswith(".safetensors")})
+        """The vocabulary's and the weights' hashes only: the key of results the card does not change (the unit
+        rankings, which are written into the card afterwards)."""
 
     def analyze(self, text: str, max_chars: int | None = None) -> NextCharacters:
         """``text`` read after BOS (at most ``max_chars`` characters): the next-character analysis and the Trace."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,7 @@ MARKERS = frozenset({"<s>"})  # tokens that are not text: no property
 STATES = ("hidden", "cell")  # the states whose units are ranked (cell: LSTM only)
 REGEX_TIMEOUT = 0.5  # seconds a user's pattern may run on one text
 MAX_PATTERN = 200  # characters of a user's pattern
+RANKINGS_FILE = "unit_rankings.json"  # the cache of rankings, in pretrained/ next to the models
 CUSTOM = "custom"  # the name of a user's property in a ranking
 TOP_UNITS = 10  # units kept per ranking in a cache
 CHUNK = 64  # units correlated at a time (bounds the float64 copy: N steps x CHUNK)
@@ -183,15 +184,23 @@ class UnitData:
     shape: tuple[int, ...]  # (L, D, T, H) of the first trace, for naming units
 
 
-def collect(traces: Sequence[Trace], pattern: str | None = None, states: Sequence[str] = STATES) -> UnitData:
-    """The unit values and the properties (``token_properties``) of every step of ``traces``."""
-    if not traces:
+def collect(traces: Iterable[Trace], pattern: str | None = None, states: Sequence[str] = STATES) -> UnitData:
+    """The unit values and the properties (``token_properties``) of every step of ``traces``. Each trace is read
+    once and let go, so a generator that records a batch at a time keeps only these arrays in memory."""
+    values: dict[str, list[np.ndarray]] = {}
+    props: dict[str, list[np.ndarray]] = {}
+    shape = None
+    for trace in traces:
+        shape = shape or trace.hidden.shape
+        for state in states:
+            if trace.has_state(state):
+                values.setdefault(state, []).append(unit_values(trace, state))
+        for name, column in token_properties(trace.tokens, pattern).items():
+            props.setdefault(name, []).append(column)
+    if shape is None:
         raise ValueError("no traces to collect")
-    kept = [s for s in states if traces[0].has_state(s)]
-    values = {s: np.concatenate([unit_values(t, s) for t in traces]) for s in kept}
-    per_trace = [token_properties(t.tokens, pattern) for t in traces]
-    props = {name: np.concatenate([p[name] for p in per_trace]) for name in per_trace[0]}
-    return UnitData(values, props, traces[0].hidden.shape)
+    return UnitData({s: np.concatenate(v) for s, v in values.items()},
+                    {name: np.concatenate(p) for name, p in props.items()}, shape)
 
 
 def correlations(values: np.ndarray, prop: np.ndarray) -> np.ndarray:
@@ -279,10 +288,14 @@ def cached_rankings(path: Path, fingerprint: str, key: str, compute: Callable[[]
     return entry
 
 
-def final_values(traces: Sequence[Trace], states: Sequence[str] = STATES) -> dict[str, np.ndarray]:
+def final_values(traces: Iterable[Trace], states: Sequence[str] = STATES) -> dict[str, np.ndarray]:
     """state -> (B, U): each unit's value after the last step of each trace (the end of a review)."""
-    kept = [s for s in states if traces[0].has_state(s)]
-    return {s: np.stack([unit_values(t, s)[-1] for t in traces]) for s in kept}
+    rows: dict[str, list[np.ndarray]] = {}
+    for trace in traces:
+        for state in states:
+            if trace.has_state(state):
+                rows.setdefault(state, []).append(np.array(trace.state(state)[:, :, -1].reshape(-1)))
+    return {state: np.stack(r) for state, r in rows.items()}
 
 
 @dataclass(frozen=True)

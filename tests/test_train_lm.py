@@ -7,25 +7,33 @@ import math
 
 import pytest
 
+import models.training.train_lm
 from models.lm import BOS, lm_vocabulary, load_language_model
 from models.training.train_lm import (
     BASELINE_FILE,
     LMSettings,
-    corpus_parts,
+    corpus_examples,
     fit_baseline,
     fit_ngram,
     ngram_bits,
     run,
     training_pieces,
+    unit_report,
 )
+from models.units import PROPERTIES, RANKINGS_FILE
 
 TEXTS = ["这家店的菜很好吃，服务也好。", "不好吃，太贵了！", "《三体》很好看", "手机买了2个月就坏了", "好好好",
          "物流很快，包装也好", "质量不好，不推荐", "价格便宜，质量好", "一般般吧", "很满意，下次还来"]
 
 
 @pytest.fixture(scope="module")
-def parts():
-    return corpus_parts(200)
+def examples():
+    return corpus_examples(200)
+
+
+@pytest.fixture(scope="module")
+def parts(examples):
+    return {name: [e.text for e in part] for name, part in examples.items()}
 
 
 def test_pieces_cut_long_texts_with_one_id_of_overlap():
@@ -48,6 +56,25 @@ def test_a_few_steps_write_loadable_float16_models_with_their_scores(tmp_path, p
     assert card["metrics"]["test"] == {"bits_per_character": round(bits, 4), "characters": count}
     assert 0 < bits < math.log2(len(model.vocab)) + 1  # a few steps: near uniform, not yet learnt
     assert len(model.write("好", length=5, seed=0).written) == 5
+
+
+def test_unit_report_ranks_units_caches_them_and_finds_a_sentiment_unit(tmp_path, examples, parts, monkeypatch):
+    run(["lstm"], tmp_path, LMSettings(steps=2, batch_size=16, hidden_size=8, embed_dim=8, threads=1), parts)
+    report = unit_report(tmp_path, examples)["lm_lstm"]
+    assert set(report["best"]) == set(PROPERTIES) and set(report["best"]["in_brackets"]) == {"hidden", "cell"}
+    found = report["sentiment_unit"]
+    assert found["state"] in ("hidden", "cell") and 0 <= found["unit"] < 8
+    assert 0.5 <= found["validation_accuracy"] <= 1 and 0 <= found["test_accuracy"] <= 1
+    card = json.loads((tmp_path / "lm_lstm.json").read_text(encoding="utf-8"))
+    assert card["units"] == report
+    fingerprint = load_language_model("lm_lstm", tmp_path).weights_fingerprint  # the card changed, the weights not
+    assert list(json.loads((tmp_path / RANKINGS_FILE).read_text(encoding="utf-8"))) == [fingerprint]
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("rankings are read from the cache")
+
+    monkeypatch.setattr(models.training.train_lm, "find_units", not_again)
+    assert unit_report(tmp_path, examples)["lm_lstm"]["best"] == report["best"]
 
 
 def test_ngram_baseline_is_nltks_kneser_ney_and_a_distribution():

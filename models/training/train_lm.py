@@ -4,6 +4,7 @@ baseline.
     python -m models.train_lm                       # all three cells into pretrained/
     python -m models.train_lm --arch lstm --steps 200 --out /tmp/lm --threads 1
     python -m models.train_lm --baseline            # the Kneser-Ney n-gram baseline, once, offline
+    python -m models.train_lm --units               # rank the trained models' units, find the sentiment unit
 
 Data: the review corpus and split of the sentiment classifiers (``models.training.corpus``); the models learn from
 the training texts only and are scored on validation and test, in bits per character (every character
@@ -22,6 +23,7 @@ import argparse
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,18 +38,23 @@ from models.lm import (
     MIN_COUNT,
     VOCAB_FILE,
     CharLanguageModel,
+    LanguageModel,
     LanguageModelConfig,
     corpus_bits,
     encode_text,
     lm_characters,
     lm_vocabulary,
+    load_language_model,
 )
 from models.names import ModelName
 from models.pretrained import PRETRAINED_DIR
-from models.trace import CELL_TYPES
+from models.trace import CELL_TYPES, Trace
+from models.units import RANKINGS_FILE, cached_rankings, final_values, find_units, rankings_to_json, sentiment_unit
 from models.vocab import UNK, Vocabulary
 
 BASELINE_FILE = "lm_baseline.json"
+UNIT_BATCH = 256  # texts recorded at a time by the unit report
+UNIT_MAX_CHARS = 300  # characters of each test text the unit rankings read
 TASK = "language_model"
 
 
@@ -140,13 +147,22 @@ def _unknown_share(vocab: Vocabulary, texts: list[str]) -> float:
     return round(sum(vocab.id_of(c) is None for c in chars) / max(len(chars), 1), 5)
 
 
-def corpus_parts(limit: int | None = None) -> dict[str, list[str]]:
-    """The texts of the classifiers' split (``models.training.corpus``); ``limit`` keeps a slice (for tests)."""
+def corpus_examples(limit: int | None = None) -> dict[str, list]:
+    """The labelled examples of the classifiers' split (``models.training.corpus``); ``limit`` keeps a slice of
+    about that many training texts and a tenth of it of validation and test (for tests and trials)."""
     from models.training.corpus import load_corpus, split_corpus
 
     parts = split_corpus(load_corpus()[0])
-    share = None if limit is None else max(1, limit // 10)
-    return {name: [e.text for e in part[: (limit if name == "train" else share)]] for name, part in parts.items()}
+    if limit is None:
+        return parts
+    rng = np.random.default_rng(0)  # both labels in every slice: the split is ordered by label
+    share = {"train": limit, "validation": max(2, limit // 10), "test": max(2, limit // 10)}
+    return {name: [part[i] for i in sorted(rng.permutation(len(part))[:share[name]])] for name, part in parts.items()}
+
+
+def corpus_parts(limit: int | None = None) -> dict[str, list[str]]:
+    """The texts of ``corpus_examples``."""
+    return {name: [e.text for e in part] for name, part in corpus_examples(limit).items()}
 
 
 def _model_card(arch: str, model: CharLanguageModel, vocab: Vocabulary, weights: Path, settings: LMSettings,
@@ -309,6 +325,47 @@ def fit_baseline(out: Path, parts: dict[str, list[str]] | None = None, order: in
     return baseline
 
 
+def _trace_stream(model: LanguageModel, texts: list[str], max_chars: int | None, desc: str) -> Iterator[Trace]:
+    """The Trace of each text, recorded ``UNIT_BATCH`` texts at a time (only one batch of traces alive at once)."""
+    for start in tqdm(range(0, len(texts), UNIT_BATCH), desc=desc, unit="batch", leave=False):
+        yield from model.traces(texts[start:start + UNIT_BATCH], max_chars)
+
+
+def unit_report(out: Path, examples: dict[str, list] | None = None, max_chars: int = UNIT_MAX_CHARS) -> dict:
+    """For every language model in ``out``: its units ranked for every property over the test texts (each read up
+    to ``max_chars`` characters; cached in ``unit_rankings.json`` under the fingerprint of its weights and
+    vocabulary), and the sentiment unit (chosen on validation, scored on test, each review read whole). Both go
+    into the card."""
+    examples = examples or corpus_examples()
+    texts = {name: [e.text for e in part] for name, part in examples.items()}
+    labels = {name: [e.label for e in part] for name, part in examples.items()}
+    reports = {}
+    for cell in CELL_TYPES:
+        name = ModelName(cell, TASK).name
+        if not (out / f"{name}.json").is_file():
+            continue
+        model = load_language_model(name, out)
+        key = f"test:{len(texts['test'])} texts:{max_chars} characters"
+        stream = _trace_stream(model, texts["test"], max_chars, f"{name} units")  # recorded only if not cached
+        rankings = cached_rankings(out / RANKINGS_FILE, model.weights_fingerprint, key,
+                                   lambda stream=stream: rankings_to_json(find_units(stream)))
+        chosen = sentiment_unit(final_values(_trace_stream(model, texts["validation"], None, f"{name} validation")),
+                                labels["validation"],
+                                final_values(_trace_stream(model, texts["test"], None, f"{name} test")),
+                                labels["test"])
+        report = {"rankings": {"file": RANKINGS_FILE, "key": key},
+                  "best": {prop: {state: {"unit": entry["top"][0][0], "r": entry["top"][0][1],
+                                          "shuffled_baseline": entry["baseline"]}
+                                  for state, entry in by_state.items()}
+                           for prop, by_state in rankings.items()},
+                  "sentiment_unit": {**asdict(chosen), "rule": "one unit at the end of a review, a threshold; unit "
+                                     "and threshold chosen on validation, scored once on test"}}
+        card = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        _write_json(out / f"{name}.json", {**card, "units": report})
+        reports[name] = report
+    return reports
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the character language models, or fit their n-gram baseline.")
     parser.add_argument("--arch", choices=[*CELL_TYPES, "all"], default="all")
@@ -322,9 +379,19 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="fit the Kneser-Ney n-gram baseline instead (offline, once) and add it to the cards")
     parser.add_argument("--order", type=int, default=3, help="the baseline's n-gram order")
+    parser.add_argument("--units", action="store_true",
+                        help="rank the units of the language models in --out for every property, and find the "
+                             "sentiment unit (written into the cards)")
     args = parser.parse_args()
-    parts = corpus_parts(args.limit)
+    examples = corpus_examples(args.limit)
+    parts = {name: [e.text for e in part] for name, part in examples.items()}
     start = time.perf_counter()
+    if args.units:
+        for name, report in unit_report(args.out, examples).items():
+            found = report["sentiment_unit"]
+            print(f"{name}: sentiment unit {found['state']} {found['unit']}, "
+                  f"test accuracy {found['test_accuracy']:.3f}")
+        return
     if args.baseline:
         baseline = fit_baseline(args.out, parts, args.order)
         print(f"n-gram baseline: {baseline['metrics']['test']['bits_per_character']:.3f} bits per character on test, "
