@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from models.pretrained import load_pretrained
 from models.trace import Trace
 from models.units import (
     CUSTOM,
@@ -18,6 +19,7 @@ from models.units import (
     collect,
     correlations,
     final_values,
+    find_units,
     rank_units,
     rankings_to_json,
     regex_property,
@@ -141,3 +143,25 @@ def test_final_values_are_each_traces_last_step():
     values = final_values([_trace(["a", "b", "c"], units), _trace(["d"], units[:1] + 100)])
     assert set(values) == {"hidden"}
     assert values["hidden"].tolist() == [[8, 9, 10, 11], [100, 101, 102, 103]]
+
+
+def test_a_users_pattern_is_ranked_like_the_built_in_properties():
+    rng = np.random.default_rng(3)
+    traces = []
+    for text in TEXTS:
+        units = rng.normal(size=(len(text), 5))
+        units[:, 2] = regex_property(text, "不.")  # unit 2 fires on 不 and the character after it
+        traces.append(_trace(list(text), units))
+    custom = find_units(traces, pattern="不.")[CUSTOM]["hidden"]
+    assert custom.best == 2 and custom.r[2] == pytest.approx(1.0)
+
+
+def test_a_word_token_classifier_is_ranked_by_each_words_first_character():
+    model = load_pretrained("lstm")
+    analysis = model.analyze("他说《不好看》，我不同意")
+    rankings = find_units([analysis.trace])
+    assert set(rankings["in_brackets"]) == {"hidden", "cell"}
+    assert rankings["in_brackets"]["cell"].steps == len(analysis.tokens)
+    inside = token_properties(analysis.tokens)["in_brackets"]
+    words = [tok for tok, value in zip(analysis.tokens, inside) if value == 1]
+    assert words and "".join(words) == "不好看"  # every word between 《 and 》, whatever jieba made of them
