@@ -54,6 +54,7 @@ BOS = "<s>"  # the begin-of-text token every text is read after
 BOS_ID = 2  # its id: after <pad> (0) and <unk> (1)
 MIN_COUNT = 3  # a character needs this many occurrences in the training split to get its own row
 TOP_K = 5  # next characters kept per step by an analysis
+CHUNK_STEPS = 512  # steps whose whole distribution an analysis holds at once (512 x V float64: 13 MB at V = 3,127)
 MAX_WRITE = 2000  # longest live writing, in characters
 CARD_KEYS = ("task", "vocabulary")  # keys of a card's config that describe the files, not the module
 _MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -110,15 +111,11 @@ class CharLanguageModel(nn.Module):
         out, state = self.rnn(self.dropout(self.embedding(ids)), state)  # (B, T, H)
         return self.head(self.dropout(out)), state
 
-    def record(self, ids: torch.Tensor, tokens: Sequence[str]) -> tuple[Trace, torch.Tensor]:
-        """One sequence ids (T,): its Trace (``models.record``, every gate) and the logits after each step (T, V),
-        computed by the head from the recorded hidden states."""
+    def record(self, ids: torch.Tensor, tokens: Sequence[str]) -> Trace:
+        """One sequence ids (T,): its Trace (``models.record``, every gate and state)."""
         with torch.inference_mode():
             emb = self.embedding(ids)  # (T, E)
-        trace = record(self.rnn, emb.unsqueeze(0), tokens=[list(tokens)])[0]
-        with torch.inference_mode():
-            logits = self.head(torch.from_numpy(np.array(trace.hidden[-1, 0])))  # (T, V)
-        return trace, logits
+        return record(self.rnn, emb.unsqueeze(0), tokens=[list(tokens)])[0]
 
 
 def lm_characters(text: str) -> list[str]:
@@ -178,21 +175,31 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return out
 
 
-def next_characters(logits: torch.Tensor, ids: np.ndarray, vocab: Vocabulary, tokens: Sequence[str],
-                    trace: Trace, k: int = TOP_K) -> NextCharacters:
-    """The analysis kept from the logits (T, V) after each step over ``ids`` (T,): top ``k``, actual, surprise."""
-    log_probs = torch.log_softmax(logits.double(), dim=-1)  # (T, V)
-    top = log_probs.topk(min(k, log_probs.shape[-1]), dim=-1)
-    following = torch.from_numpy(ids[1:])
-    actual_log = log_probs[:-1].gather(1, following[:, None])[:, 0]  # (T - 1,)
-    nan = torch.tensor([float("nan")], dtype=torch.float64)
-    actual = torch.cat([actual_log.exp(), nan])
-    surprise = torch.cat([-actual_log / math.log(2), nan])
-    top_tokens = tuple(tuple(vocab.tokens[i] for i in row) for row in top.indices.tolist())
-    unknown = tuple(bool(i == vocab.unk_id) for i in ids.tolist())
-    return NextCharacters(tuple(tokens), unknown, top_tokens, _read_only(top.values.exp().numpy()),
-                          _read_only(actual.numpy()), _read_only(surprise.numpy()),
-                          _read_only(_entropy_bits(log_probs).numpy()), trace)
+def next_characters(model: CharLanguageModel, trace: Trace, ids: np.ndarray, vocab: Vocabulary, k: int = TOP_K,
+                    chunk: int = CHUNK_STEPS) -> NextCharacters:
+    """What is kept of the head's distribution after each step of ``trace`` (recorded over ``ids`` (T,)): the top
+    ``k``, the probability of the next id, the surprise and the entropy. The head reads the recorded hidden states
+    ``chunk`` steps at a time, so the whole (T, V) distribution is never held at once."""
+    steps = len(ids)
+    top_ids = np.empty((steps, k), dtype=np.int64)
+    top_probs, entropy = np.empty((steps, k)), np.empty(steps)
+    actual = np.full(steps, np.nan)
+    hidden = torch.from_numpy(np.array(trace.hidden[-1, 0]))  # (T, H) the top layer's states
+    following = torch.from_numpy(np.append(ids[1:], 0))  # (T,) the id each step predicts; none after the last
+    for start in range(0, steps, chunk):
+        end = min(start + chunk, steps)
+        with torch.inference_mode():
+            log_probs = torch.log_softmax(model.head(hidden[start:end]).double(), dim=-1)  # (chunk, V)
+        top = log_probs.topk(k, dim=-1)
+        top_ids[start:end], top_probs[start:end] = top.indices.numpy(), top.values.exp().numpy()
+        entropy[start:end] = _entropy_bits(log_probs).numpy()
+        actual[start:end] = log_probs.gather(1, following[start:end, None])[:, 0].exp().numpy()
+    actual[-1] = np.nan
+    tokens = tuple(trace.tokens)
+    return NextCharacters(tokens, tuple(bool(i == vocab.unk_id) for i in ids.tolist()),
+                          tuple(tuple(vocab.tokens[i] for i in row) for row in top_ids.tolist()),
+                          _read_only(top_probs), _read_only(actual), _read_only(-np.log2(actual)),
+                          _read_only(entropy), trace)
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,8 +253,8 @@ class LanguageModel:
     def analyze(self, text: str, max_chars: int | None = None) -> NextCharacters:
         """``text`` read after BOS (at most ``max_chars`` characters): the next-character analysis and the Trace."""
         tokens, ids = encode_text(text, self.vocab, max_chars)
-        trace, logits = self.model.record(torch.from_numpy(ids), tokens)
-        return next_characters(logits, ids, self.vocab, tokens, trace)
+        trace = self.model.record(torch.from_numpy(ids), tokens)
+        return next_characters(self.model, trace, ids, self.vocab)
 
     def traces(self, texts: Sequence[str], max_chars: int | None = None, batch_size: int = 64) -> list[Trace]:
         """One Trace per text (BOS, then at most ``max_chars`` characters), recorded in batches of similar length;
@@ -286,7 +293,7 @@ class LanguageModel:
                 ids.append(choice)
                 if step + 1 < length:
                     logits, state = self.model(torch.tensor([[choice]]), state)
-        trace, _ = self.model.record(torch.tensor(ids), [BOS, *chars, *written])
+        trace = self.model.record(torch.tensor(ids), [BOS, *chars, *written])
         return Writing("".join(chars), "".join(written), _read_only(np.array(probabilities)), trace,
                        float(temperature), int(seed))
 

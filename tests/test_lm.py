@@ -21,6 +21,7 @@ from models.lm import (
     lm_characters,
     lm_vocabulary,
     load_language_model,
+    next_characters,
 )
 from models.pretrained import PretrainedError, load_pretrained
 from models.tokenize import EmptyTextError
@@ -187,3 +188,16 @@ def test_batched_traces_equal_one_text_at_a_time(arch):
         assert trace.tokens == alone.tokens
         for name, values in alone.states().items():
             assert np.abs(trace.state(name) - values).max() <= TOL, name
+
+
+def test_analysis_in_small_chunks_equals_one_chunk():
+    lm = _model("lstm")
+    tokens, ids = encode_text(TEXT, lm.vocab)
+    trace = lm.model.record(torch.from_numpy(ids), tokens)
+    whole, chunked = next_characters(lm.model, trace, ids, lm.vocab), next_characters(lm.model, trace, ids, lm.vocab,
+                                                                                      chunk=4)
+    assert chunked.top_tokens == whole.top_tokens
+    for name in ("top_probabilities", "actual", "surprise", "entropy"):
+        np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name))
+    one = lm.analyze("好")
+    assert one.tokens == (BOS, "好") and np.isfinite(one.surprise[0]) and np.isnan(one.surprise[1])
