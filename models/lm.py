@@ -208,8 +208,9 @@ class Writing:
 
     prompt: str  # the prompt's characters as read (``lm_characters``)
     written: str  # the characters the model chose, in order
-    probabilities: np.ndarray  # (len(written),) float32: the probability each chosen character had when chosen
-    trace: Trace  # over BOS, the prompt's characters and the written ones (step t predicts token t + 1)
+    probabilities: np.ndarray  # (len(written),) float32: each chosen character's probability in the draw (at the
+    #                            temperature, <pad>, <unk> and BOS left out; at temperature 0 the plain softmax's)
+    reading: NextCharacters  # the whole text read back: the top 5 at every step, and the Trace
     temperature: float
     seed: int
 
@@ -217,10 +218,16 @@ class Writing:
     def text(self) -> str:
         return self.prompt + self.written
 
+    @property
+    def trace(self) -> Trace:
+        """Over BOS, the prompt's characters and the written ones (step t predicts token t + 1)."""
+        return self.reading.trace
+
 
 def _choose(logits: torch.Tensor, temperature: float, rng: np.random.Generator) -> tuple[int, float]:
     """One next id from (V,) logits (<pad>, <unk> and BOS excluded), and its probability at ``temperature``;
-    temperature 0 takes the most probable. The draw is numpy's, in float64, so a seed gives the same text."""
+    temperature 0 takes the most probable (and gives its plain softmax probability). The draw is numpy's, in
+    float64, so a seed gives the same text."""
     scores = logits.double().clone()
     scores[list(_NOT_WRITTEN)] = -math.inf
     if temperature == 0:
@@ -245,10 +252,10 @@ class LanguageModel:
         self.arch = model.config.arch
         self.files = MappingProxyType(dict(files or {}))  # file name -> sha256 of the bytes loaded
         self.fingerprint = files_fingerprint(self.files)
+        # the vocabulary's and the weights' hashes only: the key of results that a card edit does not change (the
+        # unit rankings, which are written into the card afterwards)
         self.weights_fingerprint = files_fingerprint(
             {f: h for f, h in self.files.items() if f == VOCAB_FILE or f.endswith(".safetensors")})
-        """The vocabulary's and the weights' hashes only: the key of results the card does not change (the unit
-        rankings, which are written into the card afterwards)."""
 
     def analyze(self, text: str, max_chars: int | None = None) -> NextCharacters:
         """``text`` read after BOS (at most ``max_chars`` characters): the next-character analysis and the Trace."""
@@ -294,7 +301,8 @@ class LanguageModel:
                 if step + 1 < length:
                     logits, state = self.model(torch.tensor([[choice]]), state)
         trace = self.model.record(torch.tensor(ids), [BOS, *chars, *written])
-        return Writing("".join(chars), "".join(written), _read_only(np.array(probabilities)), trace,
+        reading = next_characters(self.model, trace, np.array(ids, dtype=np.int64), self.vocab)
+        return Writing("".join(chars), "".join(written), _read_only(np.array(probabilities)), reading,
                        float(temperature), int(seed))
 
     def bits_per_character(self, texts: Sequence[str], batch_size: int = 64) -> tuple[float, int]:

@@ -137,6 +137,7 @@ def test_writing_is_seeded_and_recorded(arch):
     probs /= probs.sum(axis=-1, keepdims=True)
     chosen = probs[np.arange(2, 2 + 30), ids[3:]]  # step t (after token t) chose token t + 1
     np.testing.assert_allclose(first.probabilities, chosen, rtol=1e-4)
+    assert first.reading.tokens == trace.tokens and first.reading.top_probabilities.shape == (33, TOP_K)
 
 
 def test_writing_at_temperature_zero_takes_the_most_probable():
