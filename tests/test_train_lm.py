@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +25,7 @@ from models.training.train_lm import (
 )
 from models.units import PROPERTIES, RANKINGS_FILE
 
+ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["这家店的菜很好吃，服务也好。", "不好吃，太贵了！", "《三体》很好看", "手机买了2个月就坏了", "好好好",
          "物流很快，包装也好", "质量不好，不推荐", "价格便宜，质量好", "一般般吧", "很满意，下次还来"]
 
@@ -96,3 +100,16 @@ def test_fit_baseline_writes_its_file_and_every_card(tmp_path, parts):
     assert baseline["metrics"]["test"]["characters"] == sum(len(t.strip()) for t in ten["test"])
     assert json.loads((tmp_path / BASELINE_FILE).read_text(encoding="utf-8")) == baseline
     assert json.loads((tmp_path / "lm_lstm.json").read_text(encoding="utf-8"))["baseline"] == baseline
+
+
+def test_the_command_trains_and_fits_the_baseline(tmp_path):
+    command = [sys.executable, "-m", "models.train_lm", "--limit", "40", "--out", str(tmp_path), "--threads", "1"]
+    trained = subprocess.run([*command, "--arch", "rnn", "--steps", "2", "--hidden-size", "8"], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert trained.returncode == 0, trained.stderr
+    assert "lm_rnn:" in trained.stdout and "train lm_rnn" in trained.stderr  # a progress bar
+    fitted = subprocess.run([*command, "--baseline", "--order", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert fitted.returncode == 0, fitted.stderr
+    card = json.loads((tmp_path / "lm_rnn.json").read_text(encoding="utf-8"))
+    assert card["baseline"]["order"] == 2 and card["baseline"]["metrics"]["test"]["bits_per_character"] > 0
+    assert load_language_model("lm_rnn", tmp_path).model.config.hidden_size == 8

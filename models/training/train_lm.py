@@ -60,7 +60,7 @@ TASK = "language_model"
 
 @dataclass(frozen=True)
 class LMSettings:
-    steps: int = 3000  # batches of training, about 13 passes (``epochs`` replaces it when given)
+    steps: int = 2000  # batches of training, about 9 passes over the training split (``epochs`` replaces it)
     epochs: float | None = None  # passes over the training pieces
     batch_size: int = 64
     piece: int = 200  # characters per training piece: longer texts are cut (the state carries nothing across)
