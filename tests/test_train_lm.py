@@ -113,3 +113,6 @@ def test_the_command_trains_and_fits_the_baseline(tmp_path):
     card = json.loads((tmp_path / "lm_rnn.json").read_text(encoding="utf-8"))
     assert card["baseline"]["order"] == 2 and card["baseline"]["metrics"]["test"]["bits_per_character"] > 0
     assert load_language_model("lm_rnn", tmp_path).model.config.hidden_size == 8
+    ranked = subprocess.run([*command, "--units"], cwd=ROOT, capture_output=True, text=True)
+    assert ranked.returncode == 0, ranked.stderr
+    assert "lm_rnn: sentiment unit hidden" in ranked.stdout and (tmp_path / RANKINGS_FILE).is_file()
