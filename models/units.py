@@ -19,14 +19,15 @@ property is Pearson's r over every step of every text. The baseline beside it: t
 against the same property shuffled across the steps (seeded), which is what chance gives with this many units.
 
 A person's own property is a regular expression (``regex_property``): the characters inside a match have
-value 1. It runs under the ``regex`` package's timeout; a pattern that backtracks too long raises
-``UnitError("unit_regex_timeout")``. Rankings can be cached in a JSON file keyed by the model files'
-fingerprint (``cached_rankings``).
+value 1. It runs under the ``regex`` package's timeout: a pattern that backtracks too long on one text raises
+``UnitError("unit_regex_timeout")``, one too slow over all the texts ``"unit_regex_slow"``. Rankings can be
+cached in a JSON file keyed by the model files' fingerprint (``cached_rankings``).
 """
 from __future__ import annotations
 
 import json
 import os
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,12 +41,13 @@ from models.trace import Trace
 
 PROPERTIES = ("in_brackets", "since_punctuation", "in_digits", "after_negator", "next_is_punctuation",
               "in_latin_word")
-OPENERS = "《“（「("  # each opens what the closer at the same place in CLOSERS closes
+OPENERS = "《“（「("  # an opener raises the depth, a closer lowers it (kinds are not matched with each other)
 CLOSERS = "》”）」)"
 NEGATORS = frozenset("不没别")
 MARKERS = frozenset({"<s>"})  # tokens that are not text: no property
 STATES = ("hidden", "cell")  # the states whose units are ranked (cell: LSTM only)
 REGEX_TIMEOUT = 0.5  # seconds a user's pattern may run on one text
+REGEX_BUDGET = 20.0  # seconds a user's pattern may run over all the texts of one ranking
 MAX_PATTERN = 200  # characters of a user's pattern
 RANKINGS_FILE = "unit_rankings.json"  # the cache of rankings, in pretrained/ next to the models
 CUSTOM = "custom"  # the name of a user's property in a ranking
@@ -132,13 +134,14 @@ def compile_pattern(pattern: str) -> regex.Pattern:
         raise UnitError("unit_regex_invalid", detail=str(err)) from None
 
 
-def token_properties(tokens: Sequence[str], pattern: str | None = None) -> dict[str, np.ndarray]:
+def token_properties(tokens: Sequence[str], pattern: str | None = None,
+                     timeout: float = REGEX_TIMEOUT) -> dict[str, np.ndarray]:
     """name -> (T,) float64: each token's value is its first character's, in the text made by joining the tokens.
-    Marker tokens (MARKERS) are NaN. With ``pattern``, also ``CUSTOM`` (``regex_property``)."""
+    Marker tokens (MARKERS) are NaN. With ``pattern``, also ``CUSTOM`` (``regex_property`` with ``timeout``)."""
     text = "".join(t for t in tokens if t not in MARKERS)
     props = character_properties(text)
     if pattern is not None:
-        props[CUSTOM] = regex_property(text, pattern)
+        props[CUSTOM] = regex_property(text, pattern, timeout)
     starts, offset = [], 0
     for token in tokens:
         starts.append(-1 if token in MARKERS else offset)
@@ -184,19 +187,42 @@ class UnitData:
     shape: tuple[int, ...]  # (L, D, T, H) of the first trace, for naming units
 
 
-def collect(traces: Iterable[Trace], pattern: str | None = None, states: Sequence[str] = STATES) -> UnitData:
+def _properties_within(tokens: Sequence[str], pattern: str | None, left: float) -> dict[str, np.ndarray]:
+    """``token_properties``, the pattern given at most ``left`` seconds of the budget (UnitError "unit_regex_slow"
+    once the budget, not the one text's own limit, runs out)."""
+    if pattern is None:
+        return token_properties(tokens)
+    if left <= 0:
+        raise UnitError("unit_regex_slow", seconds=REGEX_BUDGET)
+    try:
+        return token_properties(tokens, pattern, min(REGEX_TIMEOUT, left))
+    except UnitError as err:
+        if err.code == "unit_regex_timeout" and left < REGEX_TIMEOUT:
+            raise UnitError("unit_regex_slow", seconds=REGEX_BUDGET) from None
+        raise
+
+
+def collect(traces: Iterable[Trace], pattern: str | None = None, states: Sequence[str] = STATES,
+            budget: float = REGEX_BUDGET) -> UnitData:
     """The unit values and the properties (``token_properties``) of every step of ``traces``. Each trace is read
-    once and let go, so a generator that records a batch at a time keeps only these arrays in memory."""
+    once and let go, so a generator that records a batch at a time keeps only these arrays in memory.
+
+    ``pattern`` (a person's property) may run ``REGEX_TIMEOUT`` seconds on one text and ``budget`` seconds in all:
+    UnitError "unit_regex_timeout" or "unit_regex_slow" beyond.
+    """
     values: dict[str, list[np.ndarray]] = {}
     props: dict[str, list[np.ndarray]] = {}
     shape = None
+    spent = 0.0
     for trace in traces:
         shape = shape or trace.hidden.shape
         for state in states:
             if trace.has_state(state):
                 values.setdefault(state, []).append(unit_values(trace, state))
-        for name, column in token_properties(trace.tokens, pattern).items():
+        start = time.perf_counter()
+        for name, column in _properties_within(trace.tokens, pattern, budget - spent).items():
             props.setdefault(name, []).append(column)
+        spent += time.perf_counter() - start
     if shape is None:
         raise ValueError("no traces to collect")
     return UnitData({s: np.concatenate(v) for s, v in values.items()},

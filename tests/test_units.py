@@ -106,6 +106,17 @@ def test_user_regex_property_and_its_guards():
     assert err.value.code == "unit_regex_invalid"
 
 
+def test_a_users_pattern_has_a_budget_over_all_texts():
+    traces = [_trace(list(text), np.ones((len(text), 2))) for text in TEXTS]
+    assert len(collect(traces, pattern="好", budget=5.0).properties[CUSTOM]) == sum(map(len, TEXTS))
+    with pytest.raises(UnitError) as err:
+        collect(traces, pattern="好", budget=0.0)
+    assert err.value.code == "unit_regex_slow"
+    with pytest.raises(UnitError) as err:  # less of the budget left than one text's own limit: the budget speaks
+        collect([_trace(list("a" * 40 + "b"), np.ones((41, 2)))], pattern=r"(a|aa)+$", budget=0.05)
+    assert err.value.code == "unit_regex_slow"
+
+
 def test_rankings_are_cached_by_fingerprint(tmp_path):
     path = tmp_path / "unit_rankings.json"
     calls = []
