@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 import models.training.train_lm
 from models.lm import BOS, lm_vocabulary, load_language_model
+from models.pretrained import PRETRAINED_DIR
 from models.training.train_lm import (
     BASELINE_FILE,
     LMSettings,
@@ -79,6 +81,17 @@ def test_unit_report_ranks_units_caches_them_and_finds_a_sentiment_unit(tmp_path
 
     monkeypatch.setattr(models.training.train_lm, "find_units", not_again)
     assert unit_report(tmp_path, examples)["lm_lstm"]["best"] == report["best"]
+
+
+def test_unit_report_ranks_a_sentiment_classifiers_units_too(tmp_path, examples):
+    for file in ("vocab.json", "gru.json", "gru.safetensors"):
+        shutil.copy(PRETRAINED_DIR / file, tmp_path / file)
+    few = {name: part[:8] for name, part in examples.items()}
+    report = unit_report(tmp_path, few, max_chars=20)
+    assert list(report) == ["gru"] and set(report["gru"]["best"]) == set(PROPERTIES)
+    assert set(report["gru"]["best"]["in_digits"]) == {"hidden"} and "sentiment_unit" not in report["gru"]
+    assert json.loads((tmp_path / "gru.json").read_text(encoding="utf-8")) == json.loads(
+        (PRETRAINED_DIR / "gru.json").read_text(encoding="utf-8"))  # a classifier's card is left alone
 
 
 def test_ngram_baseline_is_nltks_kneser_ney_and_a_distribution():

@@ -47,7 +47,8 @@ from models.lm import (
     load_language_model,
 )
 from models.names import ModelName
-from models.pretrained import PRETRAINED_DIR
+from models.pretrained import PRETRAINED_DIR, PretrainedModel, available_names, load_pretrained
+from models.record import record
 from models.trace import CELL_TYPES, Trace
 from models.units import RANKINGS_FILE, cached_rankings, final_values, find_units, rankings_to_json, sentiment_unit
 from models.vocab import UNK, Vocabulary
@@ -331,21 +332,45 @@ def _trace_stream(model: LanguageModel, texts: list[str], max_chars: int | None,
         yield from model.traces(texts[start:start + UNIT_BATCH], max_chars)
 
 
+def _classifier_trace_stream(model: PretrainedModel, texts: list[str], max_tokens: int, desc: str
+                             ) -> Iterator[Trace]:
+    """A sentiment classifier's Trace of each text (its own tokens, at most ``max_tokens``), gates only (no per-step
+    answers), 64 texts at a time."""
+    for start in tqdm(range(0, len(texts), 64), desc=desc, unit="batch", leave=False):
+        token_lists = [tokens for tokens in (model.tokens(t)[:max_tokens] for t in texts[start:start + 64]) if tokens]
+        if token_lists:
+            ids, lengths, _ = model.encode(token_lists)
+            with torch.inference_mode():
+                emb = model.model.embedding(ids)  # (B, T, E)
+            yield from record(model.model.rnn, emb, lengths, token_lists)
+
+
+def _best_units(rankings: dict) -> dict:
+    """property -> state -> the best unit, its r and the shuffled baseline, from ``rankings_to_json`` data."""
+    return {prop: {state: {"unit": entry["top"][0][0], "r": entry["top"][0][1], "shuffled_baseline": entry["baseline"]}
+                   for state, entry in by_state.items()}
+            for prop, by_state in rankings.items()}
+
+
 def unit_report(out: Path, examples: dict[str, list] | None = None, max_chars: int = UNIT_MAX_CHARS) -> dict:
-    """For every language model in ``out``: its units ranked for every property over the test texts (each read up
-    to ``max_chars`` characters; cached in ``unit_rankings.json`` under the fingerprint of its weights and
-    vocabulary), and the sentiment unit (chosen on validation, scored on test, each review read whole). Both go
-    into the card."""
+    """For every model in ``out``: its units ranked for every property over the test texts (each read up to
+    ``max_chars`` characters or tokens), cached in ``unit_rankings.json`` (a language model's under the fingerprint
+    of its weights and vocabulary, a classifier's under its files'). For each language model also the sentiment
+    unit (chosen on validation, scored on test, each review read whole); both go into its card. Classifier cards
+    are left as they are."""
     examples = examples or corpus_examples()
     texts = {name: [e.text for e in part] for name, part in examples.items()}
     labels = {name: [e.label for e in part] for name, part in examples.items()}
+    key = f"test:{len(texts['test'])} texts:{max_chars} characters or tokens"
     reports = {}
-    for cell in CELL_TYPES:
-        name = ModelName(cell, TASK).name
-        if not (out / f"{name}.json").is_file():
-            continue
+    for name in available_names(out, "sentiment"):
+        model = load_pretrained(name, out)
+        stream = _classifier_trace_stream(model, texts["test"], max_chars, f"{name} units")
+        rankings = cached_rankings(out / RANKINGS_FILE, model.fingerprint, key,
+                                   lambda stream=stream: rankings_to_json(find_units(stream)))
+        reports[name] = {"rankings": {"file": RANKINGS_FILE, "key": key}, "best": _best_units(rankings)}
+    for name in available_names(out, TASK):
         model = load_language_model(name, out)
-        key = f"test:{len(texts['test'])} texts:{max_chars} characters"
         stream = _trace_stream(model, texts["test"], max_chars, f"{name} units")  # recorded only if not cached
         rankings = cached_rankings(out / RANKINGS_FILE, model.weights_fingerprint, key,
                                    lambda stream=stream: rankings_to_json(find_units(stream)))
@@ -353,11 +378,7 @@ def unit_report(out: Path, examples: dict[str, list] | None = None, max_chars: i
                                 labels["validation"],
                                 final_values(_trace_stream(model, texts["test"], None, f"{name} test")),
                                 labels["test"])
-        report = {"rankings": {"file": RANKINGS_FILE, "key": key},
-                  "best": {prop: {state: {"unit": entry["top"][0][0], "r": entry["top"][0][1],
-                                          "shuffled_baseline": entry["baseline"]}
-                                  for state, entry in by_state.items()}
-                           for prop, by_state in rankings.items()},
+        report = {"rankings": {"file": RANKINGS_FILE, "key": key}, "best": _best_units(rankings),
                   "sentiment_unit": {**asdict(chosen), "rule": "one unit at the end of a review, a threshold; unit "
                                      "and threshold chosen on validation, scored once on test"}}
         card = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
@@ -380,17 +401,21 @@ def main() -> None:
                         help="fit the Kneser-Ney n-gram baseline instead (offline, once) and add it to the cards")
     parser.add_argument("--order", type=int, default=3, help="the baseline's n-gram order")
     parser.add_argument("--units", action="store_true",
-                        help="rank the units of the language models in --out for every property, and find the "
-                             "sentiment unit (written into the cards)")
+                        help="rank the units of every model in --out for every property (cached in "
+                             "unit_rankings.json), and find the language models' sentiment unit (into their cards)")
     args = parser.parse_args()
     examples = corpus_examples(args.limit)
     parts = {name: [e.text for e in part] for name, part in examples.items()}
     start = time.perf_counter()
     if args.units:
         for name, report in unit_report(args.out, examples).items():
-            found = report["sentiment_unit"]
-            print(f"{name}: sentiment unit {found['state']} {found['unit']}, "
-                  f"test accuracy {found['test_accuracy']:.3f}")
+            brackets = report["best"]["in_brackets"]["hidden"]
+            print(f"{name}: in_brackets best hidden unit {brackets['unit']}, r = {brackets['r']:.3f} "
+                  f"(shuffled {brackets['shuffled_baseline']:.3f})")
+            if "sentiment_unit" in report:
+                found = report["sentiment_unit"]
+                print(f"{name}: sentiment unit {found['state']} {found['unit']}, "
+                      f"test accuracy {found['test_accuracy']:.3f}")
         return
     if args.baseline:
         baseline = fit_baseline(args.out, parts, args.order)
