@@ -3,6 +3,9 @@ property near 0), the regex guard, the cache, and the sentiment unit."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,3 +179,10 @@ def test_a_word_token_classifier_is_ranked_by_each_words_first_character():
     inside = token_properties(analysis.tokens)["in_brackets"]
     words = [tok for tok, value in zip(analysis.tokens, inside) if value == 1]
     assert words and "".join(words) == "不好看"  # every word between 《 and 》, whatever jieba made of them
+
+
+def test_the_unit_finder_needs_no_torch():
+    code = "import sys, models.units; assert 'torch' not in sys.modules and 'streamlit' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
