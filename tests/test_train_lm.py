@@ -110,6 +110,9 @@ def test_fit_baseline_writes_its_file_and_every_card(tmp_path, parts):
     ten = {name: texts[:10] for name, texts in parts.items()}
     (tmp_path / "lm_lstm.json").write_text(json.dumps({"name": "x"}), encoding="utf-8")
     baseline = fit_baseline(tmp_path, ten, order=2)
+    tried = baseline["validation_by_discount"]
+    assert baseline["metrics"]["validation"]["bits_per_character"] == min(tried.values()) == tried[
+        str(baseline["discount"])]
     assert baseline["metrics"]["test"]["characters"] == sum(len(t.strip()) for t in ten["test"])
     assert json.loads((tmp_path / BASELINE_FILE).read_text(encoding="utf-8")) == baseline
     assert json.loads((tmp_path / "lm_lstm.json").read_text(encoding="utf-8"))["baseline"] == baseline

@@ -54,6 +54,7 @@ from models.units import RANKINGS_FILE, cached_rankings, final_values, find_unit
 from models.vocab import UNK, Vocabulary
 
 BASELINE_FILE = "lm_baseline.json"
+DISCOUNTS = (0.1, 0.3, 0.5, 0.7, 0.9)  # the baseline's Kneser-Ney discounts tried on validation (NLTK's default 0.1)
 UNIT_BATCH = 256  # texts recorded at a time by the unit report
 UNIT_MAX_CHARS = 300  # characters of each test text the unit rankings read
 TASK = "language_model"
@@ -298,8 +299,8 @@ def ngram_bits(model, texts: list[str], vocab: Vocabulary) -> tuple[float, int]:
 
 def fit_baseline(out: Path, parts: dict[str, list[str]] | None = None, order: int = 3) -> dict:
     """Fit the n-gram baseline on the training texts over the vocabulary in ``out`` (``lm_vocab.json``; made from the
-    training texts when absent), score it on validation and test, write ``lm_baseline.json`` and add it to every
-    language-model card in ``out``."""
+    training texts when absent), choose its discount on validation (``DISCOUNTS``), score it on validation and
+    test, write ``lm_baseline.json`` and add it to every language-model card in ``out``."""
     import nltk
 
     out.mkdir(parents=True, exist_ok=True)
@@ -308,12 +309,20 @@ def fit_baseline(out: Path, parts: dict[str, list[str]] | None = None, order: in
     vocab = Vocabulary.load(vocab_path) if vocab_path.is_file() else lm_vocabulary(parts["train"])
     start = time.perf_counter()
     model = fit_ngram(parts["train"], vocab, order)
+    tried = {}
+    for discount in DISCOUNTS:  # the counts stay; only the smoothing's discount changes
+        model.estimator.discount = discount
+        tried[str(discount)] = round(ngram_bits(model, parts["validation"], vocab)[0], 4)
+    chosen = min(DISCOUNTS, key=lambda d: tried[str(d)])
+    model.estimator.discount = chosen
     scores = {}
     for part in ("validation", "test"):
         bits, count = ngram_bits(model, parts[part], vocab)
         scores[part] = {"bits_per_character": round(bits, 4), "characters": count}
-    baseline = {"model": f"nltk.lm.KneserNeyInterpolated, order {order}, discount 0.1 (continuation counts from a "
-                         "table, equal to NLTK's)", "nltk": nltk.__version__, "order": order,
+    baseline = {"model": f"nltk.lm.KneserNeyInterpolated, order {order}, discount {chosen} (continuation counts from "
+                         "a table, equal to NLTK's)", "nltk": nltk.__version__, "order": order, "discount": chosen,
+                "discount_rule": "the lowest validation bits per character among the discounts tried",
+                "validation_by_discount": tried,
                 "vocabulary": f"{VOCAB_FILE}: the same characters, the rest as <unk>; {order - 1} begin-of-text "
                               "tokens before each text",
                 "seconds": round(time.perf_counter() - start, 1), "metrics": scores}
