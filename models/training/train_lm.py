@@ -54,7 +54,7 @@ from models.units import RANKINGS_FILE, cached_rankings, final_values, find_unit
 from models.vocab import UNK, Vocabulary
 
 BASELINE_FILE = "lm_baseline.json"
-DISCOUNTS = (0.1, 0.3, 0.5, 0.7, 0.9)  # the baseline's Kneser-Ney discounts tried on validation (NLTK's default 0.1)
+DISCOUNTS = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)  # Kneser-Ney discounts tried on validation (NLTK's default 0.1)
 UNIT_BATCH = 256  # texts recorded at a time by the unit report
 UNIT_MAX_CHARS = 300  # characters of each test text the unit rankings read
 TASK = "language_model"
