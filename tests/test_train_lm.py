@@ -109,9 +109,11 @@ def test_ngram_baseline_is_nltks_kneser_ney_and_a_distribution():
 def test_fit_baseline_writes_its_file_and_every_card(tmp_path, parts):
     ten = {name: texts[:10] for name, texts in parts.items()}
     (tmp_path / "lm_lstm.json").write_text(json.dumps({"name": "x"}), encoding="utf-8")
-    baseline = fit_baseline(tmp_path, ten, order=2)
-    tried = baseline["validation_by_discount"]
-    assert baseline["metrics"]["validation"]["bits_per_character"] == min(tried.values()) == tried[
+    baseline = fit_baseline(tmp_path, ten, orders=(2, 3))
+    tried = baseline["validation_by_order_and_discount"]
+    assert set(tried) == {"2", "3"}
+    best = min(bits for by_discount in tried.values() for bits in by_discount.values())
+    assert baseline["metrics"]["validation"]["bits_per_character"] == best == tried[str(baseline["order"])][
         str(baseline["discount"])]
     assert baseline["metrics"]["test"]["characters"] == sum(len(t.strip()) for t in ten["test"])
     assert json.loads((tmp_path / BASELINE_FILE).read_text(encoding="utf-8")) == baseline
@@ -124,7 +126,7 @@ def test_the_command_trains_and_fits_the_baseline(tmp_path):
                              capture_output=True, text=True)
     assert trained.returncode == 0, trained.stderr
     assert "lm_rnn:" in trained.stdout and "train lm_rnn" in trained.stderr  # a progress bar
-    fitted = subprocess.run([*command, "--baseline", "--order", "2"], cwd=ROOT, capture_output=True, text=True)
+    fitted = subprocess.run([*command, "--baseline", "--orders", "2"], cwd=ROOT, capture_output=True, text=True)
     assert fitted.returncode == 0, fitted.stderr
     card = json.loads((tmp_path / "lm_rnn.json").read_text(encoding="utf-8"))
     assert card["baseline"]["order"] == 2 and card["baseline"]["metrics"]["test"]["bits_per_character"] > 0
