@@ -148,3 +148,24 @@ def test_negation_texts_come_from_the_training_split_only_and_the_card_says_what
     assert negation["negators_adjective"] and negation["opinion_verbs"]
     assert set(card["heldout_suites"]) == {"negation_heldout"}
     assert "flip_rate" in card["heldout_suites"]["negation_heldout"]
+
+
+@pytest.mark.e2e  # a real training run, on a slice of the corpus
+def test_a_float16_bidirectional_variant_is_named_by_its_shape_and_scored_as_stored(tmp_path):
+    from safetensors import safe_open
+
+    run(["rnn"], tmp_path, TrainSettings(epochs=1, threads=1, bidirectional=True, float16=True), limit=200)
+    assert {"rnn_bi.json", "rnn_bi.safetensors"} <= {p.name for p in tmp_path.iterdir()}
+    assert not (tmp_path / "rnn.json").exists()
+    with safe_open(str(tmp_path / "rnn_bi.safetensors"), framework="pt") as handle:
+        assert {handle.get_slice(name).get_dtype() for name in handle.keys()} == {"F16"}
+    card = json.loads((tmp_path / "rnn_bi.json").read_text(encoding="utf-8"))
+    assert card["weights_dtype"] == "float16" and card["config"]["bidirectional"] is True
+    assert card["config"]["task"] == "sentiment" and "last step's loss only" in card["architecture"]
+    model = load_pretrained("rnn_bi", tmp_path)  # cast back to float32: the numbers the card was scored on
+    examples, _ = load_corpus()
+    chosen = set(json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))["test"])
+    held_out = [e for e in examples if text_hash(e.text) in chosen]
+    found = model.predict([e.text for e in held_out])
+    right = sum(f["label"] == LABELS[e.label] for f, e in zip(found, held_out))
+    assert card["metrics"]["test"]["accuracy"] == round(right / len(held_out), 4)

@@ -61,6 +61,7 @@ class TrainSettings:
     dropout: float = 0.4
     seed: int = 0
     threads: int = 2
+    float16: bool = False  # store the weights in float16; every metric is measured after that round trip
     num_layers: int = 1  # stacked recurrent layers
     bidirectional: bool = False  # trained on the last step's loss only (step_loss is not used)
 
@@ -313,6 +314,37 @@ def median_run(runs: list[dict]) -> int:
     return order[(len(order) - 1) // 2]
 
 
+def as_float16(model: RecurrentClassifier) -> RecurrentClassifier:
+    """The model with its weights through float16 and back: what the loader reads from float16 files."""
+    stored = RecurrentClassifier(model.config)
+    stored.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
+    return stored.eval()
+
+
+def store_float16(folder: Path, name: str) -> dict:
+    """Rewrite the model ``name`` in ``folder`` with float16 weights, and measure its card's metrics (validation,
+    test, suites) again on the weights as stored; the shipped seed's entry in ``seeds.runs`` too. Returns the card."""
+    from models.pretrained import load_pretrained
+
+    loaded = load_pretrained(name, folder)
+    model = as_float16(loaded.model)
+    parts = split_corpus(load_corpus()[0])
+    data = {k: encode(_segment(parts[k], f"segment {k}"), [e.label for e in parts[k]], loaded.vocab, None)
+            for k in ("validation", "test")}
+    scores = _evaluate(model, loaded.vocab, data)
+    weights = folder / f"{name}.safetensors"
+    save_file({k: v.half().contiguous() for k, v in model.state_dict().items()}, str(weights))
+    card = dict(loaded.card)
+    card.update(metrics={k: scores[k] for k in ("validation", "test")}, suites=scores["suites"],
+                heldout_suites=scores["heldout_suites"], weights_bytes=weights.stat().st_size, weights_dtype="float16")
+    for run in card.get("seeds", {}).get("runs", []):
+        if run["seed"] == card["seeds"]["shipped"]:
+            run.update({k: scores[k] for k in ("validation", "test", "suites", "heldout_suites")})
+    card["training"] = {**card["training"], "float16": True}
+    _write_json(folder / f"{name}.json", card)
+    return card
+
+
 def _evaluate(model: RecurrentClassifier, vocab: Vocabulary, data: dict[str, Encoded]) -> dict:
     scored = {k: metrics(data[k].labels, predict_labels(model, data[k])) for k in ("validation", "test")}
     binary = model.config.labels == LABELS
@@ -385,9 +417,12 @@ def _train_seeds(arch: str, ready: _Prepared, settings: TrainSettings,
         model, best_epoch, history = train_model(arch, ready.vocab, ready.data["train"], ready.data["validation"],
                                                  replace(settings, seed=seed), ready.embeddings, ready.labels)
         seconds = round(time.perf_counter() - start, 1)
+        if settings.float16:
+            model = as_float16(model)
         runs.append({"seed": seed, "best_epoch": best_epoch, "seconds": seconds, "history": history,
                      **_evaluate(model, ready.vocab, ready.data)})
-        states.append({k: v.contiguous() for k, v in model.state_dict().items()})
+        dtype = torch.float16 if settings.float16 else torch.float32
+        states.append({k: v.to(dtype).contiguous() for k, v in model.state_dict().items()})
         tqdm.write(f"{arch} seed {seed}: test {runs[-1]['test']['accuracy']:.4f}, "
                    f"suites {json.dumps(runs[-1]['suites'], ensure_ascii=False)}, {seconds:.0f} s")
     return runs, states, model
@@ -415,6 +450,7 @@ def _model_card(arch: str, model: RecurrentClassifier, weights: Path, settings: 
         "config": {**model.config.to_dict(), "task": "sentiment", "vocabulary": VOCAB_FILE},
         "parameters": sum(p.numel() for p in model.parameters()),
         "weights_bytes": weights.stat().st_size,
+        "weights_dtype": "float16" if settings.float16 else "float32",
         "training": {**asdict(settings), "seed": runs[chosen]["seed"],
                      "optimizer": "AdamW, one-cycle schedule, gradient norm clipped at 1",
                      "embedding_init": "PPMI-SVD vectors from the training split (window 4), shared by all",
@@ -499,6 +535,8 @@ def main() -> None:
                             help=f"{kind} texts added by models.training.negate (default 0: no negation texts)")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
                         help="torch threads; use 1 when other heavy processes share the cores")
+    parser.add_argument("--float16", action="store_true",
+                        help="store float16 weights (half the size), measured after the round trip")
     parser.add_argument("--layers", type=int, choices=(1, 2), default=1,
                         help="stacked layers: 2 writes {arch}_2layer (models.names)")
     parser.add_argument("--bidirectional", action="store_true",
@@ -516,7 +554,7 @@ def main() -> None:
             parser.error(str(err))
     archs = list(ARCHS) if args.arch == "all" else [args.arch]
     settings = TrainSettings(epochs=args.epochs, threads=args.threads, step_loss=args.step_loss,
-                             num_layers=args.layers, bidirectional=args.bidirectional)
+                             num_layers=args.layers, bidirectional=args.bidirectional, float16=args.float16)
     augmentation = AugmentSettings(contrast=args.contrast, additive=args.additive, multi=args.multi,
                                    max_part_tokens=args.max_part_tokens)
     comparison = run(archs, args.out or PRETRAINED_DIR, settings, args.limit, seeds=args.seeds,
