@@ -7,6 +7,7 @@ edits on a holding unit, and the accuracy-by-gap curve read from the cards.
     answers["lstm"].probabilities          # (K,) over CLUES at the query; .analysis is the recorded run
     units = holding_units(models["lstm"], gap=50, state="cell")   # ranked, best first
     race_whatif(models["lstm"], answers["lstm"].tokens, units[0], mode="cut").answer_after
+    fewest_units_to_change(models["lstm"], answers["lstm"].tokens, units)  # how spread the memory is
     race_curves()["rnn"].mean              # (G,) mean accuracy over seeds, from race_rnn.json only
 
 A race sequence is ``<clue> w_1 … w_N <query>`` (``models.training.race``); T = N + 2 tokens and the query is
@@ -365,3 +366,16 @@ def race_curves(directory: str | Path | None = None, cells: Sequence[str] = RACE
         if path.is_file():
             out[cell] = race_curve(json.loads(path.read_text(encoding="utf-8")), cell)
     return out
+
+
+def fewest_units_to_change(model: PretrainedModel, tokens: Sequence[str], ranked: Sequence[HoldingUnit], *,
+                           mode: str = "cut", start: int = 1) -> int:
+    """The fewest of the best-ranked units (``ranked[:k]``, all of one state) whose ``mode`` edit from ``start``
+    on changes the answer at the query; 0 if even all of them leave it. A memory spread over many units needs many."""
+    if not ranked:
+        return 0
+    state = ranked[0].state
+    for k in range(1, len(ranked) + 1):
+        if race_whatif(model, tokens, [u.unit for u in ranked[:k]], mode=mode, state=state, start=start).changed:
+            return k
+    return 0
