@@ -194,7 +194,9 @@ def test_the_lstms_gates_along_the_gap_are_the_recorded_ones(tiny):
     assert along.mean_forget == pytest.approx(forget[1:-1].mean())
     assert along.kept == pytest.approx(np.prod(forget[1:-1]))
     rnn = unit_along_gap(race_answers({"rnn": tiny["rnn"]}, 1, list(WORDS))["rnn"].analysis, 0)
-    assert rnn.forget is None and rnn.cell is None and np.isnan(rnn.mean_forget)
+    assert rnn.forget is None and rnn.cell is None and rnn.update is None and np.isnan(rnn.mean_forget)
+    gru = race_answers({"gru": tiny["gru"]}, 1, list(WORDS))["gru"].analysis
+    np.testing.assert_array_equal(unit_along_gap(gru, 1).update, gru.trace.gates["update"][0, 0, :, 1])
     with pytest.raises(ValueError):
         unit_along_gap(analysis, TINY.hidden_size)
 

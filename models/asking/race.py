@@ -201,6 +201,7 @@ class UnitAlongGap:
     cell: np.ndarray | None  # c_t (LSTM), else None
     forget: np.ndarray | None  # LSTM forget gate f_t on the unit, else None
     input: np.ndarray | None  # LSTM input gate i_t on the unit, else None
+    update: np.ndarray | None = None  # GRU update gate z_t on the unit (PyTorch's: the share of h_{t-1} kept)
 
     @property
     def gap_steps(self) -> slice:
@@ -224,7 +225,8 @@ class UnitAlongGap:
 
 
 def unit_along_gap(analysis: Analysis, unit: int) -> UnitAlongGap:
-    """The unit's state (and, for an LSTM, its forget and input gates) at every step of a recorded run."""
+    """The unit's state (and its forget and input gates for an LSTM, its update gate for a GRU) at every step of a
+    recorded run."""
     trace = analysis.trace
     if not 0 <= unit < trace.hidden.shape[-1]:
         raise ValueError(f"unit {unit} does not exist: the layer has {trace.hidden.shape[-1]} units")
@@ -233,7 +235,7 @@ def unit_along_gap(analysis: Analysis, unit: int) -> UnitAlongGap:
         return None if array is None else _frozen(array[0, 0, :, unit])
 
     return UnitAlongGap(unit, pick(trace.hidden), pick(trace.cell), pick(trace.gates.get("forget")),
-                        pick(trace.gates.get("input")))
+                        pick(trace.gates.get("input")), pick(trace.gates.get("update")))
 
 
 # --- the gradient curve ------------------------------------------------------------------------
