@@ -100,18 +100,21 @@ def _torch_gates(model, x, hidden):
 @pytest.mark.parametrize("cell", RACE_CELLS)
 def test_recorded_gates_and_states_of_a_race_model_are_torchs_own(request, which, cell):
     model = request.getfixturevalue(which)[cell]
-    answer = race_answers({cell: model}, 3, race_distractors(model, 40, seed=1))[cell]
+    answer = race_answers({cell: model}, 3, race_distractors(model, 150, seed=1))[cell]
     trace = answer.analysis.trace
     hidden, cells, logits, x = _torch_steps(model, answer.tokens)
     np.testing.assert_allclose(trace.hidden[0, 0], hidden, atol=1e-5)
     if cell == "lstm":
-        np.testing.assert_allclose(trace.cell[0, 0], cells, atol=1e-5)
+        # the cell is unbounded (the shipped LSTM's reaches |c| ~ 20, where float32's step is ~2e-6): 1e-5 plus
+        # float32's relative precision, accumulated over the steps
+        np.testing.assert_allclose(trace.cell[0, 0], cells, atol=1e-5, rtol=1e-6)
     expected = _torch_gates(model, x, hidden)
     assert set(expected) == set(trace.gates)
     for name, values in expected.items():
         np.testing.assert_allclose(trace.gates[name][0, 0], values.numpy(), atol=1e-5, err_msg=name)
     np.testing.assert_allclose(answer.probabilities, torch.softmax(torch.from_numpy(logits), 0).numpy(), atol=1e-5)
-    assert model.recording_error(answer.analysis) < 1e-5
+    largest_cell = 0.0 if trace.cell is None else float(np.abs(trace.cell).max())  # recording_error reads c_n too
+    assert model.recording_error(answer.analysis) < 1e-5 + 1e-6 * largest_cell
 
 
 def test_one_sequence_through_each_model_answers_at_the_query_and_names_unknown_words(tiny):
