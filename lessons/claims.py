@@ -25,6 +25,16 @@ import torch
 
 from models.asking.gradients import retention_gradient_correlation, rho_relation, text_gradient_paths
 from models.asking.intervene import Edit
+from models.asking.race import (
+    RaceCurve,
+    fewest_units_to_change,
+    holding_units,
+    race_answer,
+    race_curve,
+    race_distractors,
+    race_gradient_curve,
+    unit_along_gap,
+)
 from models.pretrained import PretrainedModel
 
 POSITIVE = "positive"
@@ -452,3 +462,98 @@ def never_forget(model: PretrainedModel, text: str, connective: str) -> NeverFor
         label_changed="yes" if before.label != after.label else "no",
         effect="turns_less" if pa[k:].mean() - pb[k:].mean() > TURNS_LESS else "same",
     )
+
+
+# --- 9. the memory race ---------------------------------------------------------------------------
+
+AT_CHANCE = 0.05  # an accuracy within this of chance (1/K) counts as at chance
+RACE_CLUE = 2  # the clue of the race lesson's sequence (CLUES[2])
+RACE_SEED = 0  # the seed of its distractor words
+
+
+@dataclass(frozen=True)
+class RaceClaims:
+    chance: float  # 1/K
+    trained: int  # the longest gap trained on
+    tested: int  # the longest gap tested
+    rnn_trained: float  # the shipped model's accuracy at the longest trained gap, per cell (from its card)
+    lstm_trained: float
+    gru_trained: float
+    rnn_tested: float  # the same at the longest tested gap
+    lstm_tested: float
+    gru_tested: float
+    rnn_tested_low: float  # the lowest of the seeds at the longest tested gap
+    lstm_tested_low: float
+    gru_tested_low: float
+    rnn_chance_gap: int  # the first gap where the shipped model is within AT_CHANCE of chance; -1: never
+    lstm_chance_gap: int
+    gru_chance_gap: int
+    rnn_falls: str  # "rnn_falls" if rnn_chance_gap >= 0, else "rnn_never" (a word key)
+    best: str  # the cell with the highest shipped accuracy at the longest tested gap (ties: rnn, lstm, gru order)
+    gap: int  # the gap of the lesson's sequence: the longest trained one
+    lstm_unit: int  # the LSTM's best cell-state unit for naming the clue at ``gap`` (models.asking.race)
+    lstm_unit_accuracy: float  # its one-unit held-out accuracy
+    lstm_unit_forget: float  # its mean forget gate over the gap of the lesson's sequence
+    lstm_unit_kept: float  # the product of those forget gates: the share of the clue step's c let through
+    lstm_cut_units: int  # the fewest best-ranked cell units whose cut changes the LSTM's answer (0: none does)
+    rnn_unit: int  # the RNN's best hidden unit at ``gap``
+    rnn_unit_accuracy: float
+    rnn_answer: str  # each model's answer on the lesson's sequence (a clue word)
+    lstm_answer: str
+    gru_answer: str
+    clue: str  # the right answer
+    rnn_clue_log10: float  # log10 ‖∂h_T/∂h_0‖ on the lesson's sequence (h_0: the state after the clue)
+    lstm_clue_log10: float
+    gru_clue_log10: float
+
+
+def chance_gap(curve: RaceCurve, which: str = "shipped") -> int:
+    """The first tested gap where ``curve``'s accuracy is within AT_CHANCE of chance; -1 if it never is."""
+    values = getattr(curve, which)
+    found = np.flatnonzero(values <= curve.chance + AT_CHANCE)
+    return int(curve.gaps[found[0]]) if found.size else -1
+
+
+def race(models: Mapping[str, PretrainedModel], clue: int = RACE_CLUE, seed: int = RACE_SEED) -> RaceClaims:
+    """The race lesson's numbers: the curves from the shipped cards (``model.card``), the holding units and one
+    sequence at the longest trained gap through each model."""
+    curves = {cell: race_curve(models[cell].card, cell) for cell in ("rnn", "lstm", "gru")}
+    trained, tested = curves["lstm"].train_gaps[1], int(curves["lstm"].gaps[-1])
+    gaps = {cell: chance_gap(c) for cell, c in curves.items()}
+    lstm = models["lstm"]
+    distractors = race_distractors(lstm, trained, seed)
+    answers = {cell: race_answer(m, clue, distractors, cell=cell) for cell, m in models.items()}
+    tokens = answers["lstm"].tokens
+    cell_units = holding_units(lstm, trained, state="cell")
+    rnn_units = holding_units(models["rnn"], trained, state="hidden", top=1)
+    along = unit_along_gap(answers["lstm"].analysis, cell_units[0].unit)
+    clue_log10 = {cell: float(race_gradient_curve(models[cell], tokens).log10_norm[-1]) for cell in curves}
+    return RaceClaims(
+        chance=curves["lstm"].chance, trained=trained, tested=tested,
+        **{f"{cell}_trained": c.at(trained) for cell, c in curves.items()},
+        **{f"{cell}_tested": c.at(tested) for cell, c in curves.items()},
+        **{f"{cell}_tested_low": c.at(tested, "low") for cell, c in curves.items()},
+        **{f"{cell}_chance_gap": g for cell, g in gaps.items()},
+        rnn_falls="rnn_falls" if gaps["rnn"] >= 0 else "rnn_never",
+        best=max(curves, key=lambda cell: curves[cell].at(tested)), gap=trained,
+        lstm_unit=cell_units[0].unit, lstm_unit_accuracy=cell_units[0].accuracy,
+        lstm_unit_forget=along.mean_forget, lstm_unit_kept=along.kept,
+        lstm_cut_units=fewest_units_to_change(lstm, tokens, cell_units),
+        rnn_unit=rnn_units[0].unit, rnn_unit_accuracy=rnn_units[0].accuracy,
+        **{f"{cell}_answer": lstm.labels[a.answer] for cell, a in answers.items()}, clue=lstm.labels[clue],
+        **{f"{cell}_clue_log10": v for cell, v in clue_log10.items()},
+    )
+
+
+RACE_CHECKS = (  # (name, holds(claims), says): what a race lesson takes for granted; lessons.lesson.Check(*c)
+    ("gates_hold_longer", lambda c: min(c.lstm_tested, c.gru_tested) > c.rnn_tested,
+     "the LSTM and the GRU are both more accurate than the RNN at the longest tested gap"),
+    ("lstm_holds_past_training", lambda c: c.lstm_tested > c.chance + AT_CHANCE,
+     "the LSTM is above chance at the longest tested gap, beyond any gap it was trained on"),
+    ("lstm_unit_names_the_clue", lambda c: c.lstm_unit_accuracy > 2 * c.chance,
+     "the LSTM's best cell unit alone names the clue at least twice as often as chance"),
+    ("lstm_answers_right", lambda c: c.lstm_answer == c.clue,
+     "the LSTM names the clue of the lesson's sequence"),
+    ("gradient_fades_most_in_the_rnn", lambda c: c.rnn_clue_log10 < min(c.lstm_clue_log10, c.gru_clue_log10),
+     "the RNN's gradient from the query back to the clue is the smallest of the three"),
+)
