@@ -2,7 +2,8 @@
 the clue, an LSTM unit's forget and input gates along the gap, and a gate map with the holding units first.
 
 Each figure has a pure data function (numpy, no Plotly) and a thin builder. The curve reads only the cards'
-``seeds.runs[*].accuracy_by_gap`` tables (written by ``models.training.train_race``): no model is run.
+accuracy-by-gap tables of every seed (``models.asking.race.race_curves``, written by ``models.training.train_race``):
+no model is run.
 """
 from __future__ import annotations
 
@@ -84,10 +85,6 @@ class RaceCurveData(NamedTuple):
     falls_to_chance: Mapping[str, int | None]  # cell -> first gap from which the mean stays at chance, None: never
 
 
-def _table(run: Mapping) -> dict[int, float]:
-    return {int(gap): float(acc) for gap, acc in run["accuracy_by_gap"].items()}
-
-
 def first_gap_at_chance(gaps: np.ndarray, accuracy: np.ndarray, chance: float,
                         margin: float = CHANCE_MARGIN) -> int | None:
     """The first gap from which ``accuracy`` (G,) stays within ``margin`` of ``chance`` up to the last gap, None
@@ -99,29 +96,29 @@ def first_gap_at_chance(gaps: np.ndarray, accuracy: np.ndarray, chance: float,
     return None if last == len(gaps) - 1 else int(gaps[last + 1])
 
 
-def race_curve_data(cards: Mapping[str, Mapping], *, margin: float = CHANCE_MARGIN) -> RaceCurveData:
-    """From cell -> its race card (JSON as a dict). Gaps are those every card measured, in order."""
-    cells = tuple(cards)
+def race_curve_data(curves: Mapping[str, object], *, margin: float = CHANCE_MARGIN) -> RaceCurveData:
+    """From cell -> its curve as the card holds it (``models.asking.race.RaceCurve``, or anything with ``gaps`` (G,),
+    ``by_seed`` (S, G), ``shipped`` (G,), ``train_gaps`` and ``chance``). Gaps are those every card measured."""
+    cells = tuple(curves)
     if not cells:
         empty = np.zeros((0, 0))
         return RaceCurveData((), np.zeros(0, dtype=int), empty, empty, empty, empty, (), 0.0, (0, 0), {})
-    tables = {cell: [_table(run) for run in cards[cell]["seeds"]["runs"]] for cell in cells}
-    common = set.intersection(*(set(t) for runs in tables.values() for t in runs))
-    gaps = np.array(sorted(common), dtype=int)
-    per_cell = [np.array([[t[int(g)] for g in gaps] for t in tables[cell]]) for cell in cells]  # (S, G) each
-    shipped = []
-    for cell in cells:
-        seeds = cards[cell]["seeds"]
-        run = next((r for r in seeds["runs"] if r["seed"] == seeds.get("shipped")), None)
-        shipped.append(np.array([_table(run)[int(g)] for g in gaps]) if run else np.full(len(gaps), np.nan))
-    first = cards[cells[0]]["task"]
-    chance = float(first.get("chance", 1.0 / len(first["clues"])))
-    mean = np.stack([a.mean(axis=0) for a in per_cell])
+    gaps = np.array(sorted(set.intersection(*(set(int(g) for g in curves[c].gaps) for c in cells))), dtype=int)
+
+    def on_gaps(cell: str, values: np.ndarray) -> np.ndarray:  # (..., G_cell) -> (..., G)
+        index = {int(g): i for i, g in enumerate(curves[cell].gaps)}
+        return np.asarray(values, dtype=np.float64)[..., [index[int(g)] for g in gaps]]
+
+    tables = [on_gaps(cell, curves[cell].by_seed) for cell in cells]  # (S, G) each
+    first = curves[cells[0]]
+    mean = np.stack([table.mean(axis=0) for table in tables])
     return RaceCurveData(
-        cells=cells, gaps=gaps, mean=mean, low=np.stack([a.min(axis=0) for a in per_cell]),
-        high=np.stack([a.max(axis=0) for a in per_cell]), shipped=np.stack(shipped),
-        seeds=tuple(len(a) for a in per_cell), chance=chance, trained=tuple(int(g) for g in first["train_gaps"]),
-        falls_to_chance={cell: first_gap_at_chance(gaps, mean[i], chance, margin) for i, cell in enumerate(cells)},
+        cells=cells, gaps=gaps, mean=mean, low=np.stack([table.min(axis=0) for table in tables]),
+        high=np.stack([table.max(axis=0) for table in tables]),
+        shipped=np.stack([on_gaps(cell, curves[cell].shipped) for cell in cells]),
+        seeds=tuple(len(table) for table in tables), chance=float(first.chance),
+        trained=(int(first.train_gaps[0]), int(first.train_gaps[1])),
+        falls_to_chance={cell: first_gap_at_chance(gaps, mean[i], first.chance, margin) for i, cell in enumerate(cells)},
     )
 
 
