@@ -320,7 +320,7 @@ def load_from_files(name: str, files: Mapping[str, bytes], names: Mapping[str, s
     ``names`` gives the name each file is called in messages (default: the file name).
     Validated exactly as ``load_pretrained`` validates a folder.
     """
-    return _load(arch, _Memory(files, names))
+    return _load(name, _Memory(files, names))
 
 
 def available_archs(directory: str | Path | None = None) -> tuple[str, ...]:

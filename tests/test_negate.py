@@ -1,6 +1,8 @@
 """The negation rule on a hand-built training split whose every output can be worked out by hand."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,15 @@ def test_negation_is_seeded(corpus):
 
 def test_jieba_tags_words_from_its_own_dictionary():
     assert jieba_tag("漂亮").startswith("a") and jieba_tag("喜欢").startswith("v") and jieba_tag("qqqq") is None
+
+
+def test_affirmed_texts_are_the_clauses_unchanged_with_their_label(corpus):
+    tokens, labels = corpus
+    out = negate(tokens, labels, _segment, TAGS.get, replace(SETTINGS, affirmed=12))
+    affirmed = [k for k, kind in enumerate(out.kinds) if kind == "affirmed"]
+    assert len(affirmed) == 12 and out.counts()["affirmed"] == 12
+    sources = {" ".join(r): label for r, label in zip(tokens, labels)}
+    for k in affirmed:
+        text = " ".join(out.tokens[k])
+        assert sources[text] == out.labels[k]  # a training clause as it was, with its own label
+        assert (out.targets[k] == out.labels[k]).all() and out.negators[k] == ""

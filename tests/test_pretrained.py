@@ -126,9 +126,11 @@ def test_empty_text_is_a_clear_error(model, text):
         model.predict([POSITIVE, text])
 
 
-def test_unknown_arch():
-    with pytest.raises(ValueError, match="arch"):
+def test_unknown_name():
+    with pytest.raises(ValueError, match="no model is called 'transformer'"):
         load_pretrained("transformer")
+    with pytest.raises(ValueError, match="no model is called 'lstm_3layer'"):
+        load_pretrained("lstm_3layer")
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ training split makes the missing texts:
   before a verb) is written before it, in place of a degree adverb just before it (很好 → 不好), or
   before a causative (让我失望 → 没让我失望). The label flips. Negated negative words (不难吃, 不贵,
   没让我失望) turn positive by the same rule;
-- **double negation** writes ``没有…不`` (这里的菜没有不好吃的): the label stays.
+- **double negation** writes ``没有…不`` (这里的菜没有不好吃的): the label stays;
+- **affirmed** texts are such clauses left as they are, label kept: the other half of each minimal pair, so
+  that short clauses are not read as negated ones by their length or style alone (``affirmed``, 0 by default).
 
 Every step has a target: the review's label before the negator, the flipped label from the negator
 on, and for double negation the review's label again from the second negator on. The text is
@@ -50,13 +52,14 @@ OPINION_VERBS = frozenset({"喜欢", "喜爱", "推荐", "满意", "失望", "�
 NOT_POLAR_START = tuple("很最太较挺超")  # 很脏, 最差, 太慢: a degree already inside the word
 NOT_OPINION = frozenset({"根本", "确实", "坚决", "连续", "正好", "明", "努力", "积极", "意外", "平凡"})  # adverbs
 #   and words that lean by topic, tagged as adjectives
-KINDS = ("negated", "double")
+KINDS = ("negated", "double", "affirmed")
 
 
 @dataclass(frozen=True)
 class NegateSettings:
     negated: int = 3000  # texts negated once, label flipped, both labels equally often
     double: int = 600  # texts with 没有…不, label kept
+    affirmed: int = 0  # clauses carried by one polar word, unchanged, label kept
     min_count: int = 20  # a polar word is in at least this many training reviews
     min_log_odds: float = 0.7  # |log odds of positive| of a polar word, smoothed by one review each way
     min_part_tokens: int = 3
@@ -67,6 +70,7 @@ class NegateSettings:
         """The same mix with every count, and the reviews a polar word needs, times ``share`` (for a slice)."""
         return NegateSettings(**{**asdict(self), "negated": max(1, round(self.negated * share)),
                                  "double": max(1, round(self.double * share)),
+                                 "affirmed": round(self.affirmed * share),
                                  "min_count": max(2, round(self.min_count * share))})
 
     def to_dict(self) -> dict:
@@ -218,7 +222,8 @@ def negate(token_lists: Sequence[Sequence[str]], labels: Sequence[int], segment:
     weights = {label: _draw_weights(found) for label, found in usable.items()}
     out = Negated([], np.empty(0, dtype=np.int64), [], [], [], [], [])
     finals: list[int] = []
-    for kind, count in (("negated", settings.negated), ("double", settings.double)):
+    for kind, count in (("negated", settings.negated), ("double", settings.double),
+                        ("affirmed", settings.affirmed)):
         for n in range(count):
             label = n % 2
             chosen = usable[label][int(rng.choice(len(usable[label]), p=weights[label]))]
@@ -230,6 +235,8 @@ def negate(token_lists: Sequence[Sequence[str]], labels: Sequence[int], segment:
                 negator = choices[int(rng.integers(len(choices)))]
                 text, turns = head + negator + tail, [(0, label), (len(head), 1 - label)]
                 final, name = 1 - label, negator
+            elif kind == "affirmed":
+                text, turns, final, name = head + "".join(part[start:stop]) + tail, [(0, label)], label, ""
             else:
                 text = head + DOUBLE[0] + DOUBLE[1] + tail.rstrip("了") + "的"
                 turns = [(0, label), (len(head), 1 - label), (len(head) + len(DOUBLE[0]), label)]

@@ -493,7 +493,7 @@ def main() -> None:
                             help=f"{kind} texts added to the training split")
     parser.add_argument("--max-part-tokens", type=int, default=AugmentSettings.max_part_tokens,
                         help="longest training review used as a part of an added text")
-    for kind in ("negated", "double"):
+    for kind in ("negated", "double", "affirmed"):
         parser.add_argument(f"--{kind}", type=int, default=0,
                             help=f"{kind} texts added by models.training.negate (default 0: no negation texts)")
     parser.add_argument("--threads", type=int, default=TrainSettings.threads,
@@ -520,7 +520,8 @@ def main() -> None:
                                    max_part_tokens=args.max_part_tokens)
     comparison = run(archs, args.out or PRETRAINED_DIR, settings, args.limit, seeds=args.seeds,
                      augmentation=augmentation, labelled=labelled, first_seed=args.first_seed,
-                     negation=NegateSettings(negated=args.negated, double=args.double))
+                     negation=NegateSettings(negated=args.negated, double=args.double,
+                                              affirmed=args.affirmed))
     print(json.dumps(comparison, ensure_ascii=False, indent=2))
 
 
