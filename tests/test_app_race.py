@@ -78,7 +78,7 @@ def test_a_wrong_guess_is_told_the_answer():
     at.radio(key=race.GUESS_KEY).set_value(wrong).run()
     at.button(key="race_reveal").click().run()
     assert not at.success and chart(at, "race_curve") is not None
-    names = [race._choice_name("zh", c) for c in race.guess_choices(data)]
+    names = [race.choice_name("zh", c) for c in race.guess_choices(data)]
     assert any(names[race.right_guess(data)] in info.value for info in at.info)
 
 

@@ -366,7 +366,7 @@ def right_guess(data: figures.RaceCurveData, cell: str = "rnn") -> int:
     return next(i for i, (_, low, high) in enumerate(choices) if high is not None and low <= gap <= high)
 
 
-def _choice_name(lang: str, choice: tuple[str, int, int | None]) -> str:
+def choice_name(lang: str, choice: tuple[str, int, int | None]) -> str:
     kind, low, high = choice
     return _t(lang, kind, low=low, high=high if high is not None else low)
 
@@ -376,7 +376,7 @@ def _guess_and_curve(lang: str, data: figures.RaceCurveData) -> None:
     if not data.cells:
         return
     choices = guess_choices(data)
-    names = [_choice_name(lang, c) for c in choices]
+    names = [choice_name(lang, c) for c in choices]
     guess = st.radio(_t(lang, "guess_ask", k=len(CLUES)), range(len(choices)), format_func=names.__getitem__,
                      index=None, key=GUESS_KEY)
     if not st.session_state.get(REVEALED_KEY):
