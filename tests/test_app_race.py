@@ -16,7 +16,7 @@ from models.training.race import CLUES
 from ui import race, state
 from ui.frame import page_name
 from ui.i18n import t
-from viz.race import race_curve_data
+from viz.race import MEAN_WIDTH, race_curve_data
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RACE = "app_pages/race.py"
@@ -65,7 +65,7 @@ def test_the_curve_is_withheld_until_the_guess_is_revealed_then_drawn_from_the_c
     at.button(key="race_reveal").click().run()
     assert not at.exception and at.success  # the right bucket
     spec = chart(at, "race_curve")
-    means = [trace for trace in spec["data"] if trace.get("mode") == "lines" and trace["line"].get("width") == 2.5]
+    means = [trace for trace in spec["data"] if trace["line"].get("width") == MEAN_WIDTH]
     assert len(means) == len(data.cells)
     for trace, mean in zip(means, data.mean):
         np.testing.assert_allclose(values(trace["y"]), mean, rtol=1e-6)

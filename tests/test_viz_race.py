@@ -89,8 +89,9 @@ def test_unit_gates_are_the_lstm_forget_and_input_gate_of_that_unit():
     np.testing.assert_allclose(data.input, inputs[:, 1], rtol=1e-6)
     fig = race.unit_gates_figure(data)
     np.testing.assert_allclose([np.asarray(tr.y) for tr in fig.data], [forget[:, 1], inputs[:, 1]], rtol=1e-6)
-    gru = Trace("gru", ["a"], hidden=np.zeros((1, 1, 1, 2)), gates={k: np.zeros((1, 1, 1, 2), np.float32) for k in (
-        "reset", "update", "candidate")}, terms={k: np.zeros((1, 1, 1, 2)) for k in ("reset_hidden", "input_candidate")})
+    zeros = np.zeros((1, 1, 1, 2), np.float32)
+    gru = Trace("gru", ["a"], hidden=zeros, gates={k: zeros for k in ("reset", "update", "candidate")},
+                terms={k: zeros for k in ("reset_hidden", "input_candidate")})
     with pytest.raises(ValueError):
         race.unit_gates_data(gru, 0)
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import streamlit as st
 
 from models.asking import race as asking
@@ -42,8 +41,8 @@ APPLIED_KEY = "race_link_applied"  # the URL's view was applied in this session
 NOTES_KEY = "race_link_notes"  # what a link held that the page ignored
 KEPT_KEYS = (GAP_KEY, CLUE_KEY, SEED_KEY, SOURCE_KEY, WORDS_KEY, CELL_KEY, MAP_KEY, WHATIF_KEY, HOLDERS_KEY, GUESS_KEY)
 SOURCES = ("drawn", "typed")
-DEFAULTS = {GAP_KEY: 60, CLUE_KEY: 2, SEED_KEY: 0, SOURCE_KEY: "drawn", WORDS_KEY: "这家酒店的房间很干净，服务也不错，但是价格有点贵",
-            CELL_KEY: "lstm", WHATIF_KEY: "cut", HOLDERS_KEY: 1}
+DEFAULTS = {GAP_KEY: 60, CLUE_KEY: 2, SEED_KEY: 0, SOURCE_KEY: "drawn", CELL_KEY: "lstm", WHATIF_KEY: "cut",
+            HOLDERS_KEY: 1, WORDS_KEY: "这家酒店的房间很干净，服务也不错，但是价格有点贵"}
 TOP_UNITS = 8  # holding units listed
 CHIPS_SHOWN = 80  # sequence tokens drawn as chips; a longer sequence shows its start and end
 GUESS_EDGES = (10, 25)  # guess buckets end at these gaps, then at the end of training, then at the last tested gap
@@ -56,7 +55,8 @@ STRINGS = {
         "intro": "序列开头是一个线索词（{clues} 中的一个颜色），接着是 N 个从评论里取来的干扰词，最后是问号“{query}”："
                  "模型要说出开头的颜色。同样大小、同样训练方法的 RNN、LSTM、GRU，谁能隔得最远？",
         "no_models": "没有找到记忆赛跑模型（race_rnn、race_lstm、race_gru）：{error}",
-        "no_models_hint": "用 `python -m models.train_race` 训练它们，或者把 RNN_GATES_PRETRAINED 指向放着它们的文件夹。",
+        "no_models_hint": "用 `python -m models.train_race` 训练它们，"
+                          "或者把 RNN_GATES_PRETRAINED 指向放着它们的文件夹。",
         "guess_heading": "先猜一猜",
         "guess_ask": "普通 RNN 在间隔多少个词时，准确率会掉到瞎猜的水平（1/{k}）？",
         "bucket": "{low}–{high} 个词",
@@ -69,7 +69,8 @@ STRINGS = {
         "hidden": "揭晓之前，曲线先藏起来。",
         "falls": "{model}：从间隔 {gap} 起，三个种子的平均准确率降到瞎猜水平（{chance:.1%} ± {margin:.0%} 以内）。",
         "holds": "{model}：直到间隔 {gap}，平均准确率仍有 {acc:.0%}，高于瞎猜的 {chance:.1%}。",
-        "curve_caption": "曲线全部来自模型卡片（每个种子在每个间隔上的测试准确率），页面没有重新跑模型。阴影是训练时用过的间隔；"
+        "curve_caption": "曲线全部来自模型卡片（每个种子在每个间隔上的测试准确率），页面没有重新跑模型。"
+                         "阴影是训练时用过的间隔；"
                          "色带是三个种子的最小到最大值，点线是随应用发布的那个种子。",
         "run_heading": "跑一条序列",
         "gap": "间隔 N（干扰词个数）",
@@ -85,7 +86,8 @@ STRINGS = {
         "right_mark": "✓ 对",
         "wrong_mark": "✗ 错（应为“{clue}”）",
         "why_heading": "为什么：哪些单元记住了线索？",
-        "why_caption": "对每个单元，只用它在问号处的值去猜线索（在 {count} 条间隔为 {gap} 的序列上，一半拟合、一半检验），"
+        "why_caption": "对每个单元，只用它在问号处的值去猜线索"
+                       "（在 {count} 条间隔为 {gap} 的序列上，一半拟合、一半检验），"
                        "按猜对的比例排序。{state}",
         "state_cell": "LSTM 看的是细胞状态 c。",
         "state_hidden": "看的是隐藏状态 h。",
@@ -93,7 +95,8 @@ STRINGS = {
         "holders": "最能说出线索的单元：{units}",
         "holder": "单元 {unit}（单独猜对 {acc:.0%}）",
         "map": "门或状态",
-        "gates_caption": "遗忘门 f 接近 1、输入门 i 接近 0：线索写进单元 {unit} 之后，整个间隔里都没有被冲掉。沿间隔 f 的乘积是 {kept:.3g}。",
+        "gates_caption": "遗忘门 f 接近 1、输入门 i 接近 0：线索写进单元 {unit} 之后，整个间隔里都没有被冲掉。"
+                         "沿间隔 f 的乘积是 {kept:.3g}。",
         "gradient_heading": "梯度：问号处的状态还“感觉”得到线索吗？",
         "gradient_caption": "‖∂h_T/∂h_t‖ 随距离变化（对数坐标）；最右端是线索。线索处：{values}。",
         "whatif_heading": "假如：切断或冻结记住线索的单元",
@@ -135,9 +138,9 @@ STRINGS = {
         "falls": "{model}: from gap {gap} on, the mean accuracy of the three seeds is at chance (within {margin:.0%} "
                  "of {chance:.1%}).",
         "holds": "{model}: at gap {gap} the mean accuracy is still {acc:.0%}, above chance ({chance:.1%}).",
-        "curve_caption": "The whole curve comes from the model cards (every seed's test accuracy at every gap); the page "
-                         "runs no model for it. Shaded: the gaps trained on; bands: the seeds' min to max; dotted: the "
-                         "seed that ships.",
+        "curve_caption": "The whole curve comes from the model cards (every seed's test accuracy at every gap); "
+                         "the page runs no model for it. Shaded: the gaps trained on; bands: the seeds' min to max; "
+                         "dotted: the seed that ships.",
         "run_heading": "Run one sequence",
         "gap": "Gap N (distractor words)",
         "clue": "Clue",
@@ -152,8 +155,9 @@ STRINGS = {
         "right_mark": "✓ right",
         "wrong_mark": "✗ wrong (the clue was “{clue}”)",
         "why_heading": "Why: which units hold the clue?",
-        "why_caption": "Each unit alone names the clue from its value at the question mark (on {count} sequences with "
-                       "gap {gap}, fitted on half, scored on the other half); units are ranked by that accuracy. {state}",
+        "why_caption": "Each unit alone names the clue from its value at the question mark (on {count} sequences "
+                       "with gap {gap}, fitted on half, scored on the other half); units are ranked by that "
+                       "accuracy. {state}",
         "state_cell": "For the LSTM, the cell state c.",
         "state_hidden": "The hidden state h.",
         "model": "Model",
@@ -163,7 +167,8 @@ STRINGS = {
         "gates_caption": "Forget gate f near 1 and input gate i near 0: once the clue is written into unit {unit}, the "
                          "gap does not wash it out. The product of f along the gap is {kept:.3g}.",
         "gradient_heading": "The gradient: does the state at the question mark still feel the clue?",
-        "gradient_caption": "‖∂h_T/∂h_t‖ against distance (log scale); the clue is the right end. At the clue: {values}.",
+        "gradient_caption": "‖∂h_T/∂h_t‖ against distance (log scale); the clue is the right end. "
+                            "At the clue: {values}.",
         "whatif_heading": "What if: cut or freeze the unit that holds the clue",
         "whatif_mode": "Edit",
         "whatif_cut": "cut (set to 0 from the first distractor on)",
@@ -185,13 +190,29 @@ STRINGS = {
 }
 FIGURE_LABELS = {  # viz.race's labels in Chinese (its English defaults are viz.race.RACE_LABELS)
     "zh": {
-        "title_curve": "隔着干扰词记住一个词：每个间隔上的准确率", "gap": "间隔 N（线索和问号之间的干扰词个数）",
-        "accuracy": "准确率（说对线索的比例）", "chance": "瞎猜 1/K = {chance:.3f}", "trained": "训练用的间隔（{low}–{high}）",
-        "seeds": "{cell}：各种子（最小–最大）", "mean": "{cell}：{seeds} 个种子的平均", "shipped": "{cell}：发布的种子",
-        "no_cards": "没有记忆赛跑模型卡片", "title_answers": "每个模型在问号处的回答", "clue": "线索", "probability": "概率",
-        "right": "正确答案：{clue}", "title_holders": "每个单元在问号处的平均值，按线索分开（最能记住线索的单元在上）",
-        "unit": "单元", "value": "值", "no_units": "没有单元可画", "title_gates": "{model} 单元 {unit}：沿序列的遗忘门和输入门",
-        "step": "步", "token": "词", "title_map": "{state}：记住线索的单元在上（★）", "before": "修改前", "after": "修改后",
+        "title_curve": "隔着干扰词记住一个词：每个间隔上的准确率",
+        "gap": "间隔 N（线索和问号之间的干扰词个数）",
+        "accuracy": "准确率（说对线索的比例）",
+        "chance": "瞎猜 1/K = {chance:.3f}",
+        "trained": "训练用的间隔（{low}–{high}）",
+        "seeds": "{cell}：各种子（最小–最大）",
+        "mean": "{cell}：{seeds} 个种子的平均",
+        "shipped": "{cell}：发布的种子",
+        "no_cards": "没有记忆赛跑模型卡片",
+        "title_answers": "每个模型在问号处的回答",
+        "clue": "线索",
+        "probability": "概率",
+        "right": "正确答案：{clue}",
+        "title_holders": "每个单元在问号处的平均值，按线索分开（最能记住线索的单元在上）",
+        "unit": "单元",
+        "value": "值",
+        "no_units": "没有单元可画",
+        "title_gates": "{model} 单元 {unit}：沿序列的遗忘门和输入门",
+        "step": "步",
+        "token": "词",
+        "title_map": "{state}：记住线索的单元在上（★）",
+        "before": "修改前",
+        "after": "修改后",
         "title_whatif": "{model}：修改前后的回答",
     },
 }

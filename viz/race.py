@@ -24,6 +24,7 @@ from viz.steps import axis_layout
 CHANCE_MARGIN = 0.05  # "at chance": mean accuracy within this of 1/K (about the binomial sd of 64 sequences at 1/8)
 CELL_COLOURS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
 BAND_ALPHA = 0.18
+MEAN_WIDTH = 2.5  # px: the mean line, wider than the shipped seed's
 CURVE_HEIGHT = 440
 BARS_HEIGHT = 360
 GATES_HEIGHT = 340
@@ -118,7 +119,8 @@ def race_curve_data(curves: Mapping[str, object], *, margin: float = CHANCE_MARG
         shipped=np.stack([on_gaps(cell, curves[cell].shipped) for cell in cells]),
         seeds=tuple(len(table) for table in tables), chance=float(first.chance),
         trained=(int(first.train_gaps[0]), int(first.train_gaps[1])),
-        falls_to_chance={cell: first_gap_at_chance(gaps, mean[i], first.chance, margin) for i, cell in enumerate(cells)},
+        falls_to_chance={cell: first_gap_at_chance(gaps, mean[i], first.chance, margin)
+                         for i, cell in enumerate(cells)},
     )
 
 
@@ -138,7 +140,8 @@ def race_curve(data: RaceCurveData, *, names: Mapping[str, str] | None = None,
                                  y=np.concatenate([data.high[i], data.low[i][::-1]]).astype(FLOAT), fill="toself",
                                  fillcolor=_rgba(colour, BAND_ALPHA), line=dict(width=0), hoverinfo="skip",
                                  name=_text(labels, "seeds", cell=name), legendgroup=cell, showlegend=False))
-        fig.add_trace(go.Scatter(x=data.gaps, y=data.mean[i].astype(FLOAT), mode="lines", line=dict(color=colour, width=2.5),
+        fig.add_trace(go.Scatter(x=data.gaps, y=data.mean[i].astype(FLOAT), mode="lines",
+                                 line=dict(color=colour, width=MEAN_WIDTH),
                                  name=_text(labels, "mean", cell=name, seeds=data.seeds[i]), legendgroup=cell,
                                  hovertemplate=f"{name}<br>N = %{{x}}<br>%{{y:.1%}}<extra></extra>"))
         fig.add_trace(go.Scatter(x=data.gaps, y=data.shipped[i].astype(FLOAT), mode="lines",
