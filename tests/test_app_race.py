@@ -10,12 +10,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui.lessons
+from lessons import BY_ID, LESSONS
+from lessons.lesson import Lesson, Step, View
 from models.asking import race as asking
 from models.pretrained import load_pretrained
 from models.training.race import CLUES
 from ui import race, state
 from ui.frame import page_name
 from ui.i18n import t
+from ui.lessons import CHOICE_KEY
 from viz.race import MEAN_WIDTH, race_curve_data
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -152,3 +156,28 @@ def test_the_menu_names_both_pages_in_the_page_language():
     assert page_name("zh", "race") != page_name("en", "race")
     at = open_race(lang="en")
     assert at.radio(key="convention_en") is not None  # the GRU convention is the frame's, on every page
+
+
+def test_a_lesson_step_that_names_the_race_page_opens_it_and_back_returns(monkeypatch):
+    base = BY_ID["fading"]
+    lesson = Lesson(id="to_race", title={"zh": "去赛跑", "en": "To the race"}, archs=base.archs, claims=base.claims,
+                    steps=(base.steps[0], Step(View(page="race"), say={"zh": "看赛跑。", "en": "See the race."})))
+    monkeypatch.setattr(ui.lessons, "BY_ID", {**BY_ID, lesson.id: lesson})
+    monkeypatch.setattr(ui.lessons, "LESSONS", (*LESSONS, lesson))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.selectbox(key=f"{CHOICE_KEY}_zh").set_value("to_race").run()
+    assert at.title[0].value == t("zh", "title")  # its first step is the sentiment page's
+    at.button(key="lesson_next").click().run()
+    assert not at.exception
+    assert at.title[0].value == race.STRINGS["zh"]["title"] and "看赛跑。" in [m.value for m in at.markdown]
+    assert at.query_params["lesson"] == "to_race" and at.query_params["step"] == "2"
+    at.button(key="lesson_back").click().run()
+    assert at.title[0].value == t("zh", "title") and at.query_params["step"] == "1"
+
+
+def test_a_view_names_a_page_the_app_has_and_tabs_stay_on_the_sentiment_page():
+    assert View().page == "sentiment" and View(page="race").page == "race"
+    with pytest.raises(ValueError):
+        View(page="nowhere")
+    with pytest.raises(ValueError):
+        View(page="race", tab="tab_read")
