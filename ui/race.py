@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import streamlit as st
 
 from models.asking import race as asking
@@ -95,8 +96,9 @@ STRINGS = {
         "holders": "最能说出线索的单元：{units}",
         "holder": "单元 {unit}（单独猜对 {acc:.0%}）",
         "map": "门或状态",
-        "gates_caption": "遗忘门 f 接近 1、输入门 i 接近 0：线索写进单元 {unit} 之后，整个间隔里都没有被冲掉。"
-                         "沿间隔 f 的乘积是 {kept:.3g}。",
+        "gates_caption": "沿间隔（第 1–{last} 步），单元 {unit} 的遗忘门 f 平均 {f:.2f}，输入门 i 平均 {i:.2f}；"
+                         "f 沿间隔的乘积是 {kept:.3g}：线索那一步写进 c 的内容，到问号处只剩这个比例"
+                         "（之后每一步也会写进新的内容）。",
         "gradient_heading": "梯度：问号处的状态还“感觉”得到线索吗？",
         "gradient_caption": "‖∂h_T/∂h_t‖ 随距离变化（对数坐标）；最右端是线索。线索处：{values}。",
         "whatif_heading": "假如：切断或冻结记住线索的单元",
@@ -106,6 +108,8 @@ STRINGS = {
         "whatif_units": "改最前面几个单元",
         "whatif_changed": "{model} 的回答从“{before}”变成了“{after}”。",
         "whatif_same": "{model} 的回答没变，仍是“{before}”（正确答案的概率 {p_before:.1%} → {p_after:.1%}）。",
+        "whatif_fewest": "{model}：同时改掉排在最前面的 {count} 个单元，回答才会变（最多试 {top} 个）。",
+        "whatif_none": "{model}：把排在最前面的 {top} 个单元都改掉，回答也不变：记忆分散在更多单元里。",
         "whatif_edit": "改动：{state} 的单元 {units}，第 {start}–{stop} 步。",
         "export_heading": "分享与导出",
         "link_caption": "这个链接会打开同样的序列和视图：",
@@ -164,8 +168,9 @@ STRINGS = {
         "holders": "The units that best name the clue: {units}",
         "holder": "unit {unit} (alone: {acc:.0%} right)",
         "map": "Gate or state",
-        "gates_caption": "Forget gate f near 1 and input gate i near 0: once the clue is written into unit {unit}, the "
-                         "gap does not wash it out. The product of f along the gap is {kept:.3g}.",
+        "gates_caption": "Along the gap (steps 1–{last}), unit {unit}'s forget gate f averages {f:.2f} and its input "
+                         "gate i {i:.2f}; the product of f along the gap is {kept:.3g}: the share of what the clue "
+                         "step wrote into c that is left at the question mark (each later step writes too).",
         "gradient_heading": "The gradient: does the state at the question mark still feel the clue?",
         "gradient_caption": "‖∂h_T/∂h_t‖ against distance (log scale); the clue is the right end. "
                             "At the clue: {values}.",
@@ -176,6 +181,10 @@ STRINGS = {
         "whatif_units": "How many of the top units",
         "whatif_changed": "{model}'s answer changed from “{before}” to “{after}”.",
         "whatif_same": "{model}'s answer stayed “{before}” (the clue's probability {p_before:.1%} → {p_after:.1%}).",
+        "whatif_fewest": "{model}: the answer changes once the top {count} units are edited together (tried up to "
+                          "{top}).",
+        "whatif_none": "{model}: editing all of the top {top} units leaves the answer as it is: the memory is spread "
+                       "over more units.",
         "whatif_edit": "Edit: {state} of unit(s) {units}, steps {start}–{stop}.",
         "export_heading": "Share and export",
         "link_caption": "This link opens the same sequence and view:",
@@ -282,6 +291,12 @@ def _gradient(fingerprint: str, tokens: tuple[str, ...], _model: PretrainedModel
 def _whatif_run(fingerprint: str, tokens: tuple[str, ...], units: tuple[int, ...], which: str, mode: str,
                 _model: PretrainedModel):
     return asking.race_whatif(_model, tokens, list(units), mode=mode, state=which)
+
+
+@st.cache_resource(max_entries=KEPT, show_spinner=False)
+def _fewest(fingerprint: str, tokens: tuple[str, ...], mode: str, _holders: tuple, _model: PretrainedModel) -> int:
+    """Keyed on the tokens: the holding units are those of the model at this sequence's gap."""
+    return asking.fewest_units_to_change(_model, tokens, _holders, mode=mode)
 
 
 def holding_state(cell: str) -> str:
@@ -512,7 +527,10 @@ def _why_section(lang: str, models: dict[str, PretrainedModel], answers: dict) -
         along = asking.unit_along_gap(answer.analysis, unit)
         show(figures.unit_gates_figure(figures.unit_gates_data(answer.analysis.trace, unit), model=MODEL_NAMES[cell],
                                        labels=labels), key="race_gates")
-        st.caption(_t(lang, "gates_caption", unit=unit, kept=along.kept))
+        if len(answer.tokens) > 2:
+            inputs = float(np.mean(along.input[along.gap_steps]))
+            st.caption(_t(lang, "gates_caption", unit=unit, last=len(answer.tokens) - 2, f=along.mean_forget, i=inputs,
+                          kept=along.kept))
 
 
 def _gradient_section(lang: str, models: dict[str, PretrainedModel], answers: dict) -> None:
@@ -524,7 +542,10 @@ def _gradient_section(lang: str, models: dict[str, PretrainedModel], answers: di
         curve = _gradient(model.fingerprint, tuple(tokens), model)
         paths[cell] = SimpleNamespace(curve=curve, tokens=tokens)
         at_clue.append(f"{MODEL_NAMES[cell]} 10^{float(curve.log10_norm[-1]):.1f}")
-    show(distance_curves(distance_data(paths), labels=viz_labels(lang)), key="race_gradient")
+    fig = distance_curves(distance_data(paths), labels=viz_labels(lang))
+    for trace, cell in zip(fig.data, paths):  # one colour per cell on every figure of the page
+        trace.line.color = figures.CELL_COLOURS[cell]
+    show(fig, key="race_gradient")
     st.caption(_t(lang, "gradient_caption", values=", ".join(at_clue)))
 
 
@@ -547,6 +568,9 @@ def _whatif_section(lang: str, models: dict[str, PretrainedModel], answers: dict
     else:
         st.info(_t(lang, "whatif_same", model=name, before=before, p_before=float(result.before[result.clue]),
                    p_after=float(result.after[result.clue])), icon=":material/science:")
+    fewest = _fewest(model.fingerprint, tuple(answer.tokens), mode, holders, model)
+    st.caption(_t(lang, "whatif_fewest", model=name, count=fewest, top=len(holders)) if fewest else
+               _t(lang, "whatif_none", model=name, top=len(holders)))
     steps = list(result.edit.steps)
     st.caption(_t(lang, "whatif_edit", state=which, units=", ".join(map(str, units)), start=steps[0] if steps else 0,
                   stop=steps[-1] if steps else 0))
