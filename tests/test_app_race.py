@@ -181,3 +181,29 @@ def test_a_view_names_a_page_the_app_has_and_tabs_stay_on_the_sentiment_page():
         View(page="nowhere")
     with pytest.raises(ValueError):
         View(page="race", tab="tab_read")
+
+
+def test_a_question_on_the_race_page_withholds_it_until_reveal(monkeypatch):
+    base = BY_ID["fading"]
+    question = base.steps[1].question  # its answer is a claim of the lesson's claims
+    lesson = Lesson(id="race_question", title={"zh": "赛跑问题", "en": "A race question"}, archs=base.archs,
+                    claims=base.claims, steps=(Step(View(page="race"), say={"zh": "猜。", "en": "Guess."},
+                                                    question=question, reveal={"zh": "揭晓。", "en": "Revealed."}),))
+    monkeypatch.setattr(ui.lessons, "BY_ID", {**BY_ID, lesson.id: lesson})
+    monkeypatch.setattr(ui.lessons, "LESSONS", (*LESSONS, lesson))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.selectbox(key=f"{CHOICE_KEY}_zh").set_value(lesson.id).run()
+    assert at.title[0].value == race.STRINGS["zh"]["title"]
+    assert chart(at, "race_answers") is None and race.STRINGS["zh"]["withheld"] in [i.value for i in at.info]
+    at.radio(key=f"lesson_answer_{lesson.id}_0").set_value(question.choices[0][0]).run()
+    at.button(key="lesson_reveal").click().run()
+    assert not at.exception and chart(at, "race_answers") is not None
+
+
+def test_a_question_on_the_sentiment_page_does_not_hide_the_race_page(monkeypatch):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.selectbox(key=f"{CHOICE_KEY}_zh").set_value("fading").run()
+    at.button(key="lesson_next").click().run()  # step 2 asks a question about the sentiment page
+    assert at.session_state["lesson_withheld"]
+    at.switch_page(RACE).run()
+    assert not at.exception and chart(at, "race_answers") is not None

@@ -291,6 +291,14 @@ def _leave(lang: str, lesson: Lesson, archs: tuple[str, ...]) -> None:
         st.query_params.pop(param, None)
 
 
+def step_page() -> str | None:
+    """The page the chosen lesson's current step is on (ui.page_keys), None when no lesson is chosen."""
+    lesson = BY_ID.get(st.session_state.get(LESSON_KEY, NO_LESSON))
+    if lesson is None:
+        return None
+    return _view_at(lesson, min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)).page
+
+
 def _go_to_step_page(page: str) -> None:
     """A step just applied names another page than ``page``, the one shown: open it, with the step in the URL (a
     move to another page clears the URL's query)."""

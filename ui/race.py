@@ -25,6 +25,7 @@ from ui import race_links, state
 from ui.common import MODEL_NAMES, literal, show
 from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM
+from ui.lessons import step_page
 from ui.links import Note
 from ui.race_links import MAX_GAP, MAX_SEED, RaceView
 from ui.source import LANG_KEY
@@ -364,7 +365,7 @@ def race_page() -> None:
         st.error(_t(lang, "no_models", error=error_text(lang, err.code, err.fields)), icon=":material/error:")
         st.caption(_t(lang, "no_models_hint"))
         return
-    if st.session_state.get(WITHHELD_KEY):
+    if st.session_state.get(WITHHELD_KEY) and step_page() == "race":  # a question about this page is open
         st.info(_t(lang, "withheld"), icon=":material/visibility_off:")
         return
     folder = str(state.directory())
