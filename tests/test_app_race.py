@@ -20,7 +20,7 @@ from ui import race, state
 from ui.frame import page_name
 from ui.i18n import t
 from ui.lessons import CHOICE_KEY
-from viz.race import MEAN_WIDTH, race_curve_data
+from viz.race import MEAN_WIDTH, RACE_LABELS, race_curve_data
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RACE = "app_pages/race.py"
@@ -207,3 +207,19 @@ def test_a_question_on_the_sentiment_page_does_not_hide_the_race_page(monkeypatc
     assert at.session_state["lesson_withheld"]
     at.switch_page(RACE).run()
     assert not at.exception and chart(at, "race_answers") is not None
+
+
+def test_every_string_of_the_race_page_is_in_both_languages():
+    assert set(race.STRINGS["zh"]) == set(race.STRINGS["en"])
+    assert set(race.FIGURE_LABELS["zh"]) == set(RACE_LABELS)
+
+
+def test_the_curve_export_holds_every_seed_at_every_gap():
+    curves = asking.race_curves(state.directory())
+    rows = race.curve_csv(curves).splitlines()
+    assert rows[0] == "cell,seed,shipped,gap,accuracy"
+    assert len(rows) - 1 == sum(c.by_seed.size for c in curves.values())
+    lstm = curves["lstm"]
+    first = next(r for r in rows if r.startswith(f"lstm,{int(lstm.seeds[0])},") and r.split(",")[3] == "1")
+    assert float(first.split(",")[4]) == pytest.approx(lstm.by_seed[0, 0], abs=5e-5)
+    assert sum(r.split(",")[2] == "1" for r in rows[1:]) == sum(len(c.gaps) for c in curves.values())  # one shipped
