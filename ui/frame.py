@@ -19,7 +19,6 @@ from ui import race, share
 from ui.i18n import DEFAULT_LANG, LANGS, t
 from ui.lessons import lesson_player
 from ui.page_keys import DEFAULT_PAGE, PAGE_FILES, PAGES, URL_PATHS, page_of_path
-from ui.share import APPLIED_KEY
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY, init_state, language_switch
 from ui.tabs import convention_switch
 
@@ -27,7 +26,6 @@ ICON = Path(__file__).resolve().parent / "icon.png"  # a local file: Material ic
 PAGE_ICONS = {"sentiment": ":material/reviews:", "race": ":material/directions_run:"}
 KEPT_KEYS = (TEXT_KEY, *PAIR_KEYS, *race.KEPT_KEYS)  # widget values a visit to another page must not drop
 LINK_OPENERS: Mapping[str, Callable[[], None]] = {"sentiment": share.open_link, "race": race.open_link}
-LINK_APPLIED: Mapping[str, str] = {"sentiment": APPLIED_KEY, "race": race.APPLIED_KEY}
 
 STRINGS = {
     "zh": {"page_sentiment": "情感分类：读一句话", "page_race": "记忆赛跑"},
