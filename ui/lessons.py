@@ -215,7 +215,8 @@ def _move(lesson_id: str, index: int) -> None:
 # page jumped down to the tab bar, past the step's narration and figure, and left the lesson chooser out of view (a
 # click on it while the page scrolls back closed it again: "two clicks to open"). The lesson box is brought back once
 # the tabs have moved: for a few seconds, a scroll that takes the box out of view is undone, until the reader scrolls,
-# types or clicks (their own scrolling is left alone).
+# types or clicks (their own scrolling is left alone). "Out of view" includes under the header, which holds the pages'
+# menu (ui.frame): a chooser under it took the click's own scroll, and closed again.
 _SCROLL_BACK = """<script>
 (() => {{
   let user = false;
@@ -224,8 +225,13 @@ _SCROLL_BACK = """<script>
   const settle = () => {{
     const box = document.querySelector(".st-key-{box}");
     if (user || !box) return;
+    const header = document.querySelector("[data-testid=stHeader]");  // the pages' menu: the box goes under it
+    const below = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
     const top = box.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight / 2) box.scrollIntoView({{block: "start", behavior: "instant"}});
+    if (top < below || top > window.innerHeight / 2) {{
+      box.style.scrollMarginTop = `${{below}}px`;
+      box.scrollIntoView({{block: "start", behavior: "instant"}});
+    }}
   }};
   events.forEach(e => window.addEventListener(e, stop, true));
   document.addEventListener("scroll", settle, true);
