@@ -223,3 +223,15 @@ def test_the_curve_export_holds_every_seed_at_every_gap():
     first = next(r for r in rows if r.startswith(f"lstm,{int(lstm.seeds[0])},") and r.split(",")[3] == "1")
     assert float(first.split(",")[4]) == pytest.approx(lstm.by_seed[0, 0], abs=5e-5)
     assert sum(r.split(",")[2] == "1" for r in rows[1:]) == sum(len(c.gaps) for c in curves.values())  # one shipped
+
+
+def test_without_race_models_the_page_says_which_file_is_missing(tmp_path, monkeypatch):
+    for name in ("vocab.json", "rnn.json", "rnn.safetensors", "lstm.json", "lstm.safetensors", "gru.json",
+                 "gru.safetensors"):
+        (tmp_path / name).symlink_to(state.directory() / name)
+    monkeypatch.setenv(state.DIRECTORY_ENV, str(tmp_path))
+    at = open_race()
+    assert not at.exception
+    (error,) = at.error
+    assert "race_" in error.value and str(tmp_path) in error.value
+    assert chart(at, "race_answers") is None
