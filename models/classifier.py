@@ -63,6 +63,11 @@ class ClassifierConfig:
         return cls(**{**fields, "labels": tuple(data.get("labels", cls.labels))})
 
 
+def _options(module: nn.RNNBase) -> dict:
+    """The constructor options of ``module`` besides sizes and direction: bias, and an RNN's nonlinearity."""
+    return {"bias": module.bias, **({"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {})}
+
+
 CARD_KEYS = ("task", "vocabulary")
 """Keys of a card's ``config`` that describe the files, not the module: what the model does and the vocabulary
 file it reads (``models.pretrained``)."""
@@ -118,11 +123,31 @@ class RecurrentClassifier(nn.Module):
         except the last (the whole text), are NaN: not computed."""
         steps = len(ids)
         shown = min(steps, limit)
-        prefixes = ids[:shown].unsqueeze(0).expand(shown, shown).tril()  # row t: tokens 0..t, then <pad> (0)
         out = torch.full((steps, self.config.num_classes), float("nan"))
-        out[:shown] = self(prefixes, torch.arange(1, shown + 1))
+        if self.config.num_layers == 1:
+            out[:shown] = self.logits(self._prefix_final_states(ids[:shown]))
+        else:
+            prefixes = ids[:shown].unsqueeze(0).expand(shown, shown).tril()  # row t: tokens 0..t, then <pad> (0)
+            out[:shown] = self(prefixes, torch.arange(1, shown + 1))
         out[-1] = self(ids.unsqueeze(0), torch.tensor([steps]))[0]
         return out
+
+    def _prefix_final_states(self, ids: torch.Tensor) -> torch.Tensor:
+        """(T, 2H) the final states of every prefix of ids (T,), for one bidirectional layer: the forward half after
+        token t is the whole text's (it never reads ahead), so only the backward half is run once per prefix, as a
+        one-way module with the ``_reverse`` weights over the prefix reversed (tokens t, t-1, ..., 0)."""
+        steps, size = len(ids), self.config.hidden_size
+        forward = self.top_states(ids.unsqueeze(0), torch.tensor([steps]))[0, :, :size]  # (T, H)
+        back = torch.arange(steps).unsqueeze(1) - torch.arange(steps).unsqueeze(0)  # [t, k] = t - k
+        reversed_ids = torch.where(back >= 0, ids[back.clamp(min=0)], 0)  # row t: tokens t..0, then <pad>
+        half = type(self.rnn)(self.config.embed_dim, size, batch_first=True, **_options(self.rnn))
+        weights = {name.removesuffix("_reverse"): value for name, value in self.rnn.named_parameters()
+                   if name.endswith("_reverse")}
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(reversed_ids), torch.arange(1, steps + 1),
+                                                   batch_first=True, enforce_sorted=False)
+        state = torch.func.functional_call(half, weights, (packed,))[1]
+        h_n = state[0] if isinstance(state, tuple) else state  # (1, T, H): each prefix's state after token 0
+        return torch.cat([forward, h_n[0]], dim=-1)
 
     def record(self, ids: torch.Tensor, lengths: torch.Tensor, tokens: list[list[str]] | None = None) -> list[Trace]:
         """One Trace per sentence, carrying the per-step class probabilities (T, C) (``prefix_logits`` when

@@ -27,6 +27,7 @@ from types import MappingProxyType
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
+from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 from torch.overrides import TorchFunctionMode
 
@@ -196,19 +197,61 @@ class PretrainedModel:
         return Analysis(tuple(tokens), unknown[0], trace, self.labels[best], float(final[best]))
 
     def recording_error(self, analysis: Analysis) -> float:
-        """Largest |h rebuilt from the recorded gates - torch's own nn module output| on these tokens.
+        """Largest |h rebuilt from the recorded gates - torch's own computation| over every layer and direction.
 
-        The gates are what the page shows; rebuilding every hidden state from them alone
-        (``hidden_from_gates``) and comparing with ``module(x)`` checks them against torch.
+        The gates are what the page shows; every hidden state is rebuilt from them alone (``hidden_from_gates``)
+        and compared, layer by layer and in both directions, with torch: each layer run as torch runs it
+        (``torch_layer_states``: layer 0 on the embeddings, layer l on torch's output of layer l - 1), the
+        top layer with the nn module's own output, and each layer's and direction's final state (its last
+        step forward, its state after token 0 backward) with the module's h_n (and the recorded cell with c_n).
         """
-        ids, lengths, _ = self.encode([list(analysis.tokens)])
+        ids, _, _ = self.encode([list(analysis.tokens)])
         with torch.inference_mode():
-            out = self.model.rnn(self.model.embedding(ids))[0][0].numpy()  # (T, H)
-        return float(np.abs(hidden_from_gates(analysis.trace)[0, 0] - out).max())
+            layers, top, final = torch_layer_states(self.model.rnn, self.model.embedding(ids[0]))
+        trace = analysis.trace
+        rebuilt = hidden_from_gates(trace)  # (L, D, T, H)
+        dirs, hs = trace.num_directions, trace.hidden_size
+        errors = [np.abs(rebuilt - layers.numpy()).max(),
+                  np.abs(rebuilt[-1].transpose(1, 0, 2).reshape(len(top), dirs * hs) - top.numpy()).max()]
+        ends = [trace.num_steps - 1, 0][:dirs]  # the last step each direction takes
+        for name, values in (("hidden", rebuilt), ("cell", trace.cell)):
+            if name in final:
+                last = np.stack([values[:, d, ends[d]] for d in range(dirs)], axis=1)  # (L, D, H)
+                errors.append(np.abs(last - final[name].numpy()).max())
+        return float(max(errors))
 
     @property
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
+
+
+def torch_layer_states(module: nn.RNNBase, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
+                                                                      dict[str, torch.Tensor]]:
+    """Torch's own numbers for one sequence x (T, F), with no recorder involved: (layers, top, final).
+
+    layers: (L, D, T, H), each layer run by torch as one nn module of its own with that layer's parameters,
+        layer 0 on ``x`` and layer l on torch's output of layer l - 1 (both halves joined).
+    top: (T, D*H), the whole module's output ``module(x)[0]``.
+    final: {"hidden": h_n, and for an LSTM "cell": c_n}, each (L, D, H), from ``module(x)``.
+    """
+    dirs, hs = 2 if module.bidirectional else 1, module.hidden_size
+    out, state = module(x.unsqueeze(0) if module.batch_first else x.unsqueeze(1))
+    top = out[0] if module.batch_first else out[:, 0]
+    h_n, c_n = state if isinstance(state, tuple) else (state, None)
+    final = {"hidden": h_n.reshape(module.num_layers, dirs, hs)}
+    if c_n is not None:
+        final["cell"] = c_n.reshape(module.num_layers, dirs, hs)
+    layers, inp = [], x
+    for layer in range(module.num_layers):
+        options = {"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {}
+        single = type(module)(inp.shape[-1], hs, num_layers=1, bias=module.bias, batch_first=True,
+                              bidirectional=module.bidirectional, **options)
+        suffix = f"_l{layer}"
+        params = {name.replace(suffix, "_l0"): value for name, value in module.named_parameters()
+                  if name.endswith(suffix) or name.endswith(suffix + "_reverse")}
+        inp = torch.func.functional_call(single, params, (inp.unsqueeze(0),))[0][0]  # (T, D*H)
+        layers.append(inp.reshape(len(inp), dirs, hs).transpose(0, 1))
+    return torch.stack(layers), top, final
 
 
 def files_fingerprint(files: Mapping[str, str]) -> str:

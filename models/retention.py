@@ -42,6 +42,18 @@ def log10_retention_at(gate: np.ndarray, step: int) -> np.ndarray:
     return _log10_row(_log_gates(gate[: step + 1]), step)
 
 
+def log10_retention_to_end(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
+    """(T,) log10 retention of every token at the end of the reading, from gate (T, H).
+
+    Forward: at step T-1, ``log10_retention_at(gate, T-1)``. Backward (``reverse``, read right to left): at
+    step 0, token s kept through the gates of steps s-1..0: mean_j prod_{k=0..s-1} gate[k, j]; 0 at s = 0.
+    """
+    gate = np.asarray(gate)
+    if reverse:
+        return log10_retention_at(gate[::-1], gate.shape[0] - 1)[::-1]
+    return log10_retention_at(gate, gate.shape[0] - 1)
+
+
 def retention_matrix(gate: np.ndarray, *, reverse: bool = False) -> np.ndarray:
     """Mean over units of the product of gate values between s and t. gate (T, H) -> (T, T) [t, s], float64.
 

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 
 import numpy as np
 import pytest
 
-from models.files.batch import BATCH_TOKENS, SaturationCounts, length_groups, main, read_texts, run
+from models.files.batch import BATCH_TOKENS, length_groups, main, read_texts, run
 from models.pretrained import PRETRAINED_DIR, PretrainedError, load_pretrained
+from models.saturation import LayerSaturation, SaturationCounts
+from tests.variants import save_model, tiny_model
 
 TEXTS = ["我很喜欢这款手机，它的拍照功能很强大。", "", "这个热水器太费电了，千万不能买。", "   ", "好"]
 
@@ -68,8 +71,9 @@ def test_traces_npz_round_trip(tmp_path):
         assert len(offsets) == len(TEXTS) + 1 and offsets[2] == offsets[1]  # the empty text has no rows
         analysis = load_pretrained("lstm").analyze(TEXTS[2])
         rows = slice(offsets[2], offsets[3])
-        np.testing.assert_allclose(data["forget"][rows], analysis.trace.gates["forget"][0, 0], atol=1e-6)
-        np.testing.assert_allclose(data["cell"][rows], analysis.trace.cell[0, 0], atol=1e-6)
+        assert tuple(data["axes"]) == ("step", "layer", "direction", "unit")
+        np.testing.assert_allclose(data["forget"][rows, 0, 0], analysis.trace.gates["forget"][0, 0], atol=1e-6)
+        np.testing.assert_allclose(data["cell"][rows, 0, 0], analysis.trace.cell[0, 0], atol=1e-6)
         assert tuple(tokens[rows]) == analysis.tokens
 
 
@@ -132,3 +136,43 @@ def test_ray_options_need_the_ray_engine(tmp_path, capsys):
             main([str(_lines(tmp_path)), *options, "--out", str(tmp_path / "out")])
         assert "--workers" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name,layers,bidirectional", [("gru_2layer", 2, False), ("lstm_bi", 1, True)])
+def test_a_variant_writes_every_layer_and_direction(tmp_path, name, layers, bidirectional):
+    model = tiny_model(name.split("_")[0], layers, bidirectional, scale=3.0)
+    save_model(model, tmp_path / "models", name)
+    texts = ["这部电影不好看", "", "但是演员很棒，我喜欢"]
+    main(["--models", name, "--pretrained", str(tmp_path / "models"), "--traces", "--low", "0.2", "--high", "0.8",
+          "--saturation-json", str(tmp_path / "saturation.json"), "--out", str(tmp_path / "out"), "--mode", "char"]
+         + [str(_text_file(tmp_path, texts))])
+    traces = [model.analyze(t).trace for t in texts if t]
+    with np.load(tmp_path / "out" / f"traces_{name}.npz") as data:
+        assert tuple(data["axes"]) == ("step", "layer", "direction", "unit")
+        assert tuple(data["offsets"]) == (0, 7, 7, 17)
+        for trace, (start, stop) in zip(traces, [(0, 7), (7, 17)]):
+            for state, values in trace.states().items():
+                np.testing.assert_allclose(data[state][start:stop], values.transpose(2, 0, 1, 3), atol=1e-6)
+    dirs = 2 if bidirectional else 1
+    rows = _rows(tmp_path / "out" / "saturation.csv")
+    gate = "update" if name.startswith("gru") else "forget"
+    found = {(int(r["layer"]), int(r["direction"]), int(r["unit"])): float(r["left_saturated"])
+             for r in rows if r["gate"] == gate}
+    assert len(found) == layers * dirs * 6
+    for layer in range(layers):
+        for direction in range(dirs):
+            values = np.concatenate([t.gates[gate][layer, direction] for t in traces])  # (steps, H)
+            for unit in range(6):
+                assert found[layer, direction, unit] == pytest.approx((values[:, unit] < 0.2).mean(), abs=1e-6)
+    summary = json.loads((tmp_path / "saturation.json").read_text(encoding="utf-8"))["models"][name]
+    assert len(summary["layers"]) == layers and len(summary["layers"][0]) == dirs
+    counts = LayerSaturation(0.2, 0.8)
+    for trace in traces:
+        counts.add(trace)
+    assert LayerSaturation.from_arrays("x", counts.to_arrays("x"), 0.2, 0.8).summary() == counts.summary()
+
+
+def _text_file(folder, texts):
+    path = folder / "variant_texts.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return path

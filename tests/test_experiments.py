@@ -113,3 +113,33 @@ def test_the_rnn_reads_the_connective_afresh():
     edited = rnn.analyze_tokens(tokens, edits=run.edits).trace.hidden[0, 0]
     fresh = rnn.analyze_tokens(tokens[turn:]).trace.hidden[0, 0]  # the text starting at the connective
     np.testing.assert_allclose(edited[turn:], fresh, atol=1e-6)
+
+
+def test_presets_act_on_a_chosen_layer_and_on_the_backward_direction():
+    """The GRU skips 的 exactly in the layer and direction asked for; backward, the RNN reads 但是 afresh from
+    the right: its states from the connective down to token 0 are those of the text cut after the connective."""
+    from tests.variants import tiny_model
+
+    tokens = ["我", "的", "电影", "很", "好", "但是", "的", "差", "了"]
+    gru = tiny_model("gru", 2, False, scale=2.0)
+    run = experiment("ignore_de", "gru", tokens, layer=1)
+    assert {(e.layer, e.direction) for e in run.edits} == {(1, 0)}
+    plain = gru.analyze_tokens(tokens, stepped=True).trace.hidden
+    hidden = gru.analyze_tokens(tokens, edits=run.edits).trace.hidden
+    np.testing.assert_array_equal(hidden[0], plain[0])
+    for step in run.steps:
+        np.testing.assert_array_equal(hidden[1, 0, step], hidden[1, 0, step - 1])
+    backward = experiment("ignore_de", "gru", tokens, direction=1)
+    bi = tiny_model("gru", 1, True, scale=2.0)
+    hidden = bi.analyze_tokens(tokens, edits=backward.edits).trace.hidden
+    for step in backward.steps:
+        np.testing.assert_array_equal(hidden[0, 1, step], hidden[0, 1, step + 1])  # read right to left
+    rnn = tiny_model("rnn", 1, True, scale=2.0)
+    run = experiment("forget_at_connective", "rnn", tokens, direction=1)
+    assert run.steps == (5,) and run.edits == (Edit("hidden", [6], set=0.0, direction=1),)
+    edited = rnn.analyze_tokens(tokens, edits=run.edits).trace.hidden[0, 1]
+    cut = rnn.analyze_tokens(tokens[:6]).trace.hidden[0, 1]
+    np.testing.assert_allclose(edited[:6], cut, atol=1e-6)
+    assert preset_steps("never_forget", tokens, at=3, direction=1) == (3, 2, 1, 0)
+    last = experiment("forget_at_connective", "rnn", ["很", "好", "但是"], direction=1)
+    assert last.missing == NOTHING_BEFORE

@@ -134,3 +134,27 @@ def test_every_chart_saves_a_named_image_at_twice_its_size_and_offers_html():
     for label in ("数组 (NPZ)", "表格 (CSV)", "来源 (JSON)"):
         assert numbers[label].proto.deferred_file_id and not numbers[label].proto.disabled
     st.cache_data.clear()
+
+
+def test_every_layer_and_direction_of_a_variant_is_exported_with_named_axes():
+    from tests.variants import tiny_model
+
+    models = {"gru_2layer": tiny_model("gru", 2, False), "lstm_bi": tiny_model("lstm", 1, True)}
+    found = {name: model.analyze("这部电影不好看").trace for name, model in models.items()}
+    npz = np.load(io.BytesIO(traces_npz(found)))
+    for name, trace in found.items():
+        assert tuple(npz[f"{name}/axes"]) == ("layer", "direction", "step", "unit")
+        for state, values in trace.states().items():
+            np.testing.assert_array_equal(npz[f"{name}/{state}"], values)
+    rows = list(csv.DictReader(io.StringIO(tidy_csv(found))))
+    assert len(rows) == planned_csv_rows(7, {name: m.model.config for name, m in models.items()})
+    assert len(rows) == 7 * 6 * (2 * 4 + 2 * 6)  # GRU r z n h on two layers; LSTM i f g o c h both ways
+    backward = {(int(r["step"]), int(r["unit"])): r for r in rows
+                if r["model"] == "lstm_bi" and r["state"] == "cell" and r["direction"] == "1"}
+    assert float(backward[0, 3]["value"]) == pytest.approx(float(found["lstm_bi"].cell[0, 1, 0, 3]), abs=1e-7)
+    assert backward[0, 3]["token"] == "这"
+    upper = [r for r in rows if r["model"] == "gru_2layer" and r["layer"] == "1" and r["state"] == "update"]
+    assert len(upper) == 7 * 6
+    record = json.loads(provenance_json(text="这部电影不好看", tokens=found["lstm_bi"].tokens, mode="char", files={},
+                                        date="2026-01-02T03:04:05+00:00"))
+    assert "right to left" in record["directions"]

@@ -12,6 +12,7 @@ from torch import nn
 from models.asking.gradients import (
     METHODS,
     DistanceCurve,
+    depth_curve,
     distance_curve,
     gradient_paths,
     log10_retention,
@@ -183,11 +184,12 @@ def test_bad_calls_are_clear_errors(call, error, message):
         call(_classifier("gru"))
 
 
-def test_more_than_one_layer_is_refused():
+def test_a_layer_or_direction_the_model_lacks_is_refused():
     model = _classifier("lstm")
-    model.rnn = nn.LSTM(EMBED, HID, num_layers=2, batch_first=True).double()
-    with pytest.raises(ValueError, match="one layer in one direction"):
-        distance_curve(model, IDS)
+    with pytest.raises(IndexError, match="layer 1, direction 0 does not exist"):
+        distance_curve(model, IDS, layer=1)
+    with pytest.raises(IndexError, match="direction 1 does not exist"):
+        distance_curve(model, IDS, direction=1)
 
 
 def test_empty_text_is_an_empty_text_error():
@@ -307,3 +309,232 @@ def test_the_correlation_on_a_shipped_model_is_scipys_rho_of_products_and_norms(
     assert np.all(gradient > 0) and len(gradient) >= 10
     expected = stats.spearmanr(retention, gradient).statistic
     assert retention_gradient_correlation(trace, curve) == pytest.approx(expected, abs=1e-9)
+
+
+# --- layers and directions ------------------------------------------------------------------
+
+DEEP = [(arch, layers, bi) for arch in ("rnn", "lstm", "gru") for layers, bi in ((2, False), (1, True))]
+
+
+def _deep(arch: str, layers: int, bidirectional: bool, seed: int = 2, classes: int = 2) -> RecurrentClassifier:
+    """A small random two-layer or bidirectional classifier in float64, with weights large enough to saturate."""
+    torch.manual_seed(seed)
+    labels = tuple(f"class{k}" for k in range(classes))
+    model = RecurrentClassifier(ClassifierConfig(arch=arch, vocab_size=VOCAB, embed_dim=EMBED, hidden_size=HID,
+                                                 num_layers=layers, bidirectional=bidirectional,
+                                                 num_classes=classes, labels=labels))
+    with torch.no_grad():
+        for p in model.rnn.parameters():
+            p.mul_(2.0)
+    return model.double().eval()
+
+
+def _one_layer(module: nn.RNNBase, layer: int, direction: int) -> nn.RNNBase:
+    """A one-layer, one-direction torch module holding ``layer``'s and ``direction``'s parameters."""
+    suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+    w_ih = getattr(module, "weight_ih" + suffix)
+    single = type(module)(w_ih.shape[1], HID, batch_first=True).double()
+    with torch.no_grad():
+        for name, _ in single.named_parameters():
+            getattr(single, name).copy_(getattr(module, name.replace("_l0", suffix)))
+    return single
+
+
+def _layer_inputs(module: nn.RNNBase, emb: torch.Tensor, layer: int) -> torch.Tensor:
+    """(T, F) what torch's ``layer`` reads: the embeddings, or the output of torch's layers below."""
+    with torch.no_grad():
+        if layer == 0:
+            return emb
+        below = type(module)(EMBED, HID, num_layers=layer, bidirectional=module.bidirectional,
+                             batch_first=True).double()
+        below.load_state_dict({k: v for k, v in module.state_dict().items() if int(k.split("_l")[1][0]) < layer})
+        return below(emb[None])[0][0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("arch,layers,bidirectional", DEEP)
+def test_every_layer_and_direction_matches_finite_differences_through_torch(arch, layers, bidirectional, method):
+    """Within one layer and direction: torch's own one-layer module on torch's output of the layer below, nudged;
+    the backward half is that module on the reversed inputs, so its step t is the one after token t from the
+    right and its distance is t."""
+    model = _deep(arch, layers, bidirectional)
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+    steps = len(IDS)
+    for layer in range(layers):
+        for direction in range(2 if bidirectional else 1):
+            curve = distance_curve(model, IDS, method=method, layer=layer, direction=direction)
+            assert (curve.layer, curve.direction, curve.depth) == (layer, direction, False)
+            wrapper = nn.Module()
+            wrapper.rnn = _one_layer(model.rnn, layer, direction)
+            x = _layer_inputs(model.rnn, emb, layer)
+            x = x.flip(0) if direction == 1 else x  # the backward half reads tokens T-1, ..., 0
+            want = np.array([np.linalg.norm(_jacobian_by_differences(wrapper, x, t)) for t in range(steps)])
+            if direction == 1:
+                want = want[::-1]  # position k of the reversed reading is token T-1-k
+                np.testing.assert_array_equal(curve.steps, np.arange(steps))
+            np.testing.assert_allclose(curve.by_step(), want, rtol=REL, atol=0)
+            assert np.ptp(want) > 0.1
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_the_depth_curve_goes_from_the_top_layer_down_to_the_bottom_layer(arch):
+    """‖∂h^1_{T-1}/∂h^0_t‖ by torch alone: layer 0 run to t, h^0_t nudged, layer 0 run on, layer 1 over all of it."""
+    model = _deep(arch, 2, False, seed=3)
+    module = model.rnn
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+    bottom, top = _one_layer(module, 0, 0), _one_layer(module, 1, 0)
+    steps = len(IDS)
+
+    def top_last(lower: torch.Tensor) -> torch.Tensor:
+        return top(lower[None])[0][0, -1]
+
+    want = []
+    with torch.no_grad():
+        for t in range(steps):
+            out, state = bottom(emb[None, : t + 1])
+            h_t, c_t = state if isinstance(state, tuple) else (state, None)
+            jac = np.zeros((HID, HID))
+            for k in range(HID):
+                ends = []
+                for sign in (1, -1):
+                    h = h_t.clone()
+                    h[..., k] += sign * EPS
+                    lower = torch.cat([out[0, :t], h[0]])
+                    if t < steps - 1:
+                        hx = (h, c_t) if c_t is not None else h
+                        lower = torch.cat([lower, bottom(emb[None, t + 1 :], hx)[0][0]])
+                    ends.append(top_last(lower))
+                jac[:, k] = ((ends[0] - ends[1]) / (2 * EPS)).numpy()
+            want.append(np.linalg.norm(jac))
+    paths = gradient_paths(model, IDS)
+    assert paths.depth is not None and paths.depth.depth and paths.curve.layer == 1
+    np.testing.assert_allclose(paths.depth.by_step(), want, rtol=REL, atol=0)
+    np.testing.assert_allclose(depth_curve(model, IDS).log10_norm, paths.depth.log10_norm)
+    assert not np.allclose(paths.depth.by_step(), paths.curve.by_step())  # not the top layer's own curve
+    with pytest.raises(ValueError, match="depth"):
+        retention_gradient_correlation(_trace("gru", np.full((steps, 1), 0.5, np.float32)), paths.depth)
+
+
+def test_one_layer_depth_is_the_layers_own_curve_both_ways():
+    model = _deep("gru", 1, True)
+    for direction in (0, 1):
+        deep = depth_curve(model, IDS, direction=direction)
+        reference = distance_curve(model, IDS, direction=direction, method="autograd")
+        assert deep.depth and deep.direction == direction
+        np.testing.assert_allclose(deep.norm, reference.norm, rtol=1e-6)
+    assert gradient_paths(model, IDS).depth is None
+
+
+@pytest.mark.parametrize("direction", [0, 1])
+def test_the_depth_curve_of_a_bidirectional_stack_matches_nudged_bottom_states(direction):
+    """Two layers both ways: h^0_t nudged inside the stepped cell (``run_cell``'s hook), the top layer's last
+    state in ``direction`` measured; the paths cross between the halves."""
+    from models.asking.intervene import run_cell
+
+    model = _deep("lstm", 2, True, seed=5)
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+    steps = len(IDS)
+    last = steps - 1 if direction == 0 else 0
+    want = []
+    with torch.no_grad():
+        for t in range(steps):
+            jac = np.zeros((HID, HID))
+            for k in range(HID):
+                ends = []
+                for sign in (1, -1):
+                    def nudge(layer, d, step, name, value, sign=sign, k=k, t=t):
+                        if (layer, d, step, name) == (0, direction, t, "hidden"):
+                            value = value.clone()
+                            value[k] += sign * EPS
+                        return value
+                    ends.append(run_cell(model.rnn, emb, nudge)["hidden"][1, direction, last])
+                jac[:, k] = ((ends[0] - ends[1]) / (2 * EPS)).numpy()
+            want.append(np.linalg.norm(jac))
+    curve = depth_curve(model, IDS, direction=direction)
+    np.testing.assert_allclose(curve.by_step(), want, rtol=REL, atol=0)
+    assert curve.steps[0] == last
+
+
+def test_the_depth_chain_resolves_what_float32_loses():
+    """A long text through a two-layer RNN: the chain keeps the far end of the curve far below 1e-38."""
+    torch.manual_seed(0)
+    model = RecurrentClassifier(ClassifierConfig(arch="rnn", vocab_size=VOCAB, embed_dim=EMBED, hidden_size=HID,
+                                                 num_layers=2)).eval()
+    ids = torch.randint(2, VOCAB, (400,))
+    curve = depth_curve(model, ids)
+    assert curve.method == "chain" and np.isfinite(curve.log10_norm).all()
+    assert curve.log10_norm[-1] < -40
+    assert np.all(np.diff(curve.log10_norm[50:]) < 0.5)  # it falls, without jumps where a float32 would underflow
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_bidirectional_saliency_matches_finite_differences(arch):
+    """The head reads the forward half after the last token and the backward half after token 0."""
+    model = _deep(arch, 1, True, seed=4)
+    with torch.no_grad():
+        emb = model.embedding(IDS)
+
+    def logits(x: torch.Tensor) -> torch.Tensor:
+        out = model.rnn(x[None])[0][0]  # (T, 2H), torch's own module
+        return model.logits(torch.cat([out[-1, :HID], out[0, HID:]]))
+
+    found = saliency(model, IDS)
+    with torch.no_grad():
+        assert found.target == int(model(IDS[None], torch.tensor([len(IDS)]))[0].argmax())
+        grad = np.zeros(tuple(emb.shape))
+        for t in range(len(IDS)):
+            for d in range(EMBED):
+                step = torch.zeros_like(emb)
+                step[t, d] = EPS
+                grad[t, d] = (logits(emb + step)[found.target] - logits(emb - step)[found.target]).item() / (2 * EPS)
+    assert _rel(found.norm, np.linalg.norm(grad, axis=1)) <= REL
+    assert np.linalg.norm(grad[0]) > 1e-3  # the first token reaches the answer through the backward half too
+
+
+def test_gradients_take_any_classifier_and_ids_without_a_tokenizer():
+    """A race-like classifier (three classes, its own labels): ids in, curves out, no vocabulary involved."""
+    model = _deep("lstm", 2, False, classes=3)
+    paths = gradient_paths(model, IDS)
+    assert paths.tokens == tuple(str(i) for i in range(len(IDS)))
+    assert paths.saliency.target in (0, 1, 2) and paths.curve.norm.shape == paths.depth.norm.shape == (len(IDS),)
+
+
+def test_backward_retention_and_its_pairing_with_the_gradient_read_right_to_left():
+    gate = np.array([[0.9], [0.2], [0.8], [0.5], [0.95], [0.3]], dtype=np.float32)
+    hidden = np.zeros((1, 2, len(gate), 1), np.float32)
+    both = np.stack([gate, gate[::-1]])[None]  # (1, 2, T, 1): the backward half's own gates
+    trace = Trace(cell_type="gru", tokens=tuple("abcdef"), hidden=hidden,
+                  gates={"reset": both, "update": both, "candidate": both},
+                  terms={"reset_hidden": hidden, "input_candidate": hidden})
+    backward = log10_retention(trace, direction=1)
+    by_hand = [np.log10(np.prod(gate[::-1][:s], dtype=np.float64)) for s in range(len(gate))]  # steps s-1..0
+    np.testing.assert_allclose(backward, by_hand, rtol=1e-6)
+    assert backward[0] == 0.0
+    steps = len(gate)
+    same_order = 10 ** backward * 3.0
+    same_order[0] = 1e-9  # the token read last breaks the order; it is left out
+    curve = DistanceCurve(distance=np.arange(steps), steps=np.arange(steps), norm=same_order,
+                          log10_norm=np.log10(same_order), method="chain", direction=1)
+    assert retention_gradient_correlation(trace, curve) == pytest.approx(1.0)
+    forward = DistanceCurve(distance=np.arange(steps), steps=np.arange(steps)[::-1], norm=same_order[::-1],
+                            log10_norm=np.log10(same_order[::-1]), method="chain")
+    assert retention_gradient_correlation(trace, forward) < 1.0
+
+
+def test_retention_and_the_curve_default_to_the_top_layer_and_pair_within_one_layer():
+    from tests.variants import tiny_model
+
+    model = tiny_model("lstm", 2, False, scale=2.0)
+    tokens = model.tokens("这部电影不好看但是演员很棒")
+    trace = model.analyze_tokens(tokens).trace
+    paths = text_gradient_paths(model, "这部电影不好看但是演员很棒")
+    assert paths.curve.layer == 1
+    np.testing.assert_array_equal(log10_retention(trace), log10_retention(trace, layer=1))
+    assert not np.allclose(log10_retention(trace, layer=0), log10_retention(trace, layer=1))
+    lower = distance_curve(model.model, model.encode([tokens])[0][0], layer=0)
+    rho_top, rho_low = (retention_gradient_correlation(trace, c) for c in (paths.curve, lower))
+    assert rho_top == pytest.approx(spearman(log10_retention(trace)[:-1], paths.curve.log10_by_step()[:-1]))
+    assert rho_low == pytest.approx(spearman(log10_retention(trace, layer=0)[:-1], lower.log10_by_step()[:-1]))

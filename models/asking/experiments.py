@@ -14,6 +14,10 @@ One idea reads differently in each cell, because the cells keep their memory dif
   is skipped exactly; in the GRU keeping and not writing are one gate) ↔ RNN: no gate;
 - cut the memory at a token: RNN h_t := 0 ↔ GRU h_t := 0 ↔ LSTM c_t := 0 and h_t := 0.
 Every edit here is in PyTorch's convention (``Edit``'s default); the page shows it in its own.
+
+An experiment acts on one layer and direction (``experiment(..., layer=, direction=)``, default layer 0
+forward). In the backward direction (1), which reads right to left, "from the chosen token on" means the
+tokens it reads after it, ``at`` down to 0, and the RNN's previous state at token t is its state at t + 1.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models.asking.intervene import ALL_UNITS, Edit, edited_trace
+from models.asking.intervene import ALL_UNITS, Edit, edited_answer
 from models.trace import RETAIN_GATE
 from models.training.augment import CONTRAST
 
@@ -52,14 +56,15 @@ class Experiment:
     missing: str | None  # NO_GATE, NO_CONNECTIVE, NO_DE, NOTHING_BEFORE, or None
 
 
-def preset_steps(preset: str, tokens: Sequence[str], *, at: int = 0) -> tuple[int, ...]:
-    """The token indices ``preset`` acts at: from ``at`` on, the first contrast connective, every 的, or ``at``."""
+def preset_steps(preset: str, tokens: Sequence[str], *, at: int = 0, direction: int = 0) -> tuple[int, ...]:
+    """The token indices ``preset`` acts at: from ``at`` on in reading order (direction 1: ``at`` down to 0),
+    the first contrast connective, every 的, or ``at``."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; presets are {PRESETS}")
     if preset in CHOSEN_TOKEN and not 0 <= at < len(tokens):
         raise ValueError(f"token {at} is outside the text of {len(tokens)} tokens (0..{len(tokens) - 1})")
     if preset == "never_forget":
-        return tuple(range(at, len(tokens)))
+        return tuple(range(at, -1, -1)) if direction == 1 else tuple(range(at, len(tokens)))
     if preset == "cut_memory":
         return (at,)
     if preset == "ignore_de":
@@ -67,31 +72,38 @@ def preset_steps(preset: str, tokens: Sequence[str], *, at: int = 0) -> tuple[in
     return next(((i,) for i, tok in enumerate(tokens) if tok in CONNECTIVES), ())
 
 
-def _edits(preset: str, arch: str, steps: tuple[int, ...]) -> tuple[tuple[Edit, ...], str | None]:
+def _edits(preset: str, arch: str, steps: tuple[int, ...], count: int,
+           where: dict[str, int]) -> tuple[tuple[Edit, ...], str | None]:
+    """The edits of ``preset`` at ``steps`` of a text of ``count`` tokens; ``where``: layer and direction."""
     if preset == "cut_memory":
         targets = ("cell", "hidden") if arch == "lstm" else ("hidden",)
-        return tuple(Edit(target, steps, set=0.0) for target in targets), None
+        return tuple(Edit(target, steps, set=0.0, **where) for target in targets), None
     if preset == "never_forget":
-        return ((Edit(RETAIN_GATE[arch], steps, set=1.0),), None) if arch in RETAIN_GATE else ((), NO_GATE)
+        return ((Edit(RETAIN_GATE[arch], steps, set=1.0, **where),), None) if arch in RETAIN_GATE else ((), NO_GATE)
     if preset == "ignore_de":
         if arch not in _WRITE_OFF:
             return (), NO_GATE
         target, value = _WRITE_OFF[arch]
-        return (Edit(target, steps, set=value),), None
+        return (Edit(target, steps, set=value, **where),), None
     if arch in RETAIN_GATE:  # forget at the connective
-        return (Edit(RETAIN_GATE[arch], steps, set=0.0),), None
-    before = tuple(s - 1 for s in steps if s > 0)
-    return ((Edit("hidden", before, set=0.0),), None) if before else ((), NOTHING_BEFORE)
+        return (Edit(RETAIN_GATE[arch], steps, set=0.0, **where),), None
+    if where["direction"] == 1:  # read right to left: the state before token s is the one at s + 1
+        before = tuple(s + 1 for s in steps if s + 1 < count)
+    else:
+        before = tuple(s - 1 for s in steps if s > 0)
+    return ((Edit("hidden", before, set=0.0, **where),), None) if before else ((), NOTHING_BEFORE)
 
 
-def experiment(preset: str, arch: str, tokens: Sequence[str], *, at: int = 0) -> Experiment:
-    """``preset`` on the ``arch`` cell ("rnn", "lstm", "gru") over ``tokens``; ``at`` is the chosen token."""
+def experiment(preset: str, arch: str, tokens: Sequence[str], *, at: int = 0, layer: int = 0,
+               direction: int = 0) -> Experiment:
+    """``preset`` on the ``arch`` cell ("rnn", "lstm", "gru") over ``tokens``; ``at`` is the chosen token;
+    the edits act on ``layer`` and ``direction`` (0 forward, 1 backward, read right to left)."""
     if arch not in ("rnn", "lstm", "gru"):
         raise ValueError(f"arch must be rnn, lstm or gru, got {arch!r}")
-    steps = preset_steps(preset, tokens, at=at)
+    steps = preset_steps(preset, tokens, at=at, direction=direction)
     if not steps:
         return Experiment(preset, arch, steps, (), NO_CONNECTIVE if preset == "forget_at_connective" else NO_DE)
-    edits, missing = _edits(preset, arch, steps)
+    edits, missing = _edits(preset, arch, steps, len(tokens), {"layer": layer, "direction": direction})
     return Experiment(preset, arch, steps, edits, missing)
 
 
@@ -100,18 +112,19 @@ def unit_effects(pretrained, tokens: Sequence[str], edit: Edit, *, label: str | 
 
     Entry j is P(label) after the last token with ``edit`` on unit j only, minus P(label) unedited
     (signed). ``label`` defaults to the last class. The edit's value must be one number (it is
-    applied to one unit at a time). H edited runs of the real cell: about 2-4 ms each for 30 tokens.
+    applied to one unit at a time). H edited runs of the real cell on the whole text (no per-prefix runs for a
+    bidirectional model): about 2-4 ms each for 30 tokens, one layer one way.
     """
     if np.ndim(edit.set if edit.set is not None else edit.scale) != 0:
         raise ValueError("unit effects need an edit with one value for every unit")
     classifier = pretrained.model
     column = list(classifier.config.labels).index(label) if label is not None else -1
     ids = pretrained.encode([list(tokens)])[0][0]  # (T,)
-    base = edited_trace(classifier, ids).probabilities[-1, column]
+    base = edited_answer(classifier, ids)[column]
     units = range(classifier.rnn.hidden_size) if edit.units == ALL_UNITS else edit.units
     effects = np.zeros(classifier.rnn.hidden_size)
     for unit in units:
-        effects[unit] = edited_trace(classifier, ids, [replace(edit, units=[unit])]).probabilities[-1, column] - base
+        effects[unit] = edited_answer(classifier, ids, [replace(edit, units=[unit])])[column] - base
     effects.setflags(write=False)
     return effects
 

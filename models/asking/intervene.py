@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from models.cells import CellWeights, cell_type_of, cell_weights, input_part, keep, step_from, zero_state
+from models.classifier import PREFIX_LIMIT
 from models.trace import GATE_NAMES, GRU_CONVENTIONS, SIGMOID_GATES, Trace, trace_from_arrays
 
 TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -208,11 +209,12 @@ def _direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | 
 
     ``adjust(step, name, value)``, or None to keep every value, is passed into each step.
     """
-    steps = range(len(x) - 1, -1, -1) if reverse else range(len(x))
+    steps = len(x)
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
     state = zero_state(w, x[0])
     xw = input_part(x, w)  # (T, G*H), one matmul for every step, as torch's layers do
-    found: list = [None] * len(x)
-    for t in steps:
+    found: list = [None] * steps
+    for t in order:
         step_adjust = keep if adjust is None else partial(adjust, t)
         found[t] = step_from(xw[t], state, w, step_adjust)
         state = found[t].state
@@ -225,8 +227,11 @@ LayerAdjust = Callable[[int, int, int, str, torch.Tensor], torch.Tensor]  # (lay
 def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = None) -> dict[str, torch.Tensor]:
     """Step ``module``'s cell over one sequence x (T, F): every quantity, name -> (L, D, T, H) tensor.
 
+    Layer l > 0 reads layer l - 1's hidden states (both halves joined, forward first), as torch's layers do.
     ``adjust(layer, direction, step, name, value)`` returns the value to carry on with, called right
-    after each gate or state is computed (see the module docstring for the order); None keeps all.
+    after each gate or state is computed (see the module docstring for the order); None keeps all. An
+    edited hidden state of layer l is what layer l + 1 reads. In the backward direction (1) ``step`` is the
+    token index, as everywhere: its state at step t is the one after reading token t from the right.
     Runs in the caller's grad mode, so it serves autograd too. Dropout between layers is off.
     """
     cell_type_of(module)
@@ -243,6 +248,58 @@ def run_cell(module: nn.RNNBase, x: torch.Tensor, adjust: LayerAdjust | None = N
         per_layer.append(per_dir)
         inp = torch.cat([found["hidden"] for found in per_dir], dim=1)  # (T, D*H), the next layer's input
     return {k: torch.stack([torch.stack([pd[k] for pd in pl]) for pl in per_layer]) for k in per_layer[0][0]}
+
+
+def _prefix_direction(x: torch.Tensor, w: CellWeights, reverse: bool, adjust: Adjust | None, ends: torch.Tensor,
+                      final: bool, same_rows: bool) -> torch.Tensor:
+    """One direction over a batch of prefixes x (B, T, F), row b cut after token ``ends[b] = b``: the hidden states
+    (B, T, H), or with ``final`` only each row's last one (B, H): forward after token b, backward after token 0.
+
+    Only hidden states are kept (a batch of T prefixes of T steps is large). A forward run never reads past its
+    own prefix's end, so where every row holds the same inputs (``same_rows``: layer 0, the tokens) it is
+    stepped once and shared by every row.
+    """
+    if not reverse and same_rows:
+        hidden = _direction(x[-1], w, False, adjust)["hidden"]  # (T, H): row b's state after token t <= b
+        return hidden if final else hidden.expand(len(x), *hidden.shape)
+    steps = x.shape[-2]
+    state = zero_state(w, x[:, 0, :])
+    xw = input_part(x, w)  # (B, T, G*H)
+    found: list = [None] * steps
+    for t in range(steps - 1, -1, -1) if reverse else range(steps):
+        step = step_from(xw[:, t, :], state, w, keep if adjust is None else partial(adjust, t))
+        if reverse:  # rows whose prefix holds token t step on; the others stay at the zero state
+            inside = (ends >= t).unsqueeze(-1)  # (B, 1)
+            state = tuple(torch.where(inside, new, old) for new, old in zip(step.state, state))
+        else:  # past a row's end its values are never read
+            state = step.state
+        found[t] = state[0]
+    if not final:
+        return torch.stack(found, dim=1)  # (B, T, H)
+    return state[0] if reverse else torch.stack(found, dim=1)[ends, ends]
+
+
+def prefix_logits(classifier: nn.Module, x: torch.Tensor, adjust: LayerAdjust | None = None,
+                  limit: int = PREFIX_LIMIT) -> torch.Tensor:
+    """(T, C) for a bidirectional classifier on one sequence x (T, F) of embeddings, stepped with ``adjust``: row
+    t is its answer had the text ended after token t (one batched stepped run of every prefix, O(T^2)), as
+    ``RecurrentClassifier.prefix_logits`` gives it unedited. Rows from ``limit`` on, except the last, are NaN."""
+    module, steps = classifier.rnn, len(x)
+    shown = min(steps, limit)
+    ends = torch.arange(shown)
+    inp = x[:shown].to(module.weight_ih_l0.dtype).expand(shown, shown, x.shape[-1])  # row b: tokens 0..b count
+    for layer in range(module.num_layers):
+        top = layer == module.num_layers - 1
+        halves = [_prefix_direction(inp, cell_weights(module, layer, d), d == 1,
+                                    None if adjust is None else partial(adjust, layer, d), ends, top, layer == 0)
+                  for d in range(2)]
+        inp = torch.cat(halves, dim=-1)  # (B, T, 2H), the next layer's input; (B, 2H) after the top layer
+    out = torch.full((steps, classifier.config.num_classes), float("nan"))
+    out[:shown] = head_logits(classifier, inp)
+    if steps > shown:
+        whole = run_cell(module, x, adjust)["hidden"][-1]  # (D, T, H)
+        out[-1] = head_logits(classifier, torch.cat([whole[0, -1], whole[1, 0]]))
+    return out
 
 
 def head_logits(classifier: nn.Module, hidden: torch.Tensor) -> torch.Tensor:
@@ -271,6 +328,31 @@ def _sequence(model: nn.Module, inputs: torch.Tensor) -> tuple[nn.RNNBase, torch
     return module, x, classifier
 
 
+def edited_answer(classifier: nn.Module, ids: torch.Tensor, edits: Iterable[Edit] = ()) -> np.ndarray:
+    """(C,) a classifier's class probabilities on the whole text, stepped with ``edits``: one run, no prefixes.
+
+    The last row of ``edited_trace(...).probabilities``, without the per-prefix runs a bidirectional model's
+    other rows cost. ids (T,) or (1, T).
+    """
+    with torch.inference_mode():
+        module, x, _ = _sequence(classifier, ids)
+        plan = _plan(_check_edits(edits, cell_type_of(module), module.num_layers, 2 if module.bidirectional else 1,
+                                  len(x), module.hidden_size), module.hidden_size, module.weight_ih_l0.dtype)
+        top = run_cell(module, x, _adjust(plan) if plan else None)["hidden"][-1]  # (D, T, H)
+        final = torch.cat([top[0, -1], top[1, 0]]) if module.bidirectional else top[0, -1]
+        return torch.softmax(head_logits(classifier, final), dim=-1).numpy()
+
+
+def _adjust(plan: dict[tuple, tuple[torch.Tensor, torch.Tensor]]) -> LayerAdjust:
+    """The ``run_cell`` hook that applies a ``_plan``: value -> a * value + b where the plan has an entry."""
+
+    def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
+        found = plan.get((layer, direction, step, name))
+        return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
+
+    return adjust
+
+
 def edited_trace(
     model: nn.Module, inputs: torch.Tensor, edits: Iterable[Edit] = (), *, tokens: Sequence[str] | None = None,
 ) -> Trace:
@@ -281,8 +363,10 @@ def edited_trace(
     inputs: token ids (T,) or (1, T) for a classifier; embeddings (T, F), or one sequence in the
         module's batch layout, for either.
     tokens: T strings for the trace; step numbers when omitted.
-    A classifier's trace carries per-step probabilities from its head on the (edited) last-layer
-    hidden state. Raises ValueError for an edit the sequence or the cell cannot take.
+    A classifier's trace carries per-step probabilities from its head on the (edited) top layer's
+    hidden state; for a bidirectional one, its answer on each (edited) prefix (``prefix_logits``: first
+    ``PREFIX_LIMIT`` tokens, NaN after them but the last row, the whole text).
+    Raises ValueError for an edit the sequence or the cell cannot take.
     """
     with torch.inference_mode():
         module, x, classifier = _sequence(model, inputs)
@@ -296,14 +380,15 @@ def edited_trace(
         dirs = 2 if module.bidirectional else 1
         plan = _plan(_check_edits(edits, cell_type, module.num_layers, dirs, steps, hs), hs, module.weight_ih_l0.dtype)
 
-        def adjust(layer: int, direction: int, step: int, name: str, value: torch.Tensor) -> torch.Tensor:
-            found = plan.get((layer, direction, step, name))
-            return value if found is None else torch.addcmul(found[1], value, found[0])  # a * value + b
-
+        adjust = _adjust(plan)
         arrays = run_cell(module, x, adjust if plan else None)
         probabilities = labels = None
         if classifier is not None:
-            probabilities = torch.softmax(head_logits(classifier, arrays["hidden"][-1, 0]), dim=-1).numpy()
+            if module.bidirectional:  # what it would say had the text ended at t: a stepped run of each prefix
+                logits = prefix_logits(classifier, x, adjust if plan else None)
+            else:
+                logits = head_logits(classifier, arrays["hidden"][-1, 0])
+            probabilities = torch.softmax(logits, dim=-1).numpy()
             labels = tuple(classifier.config.labels)
         numpy = {k: v.numpy() for k, v in arrays.items()}
     return trace_from_arrays(cell_type, names, numpy, nonlinearity=getattr(module, "nonlinearity", "tanh"),

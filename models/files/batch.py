@@ -10,12 +10,16 @@
 Writes into ``--out``:
 - ``predictions.csv``: one row per sentence: its index, token count, and for each model the
   label and the probability of "positive" after the last token (empty when a text has no tokens);
-- ``saturation.csv``: one row per model, gate and unit: the share of all steps (over every
-  sentence) at which the gate is below ``--low`` (left-saturated) and above ``--high``
-  (right-saturated), after Karpathy et al. 2015;
-- with ``--traces``, ``traces_{arch}.npz``: every gate and state of every sentence, concatenated
-  along steps, with ``offsets`` (N+1,) so sentence i is rows ``offsets[i]:offsets[i+1]``, and the
-  tokens in ``tokens`` (a flat array of strings, same rows).
+- ``saturation.csv``: one row per model, layer, direction (0 forward, 1 backward), gate and unit: the
+  share of all steps (over every sentence) at which the gate is below ``--low`` (left-saturated) and
+  above ``--high`` (right-saturated), after Karpathy et al. 2015;
+- with ``--traces``, ``traces_{name}.npz``: every gate and state of every sentence, each array
+  (steps, layers, directions, units) (``axes`` names them), the sentences concatenated along steps, with
+  ``offsets`` (N+1,) so sentence i is rows ``offsets[i]:offsets[i+1]``, and the tokens in ``tokens`` (a
+  flat array of strings, same rows). A backward direction's row t is its state after reading token t
+  from the right, as in every trace.
+
+``--models`` takes any sentiment model names (``models.names``): rnn, lstm, gru, lstm_2layer, gru_bi, ...
 """
 from __future__ import annotations
 
@@ -30,12 +34,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from models.names import all_names
 from models.pretrained import ARCHS, PretrainedModel, load_pretrained
-from models.saturation import HIGH, LOW, SaturationCounts
+from models.saturation import HIGH, LOW, LayerSaturation
 from models.trace import Trace
 
 BATCH_TOKENS = 16384  # padded tokens per recording batch (B * T)
 MAX_TOKENS = 2000  # longer texts are cut to their first MAX_TOKENS tokens
+TRACE_AXES = ("step", "layer", "direction", "unit")  # the axes of every gate and state in traces_{name}.npz
 
 
 def read_texts(path: Path, column: str | None) -> list[str]:
@@ -83,12 +89,12 @@ def record_corpus(model: PretrainedModel, token_lists: list[list[str]], *, low: 
                   keep_traces: bool = False, progress: bool = True):
     """Record every non-empty token list through ``model`` in padded batches.
 
-    Returns the final "positive" probability per text (NaN for empty ones), the saturation counts,
-    and, if ``keep_traces``, the traces by text index.
+    Returns the final "positive" probability per text (NaN for empty ones), the saturation counts of every
+    layer and direction (``LayerSaturation``), and, if ``keep_traces``, the traces by text index.
     """
     positive = model.labels.index("positive")
     probs = np.full(len(token_lists), np.nan)
-    counts = SaturationCounts(low, high)
+    counts = LayerSaturation(low, high)
     traces: dict[int, Trace] = {}
     groups = length_groups(token_lists)
     bar = tqdm(total=sum(map(len, groups)), desc=f"record {model.arch}", unit="text", disable=not progress)
@@ -117,11 +123,18 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+def trace_rows(trace: Trace) -> dict[str, np.ndarray]:
+    """Every gate and state of ``trace`` as (steps, layers, directions, units) rows (``TRACE_AXES``)."""
+    return {name: values.transpose(2, 0, 1, 3) for name, values in trace.states().items()}
+
+
 def _save_traces(path: Path, traces: dict[int, Trace], count: int) -> None:
     lengths = [traces[i].num_steps if i in traces else 0 for i in range(count)]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     present = [traces[i] for i in range(count) if i in traces]
-    arrays = {name: np.concatenate([t.states()[name][0, 0] for t in present]) for name in present[0].states()}
+    rows = [trace_rows(t) for t in present]
+    arrays = {name: np.concatenate([r[name] for r in rows]) for name in rows[0]}
+    arrays["axes"] = np.array(TRACE_AXES)
     arrays["probabilities"] = np.concatenate([t.probabilities for t in present])
     tokens = np.array([tok for t in present for tok in t.tokens], dtype=str)
     np.savez_compressed(path, offsets=offsets, tokens=tokens, **arrays)
@@ -169,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="use the unique reviews of the training corpus, or one part of its split")
     parser.add_argument("--saturation-json", type=Path, help="also write per-unit saturation fractions as JSON")
     parser.add_argument("--out", type=Path, default=Path("batch-output"))
-    parser.add_argument("--models", default=",".join(ARCHS), help="comma-separated, from rnn,lstm,gru")
+    parser.add_argument("--models", default=",".join(ARCHS),
+                        help="comma-separated sentiment model names: rnn,lstm,gru, or variants such as lstm_bi")
     parser.add_argument("--mode", choices=["word", "char"], default=None)
     parser.add_argument("--low", type=float, default=LOW)
     parser.add_argument("--high", type=float, default=HIGH)
@@ -185,8 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, help="with --engine ray: workers per stage (default: one per CPU)")
     args = parser.parse_args(argv)
     archs = tuple(a.strip() for a in args.models.split(",") if a.strip())
-    if not archs or any(a not in ARCHS for a in archs):
-        parser.error(f"--models takes names from {ARCHS}")
+    if not archs or any(a not in all_names("sentiment") for a in archs):
+        parser.error(f"--models takes names from {', '.join(all_names('sentiment'))}")
     if args.engine == "local" and (args.address or args.workers):
         parser.error("--address and --workers go with --engine ray")
     if args.workers is not None and args.workers < 1:

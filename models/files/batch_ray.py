@@ -37,9 +37,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.files.batch import MAX_TOKENS, add_predictions, length_groups, record_group, write_csv
+from models.files.batch import (
+    MAX_TOKENS,
+    TRACE_AXES,
+    add_predictions,
+    length_groups,
+    record_group,
+    trace_rows,
+    write_csv,
+)
 from models.pretrained import ARCHS, PRETRAINED_DIR, PretrainedModel, load_from_files, model_file_names
-from models.saturation import HIGH, LOW, SaturationCounts
+from models.saturation import HIGH, LOW, LayerSaturation
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -68,10 +76,10 @@ class Tokenizer:
 class Recorder:
     """A Ray actor holding the models, loaded once: records one length group per row, through every model.
 
-    Returns per row an NPZ blob with, per model ``arch``: ``{arch}/positive`` (B,), ``{arch}/steps`` (),
-    ``{arch}/below/{gate}`` and ``{arch}/above/{gate}`` (H,) int64, and with ``keep_traces``
-    ``{arch}/state/{name}`` (sum of T_i, H) and ``{arch}/state/probabilities`` (sum of T_i, C), the group's
-    texts one after the other in the group's order.
+    Returns per row an NPZ blob with, per model ``arch``: ``{arch}/positive`` (B,), the saturation counts of
+    every layer and direction under ``{arch}/saturation`` (``LayerSaturation.to_arrays``), and with
+    ``keep_traces`` ``{arch}/state/{name}`` (sum of T_i, L, D, H) and ``{arch}/state/probabilities``
+    (sum of T_i, C), the group's texts one after the other in the group's order.
     """
 
     def __init__(self, files: dict[str, dict[str, bytes]], names: dict[str, dict[str, str]], low: float,
@@ -97,16 +105,15 @@ def _group_arrays(arch: str, model: PretrainedModel, token_lists: list[list[str]
                   keep_traces: bool) -> dict[str, np.ndarray]:
     positive = model.labels.index("positive")
     traces = record_group(model, token_lists)
-    counts = SaturationCounts(low, high)
+    counts = LayerSaturation(low, high)
     for trace in traces:
         counts.add(trace)
     arrays = {f"{arch}/positive": np.array([t.probabilities[-1, positive] for t in traces], np.float64),
-              f"{arch}/steps": np.array(counts.steps, np.int64)}
-    for gate in counts.below:
-        arrays[f"{arch}/below/{gate}"], arrays[f"{arch}/above/{gate}"] = counts.below[gate], counts.above[gate]
+              **counts.to_arrays(f"{arch}/saturation")}
     if keep_traces:
-        for name in traces[0].states():
-            arrays[f"{arch}/state/{name}"] = np.concatenate([t.states()[name][0, 0] for t in traces])
+        rows = [trace_rows(t) for t in traces]
+        for name in rows[0]:
+            arrays[f"{arch}/state/{name}"] = np.concatenate([r[name] for r in rows])
         arrays[f"{arch}/state/probabilities"] = np.concatenate([t.probabilities for t in traces])
     return arrays
 
@@ -125,7 +132,8 @@ class _TraceFile:
         self.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         np.save(self.folder / "offsets.npy", self.offsets)
         np.save(self.folder / "tokens.npy", np.array([tok for toks in token_lists for tok in toks], dtype=str))
-        self.names = ["offsets", "tokens"]
+        np.save(self.folder / "axes.npy", np.array(TRACE_AXES))
+        self.names = ["offsets", "tokens", "axes"]
         self.starts: dict[str, int] = {}  # array name -> byte offset of its data in its .npy file
 
     def write(self, indices: list[int], arrays: dict[str, np.ndarray]) -> None:
@@ -299,7 +307,7 @@ def _run_on(ray: ModuleType, texts: list[str], out: Path, archs: tuple[str, ...]
     begin = time.perf_counter()
     groups = length_groups(token_lists)
     probs = {arch: np.full(len(texts), np.nan) for arch in archs}
-    counts = {arch: SaturationCounts(low, high) for arch in archs}
+    counts = {arch: LayerSaturation(low, high) for arch in archs}
     trace_files = {arch: _TraceFile(out / f"traces_{arch}.npz", token_lists)
                    for arch in archs if keep_traces and groups}
     seen = np.zeros(len(groups), bool)
@@ -339,18 +347,15 @@ def _recorded(ray: ModuleType, token_lists: list[list[str]], groups: list[list[i
     yield from dataset.iter_batches(batch_size=None, batch_format="numpy")
 
 
-def _collect(indices: list[int], blob: bytes, probs: dict[str, np.ndarray], counts: dict[str, SaturationCounts],
+def _collect(indices: list[int], blob: bytes, probs: dict[str, np.ndarray], counts: dict[str, LayerSaturation],
              trace_files: dict[str, _TraceFile]) -> None:
     """Fold one group's result into the running probabilities, counts and trace files."""
     with np.load(io.BytesIO(blob)) as data:  # plain arrays: allow_pickle stays False
         arrays = {key: data[key] for key in data.files}
     for arch in probs:
         probs[arch][indices] = arrays[f"{arch}/positive"]
-        gates = [key.split("/")[2] for key in arrays if key.startswith(f"{arch}/below/")]
-        counts[arch].merge(SaturationCounts(
-            counts[arch].low, counts[arch].high, int(arrays[f"{arch}/steps"]),
-            {gate: arrays[f"{arch}/below/{gate}"] for gate in gates},
-            {gate: arrays[f"{arch}/above/{gate}"] for gate in gates}))
+        counts[arch].merge(LayerSaturation.from_arrays(f"{arch}/saturation", arrays, counts[arch].low,
+                                                       counts[arch].high))
         if arch in trace_files:
             prefix = f"{arch}/state/"
             trace_files[arch].write(indices, {key[len(prefix):]: value for key, value in arrays.items()
@@ -358,7 +363,7 @@ def _collect(indices: list[int], blob: bytes, probs: dict[str, np.ndarray], coun
 
 
 def _write_outputs(out: Path, token_lists: list[list[str]], probs: dict[str, np.ndarray],
-                   counts: dict[str, SaturationCounts], saturation_json: Path | None, source: str, low: float,
+                   counts: dict[str, LayerSaturation], saturation_json: Path | None, source: str, low: float,
                    high: float) -> None:
     rows = [{"index": i, "tokens": len(toks)} for i, toks in enumerate(token_lists)]
     saturation_rows = []

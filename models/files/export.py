@@ -7,7 +7,9 @@ when a person asks for them, and a script can call them too:
     csv_text = tidy_csv({"lstm": trace})                     # model,state,layer,direction,step,token,unit,value
     record = provenance(text=..., tokens=..., mode="word", files={"lstm": {...}}, date=...)
 
-Arrays keep the trace's axis order ``(layer, direction, step, unit)``. GRU gates are PyTorch's:
+Arrays keep the trace's axis order ``(layer, direction, step, unit)``, every layer and direction of every
+model: layer 0 reads the tokens, layer l > 0 reads layer l - 1; direction 0 reads left to right, direction 1
+right to left, and its step t is its state after reading token t from the right. GRU gates are PyTorch's:
 ``update`` is PyTorch's z, the share of the old state kept; the textbook's z is ``1 - update``.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from itertools import repeat
+from typing import Protocol
 
 import numpy as np
 
@@ -27,6 +30,10 @@ FORMAT = "rnn-gates-export/1"
 CSV_COLUMNS = ("model", "state", "layer", "direction", "step", "token", "unit", "value")
 CSV_FLOAT = "%.9g"  # nine significant digits give a float32 back exactly
 MAX_CSV_ROWS = 3_000_000  # about 100 MB of CSV; a longer text is exported as NPZ only
+AXES = ("layer", "direction", "step", "unit")
+DIRECTION_NOTE = ("direction 0 reads left to right; direction 1 reads right to left, and its step t is its state "
+                  "after reading token t from the right (tokens T-1 .. t). Layer 0 reads the tokens; layer l > 0 "
+                  "reads layer l - 1's hidden states (both directions joined).")
 GRU_NOTE = ("GRU gates are PyTorch's: h_t = (1 - z_t) n_t + z_t h_{t-1}, so 'update' is the share of the old "
             "state kept; the textbook form h_t = (1 - z_t) h_{t-1} + z_t n_t uses 1 - update.")
 
@@ -39,10 +46,12 @@ def _arrays(trace: Trace) -> dict[str, np.ndarray]:
 
 def traces_npz(traces: Mapping[str, Trace]) -> bytes:
     """A compressed NPZ of every model's trace: ``{model}/{name}`` (L, D, T, H) float32 for each gate, term
-    and state, ``{model}/probabilities`` (T, C), ``{model}/labels`` (C,) and ``{model}/tokens`` (T,)."""
+    and state, every layer and direction, ``{model}/axes`` (the names of those axes, ``AXES``),
+    ``{model}/probabilities`` (T, C), ``{model}/labels`` (C,) and ``{model}/tokens`` (T,)."""
     arrays: dict[str, np.ndarray] = {}
     for model, trace in traces.items():
         arrays.update({f"{model}/{name}": np.asarray(values) for name, values in _arrays(trace).items()})
+        arrays[f"{model}/axes"] = np.array(AXES)
         if trace.probabilities is not None:
             arrays[f"{model}/probabilities"] = np.asarray(trace.probabilities)
             arrays[f"{model}/labels"] = np.array(trace.labels, dtype=str)
@@ -57,10 +66,30 @@ def csv_rows(traces: Mapping[str, Trace]) -> int:
     return sum(values.size for trace in traces.values() for values in trace.states().values())
 
 
-def planned_csv_rows(steps: int, units: Mapping[str, int]) -> int:
-    """``csv_rows`` before recording: ``steps`` tokens through one-layer, one-direction models with
-    ``units`` hidden units each, by cell type (each writes its ``DISPLAY_ORDER`` gates and states)."""
-    return steps * sum(size * len(DISPLAY_ORDER[cell]) for cell, size in units.items())
+class ModelShape(Protocol):
+    """What ``planned_csv_rows`` needs of a model: a ``ClassifierConfig`` has it."""
+
+    arch: str
+    hidden_size: int
+    num_layers: int
+    num_directions: int
+
+
+def planned_csv_rows(steps: int, units: Mapping[str, int | ModelShape]) -> int:
+    """``csv_rows`` before recording: ``steps`` tokens through each model (each writes its ``DISPLAY_ORDER``
+    gates and states at every layer and direction).
+
+    ``units``: model name -> its ``ClassifierConfig`` (or anything with ``arch``, ``hidden_size``,
+    ``num_layers``, ``num_directions``), or a number of hidden units, the name then being a cell type
+    ("rnn", "lstm", "gru") of one layer and one direction.
+    """
+    total = 0
+    for name, shape in units.items():
+        if isinstance(shape, int):
+            total += shape * len(DISPLAY_ORDER[name])
+        else:
+            total += shape.hidden_size * shape.num_layers * shape.num_directions * len(DISPLAY_ORDER[shape.arch])
+    return steps * total
 
 
 def tidy_csv(traces: Mapping[str, Trace]) -> str:
@@ -101,6 +130,7 @@ def provenance(*, text: str, tokens: Sequence[str], mode: str, files: Mapping[st
         "project_version": VERSION,
         "date": date,
         "axes": "(layer, direction, step, unit)",
+        "directions": DIRECTION_NOTE,
         "gru_convention": GRU_NOTE,
         **({"view": dict(view)} if view else {}),
     }
