@@ -235,3 +235,13 @@ def test_without_race_models_the_page_says_which_file_is_missing(tmp_path, monke
     (error,) = at.error
     assert "race_" in error.value and str(tmp_path) in error.value
     assert chart(at, "race_answers") is None
+
+
+def test_figure_files_are_named_for_the_sequence_not_the_sentiment_text():
+    at = open_race(gap="7", clue="3", seed="11")
+    names = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.config)["toImageButtonOptions"]["filename"]
+             for c in at.get("plotly_chart")}
+    assert names["race_answers"].startswith("rnn-gates_race_answers") and names["race_answers"].endswith(
+        f"N7-{CLUES[3]}")
+    assert "LSTM" in names["race_map_chart"]
+    assert not any("手机" in name for name in names.values())  # the sentiment page's default text

@@ -380,6 +380,16 @@ def race_page() -> None:
     _sidebar(lang, view, answers, curves, models)
 
 
+def _show(fig, key: str, answers: dict | None = None, model: str = "") -> None:
+    """``ui.common.show``, the file names saying the chart, the model and the sequence (gap and clue), not the
+    sentiment page's text."""
+    where = ""
+    if answers:
+        first = next(iter(answers.values()))
+        where = f"N{len(first.tokens) - 2}-{CLUES[first.clue]}"
+    show(fig, key, filename=file_name(key, model, fig.layout.title.text or "", where))
+
+
 def guess_choices(data: figures.RaceCurveData) -> tuple[tuple[str, int, int | None], ...]:
     """The guesses as (kind, first gap, last gap): gaps up to GUESS_EDGES, to the end of training, to the last gap
     tested, then "never" (last gap None)."""
@@ -426,7 +436,7 @@ def _guess_and_curve(lang: str, data: figures.RaceCurveData) -> None:
         st.success(_t(lang, "right"), icon=":material/check:")
     else:
         st.info(_t(lang, "wrong", answer=names[right]), icon=":material/lightbulb:")
-    show(figures.race_curve(data, names=MODEL_NAMES, labels=_labels(lang)), key="race_curve")
+    _show(figures.race_curve(data, names=MODEL_NAMES, labels=_labels(lang)), "race_curve")
     st.caption(_t(lang, "curve_caption"))
     for i, cell in enumerate(data.cells):
         gap = data.falls_to_chance[cell]
@@ -463,8 +473,8 @@ def _run_section(lang: str, models: dict[str, PretrainedModel]) -> dict:
         st.caption(_t(lang, "unknown", words=literal("、".join(dict.fromkeys(first.unknown_words)))))
     probabilities = {MODEL_NAMES[cell]: a.probabilities for cell, a in answers.items()}
     colours = {MODEL_NAMES[cell]: figures.CELL_COLOURS[cell] for cell in answers}
-    show(figures.answer_bars(figures.answers_data(probabilities, CLUES, clue), colours=colours, labels=_labels(lang)),
-         key="race_answers")
+    _show(figures.answer_bars(figures.answers_data(probabilities, CLUES, clue), colours=colours, labels=_labels(lang)),
+          "race_answers", answers)
     for cell, a in answers.items():
         mark = _t(lang, "right_mark") if a.correct else _t(lang, "wrong_mark", clue=CLUES[clue])
         st.markdown("- " + _t(lang, "answer", model=MODEL_NAMES[cell], answer=CLUES[a.answer],
@@ -513,7 +523,8 @@ def _why_section(lang: str, models: dict[str, PretrainedModel], answers: dict) -
     st.markdown(_t(lang, "holders", units="; ".join(_t(lang, "holder", unit=u.unit, acc=u.accuracy)
                                                    for u in holders[:3])))
     labels = _labels(lang)
-    show(figures.holders_heatmap(figures.holders_data(holders, CLUES), labels=labels), key="race_holders")
+    _show(figures.holders_heatmap(figures.holders_data(holders, CLUES), labels=labels), "race_holders", answers,
+          MODEL_NAMES[cell])
     names = DISPLAY_ORDER[cell]
     if st.session_state.get(MAP_KEY) not in names:
         st.session_state[MAP_KEY] = which if which in names else names[0]
@@ -521,13 +532,13 @@ def _why_section(lang: str, models: dict[str, PretrainedModel], answers: dict) -
     shown = st.selectbox(_t(lang, "map"), names, key=MAP_KEY,
                          format_func=lambda n: labels.get(f"{n}_{convention}", labels.get(n, n)))
     top = [u.unit for u in holders[:3]]
-    show(figures.holding_map(answer.analysis.trace, shown, top, convention=convention, labels=labels),
-         key="race_map_chart")
+    _show(figures.holding_map(answer.analysis.trace, shown, top, convention=convention, labels=labels),
+          "race_map_chart", answers, MODEL_NAMES[cell])
     if cell == "lstm" and holders:
         unit = holders[0].unit
         along = asking.unit_along_gap(answer.analysis, unit)
-        show(figures.unit_gates_figure(figures.unit_gates_data(answer.analysis.trace, unit), model=MODEL_NAMES[cell],
-                                       labels=labels), key="race_gates")
+        _show(figures.unit_gates_figure(figures.unit_gates_data(answer.analysis.trace, unit), model=MODEL_NAMES[cell],
+                                        labels=labels), "race_gates", answers, MODEL_NAMES[cell])
         if len(answer.tokens) > 2:
             inputs = float(np.mean(along.input[along.gap_steps]))
             st.caption(_t(lang, "gates_caption", unit=unit, last=len(answer.tokens) - 2, f=along.mean_forget, i=inputs,
@@ -546,7 +557,7 @@ def _gradient_section(lang: str, models: dict[str, PretrainedModel], answers: di
     fig = distance_curves(distance_data(paths), labels=viz_labels(lang))
     for trace, cell in zip(fig.data, paths):  # one colour per cell on every figure of the page
         trace.line.color = figures.CELL_COLOURS[cell]
-    show(fig, key="race_gradient")
+    _show(fig, "race_gradient", answers)
     st.caption(_t(lang, "gradient_caption", values=", ".join(at_clue)))
 
 
@@ -576,8 +587,8 @@ def _whatif_section(lang: str, models: dict[str, PretrainedModel], answers: dict
     st.caption(_t(lang, "whatif_edit", state=which, units=", ".join(map(str, units)), start=steps[0] if steps else 0,
                   stop=steps[-1] if steps else 0))
     series = {_t(lang, "before"): result.before, _t(lang, "after"): result.after}
-    show(figures.answer_bars(figures.answers_data(series, CLUES, result.clue), title_key="title_whatif", model=name,
-                             labels=_labels(lang)), key="race_whatif")
+    _show(figures.answer_bars(figures.answers_data(series, CLUES, result.clue), title_key="title_whatif", model=name,
+                              labels=_labels(lang)), "race_whatif", answers, name)
 
 
 def curve_csv(curves: dict) -> str:
