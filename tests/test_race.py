@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 import torch
 
+from models.classifier import ClassifierConfig, RecurrentClassifier
 from models.training.race import CLUES, QUERY, distractor_words, is_distractor, race_items, sequence
 from models.training.train_race import (
     RaceSettings,
@@ -74,3 +75,15 @@ def test_the_card_is_measured_on_the_weights_as_stored():
 def test_the_shipped_seed_is_the_median_at_the_longest_trained_gap():
     runs = [{"seed": s, "accuracy_by_gap": {"50": a}} for s, a in ((0, 0.9), (1, 0.5), (2, 0.7))]
     assert runs[_median_seed(runs, 50)]["seed"] == 2
+
+
+def test_frozen_embeddings_keep_their_random_vectors_and_the_rest_learns():
+    vocab = race_vocabulary(WORDS)
+    torch.manual_seed(0)
+    untrained = RecurrentClassifier(ClassifierConfig(arch="rnn", vocab_size=len(vocab), embed_dim=16, hidden_size=32,
+                                                     num_classes=len(CLUES), labels=CLUES))
+    frozen = train_one("rnn", vocab, WORDS, RaceSettings(steps=5, threads=1, frozen_embeddings=True))
+    learned = train_one("rnn", vocab, WORDS, RaceSettings(steps=5, threads=1))
+    assert torch.equal(frozen.embedding.weight, untrained.embedding.weight)  # the same seed draws the same vectors
+    assert not torch.equal(learned.embedding.weight, untrained.embedding.weight)
+    assert not torch.equal(frozen.rnn.weight_hh_l0, untrained.rnn.weight_hh_l0)

@@ -44,6 +44,7 @@ class RaceSettings:
     learning_rate: float = 3e-3  # Adam
     clip: float = 1.0  # gradient norm
     embed_dim: int = 16
+    frozen_embeddings: bool = False  # keep the random word vectors: every distractor pushes on the state
     hidden_size: int = 32  # the same for every cell
     seed: int = 0
     threads: int = 2
@@ -73,7 +74,8 @@ def train_one(cell: str, vocab: Vocabulary, distractors: tuple[str, ...], settin
     config = ClassifierConfig(arch=cell, vocab_size=len(vocab), embed_dim=settings.embed_dim,
                               hidden_size=settings.hidden_size, num_classes=len(CLUES), labels=CLUES)
     model = RecurrentClassifier(config)
-    optimiser = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    model.embedding.weight.requires_grad_(not settings.frozen_embeddings)
+    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     low, high = settings.train_gaps
     bar = tqdm(range(settings.steps), desc=f"train race {cell} seed {settings.seed}", unit="batch", leave=False)
     for step in bar:
