@@ -144,11 +144,12 @@ def test_english_and_a_bad_value_in_a_link():
 def test_the_frame_keeps_the_language_and_the_text_across_pages():
     at = AppTest.from_file(APP, default_timeout=90).run()
     at.text_area(key="text").input("我爱人工智能").run()
+    at.radio(key="read_model").set_value("gru").run()
     at.radio(key="lang").set_value("en").run()
     at.switch_page(RACE).run()
     assert at.title[0].value == race.STRINGS["en"]["title"] and at.radio(key="lang").value == "en"
     at.switch_page(SENTIMENT).run()
-    assert at.text_area(key="text").value == "我爱人工智能"
+    assert at.text_area(key="text").value == "我爱人工智能" and at.radio(key="read_model").value == "gru"
     assert at.title[0].value == t("en", "title")
 
 

@@ -24,7 +24,9 @@ from ui.tabs import convention_switch
 
 ICON = Path(__file__).resolve().parent / "icon.png"  # a local file: Material icons load from Google
 PAGE_ICONS = {"sentiment": ":material/reviews:", "race": ":material/directions_run:"}
-KEPT_KEYS = (TEXT_KEY, *PAIR_KEYS, *race.KEPT_KEYS)  # widget values a visit to another page must not drop
+KEPT_KEYS = (  # widget values a visit to another page must not drop
+    TEXT_KEY, *PAIR_KEYS, *(f"{tab}_model" for tab in share.MODEL_TABS), *share.STEP_KEYS.values(), *race.KEPT_KEYS,
+)
 LINK_OPENERS: Mapping[str, Callable[[], None]] = {"sentiment": share.open_link, "race": race.open_link}
 
 STRINGS = {
