@@ -166,14 +166,38 @@ def test_readme_and_mac_folders_in_a_zip_are_passed_over():
 
 def test_a_zip_with_files_the_page_does_not_know_loads_what_it_knows_and_names_the_rest():
     members = {f"m/{k}": v for k, v in model_files().items()}
-    members.update({"m/lstm_bi.json": b"{}", "m/lm_lstm.safetensors": b"future weights", "m/README.md": b"# mine",
+    members.update({"m/lstm_3layer.json": b"{}", "m/lm_lstm.safetensors": b"future weights", "m/README.md": b"# mine",
                     "m/split.json": b"{}"})
     found = read_upload(zipped(members))
     assert list(found.models) == ["lstm"]
-    assert found.skipped == ("mymodels.zip: m/lstm_bi.json", "mymodels.zip: m/lm_lstm.safetensors",
+    assert found.skipped == ("mymodels.zip: m/lstm_3layer.json", "mymodels.zip: m/lm_lstm.safetensors",
                              "mymodels.zip: m/README.md", "mymodels.zip: m/split.json")
     single = read_upload(_with() + [("transformer.safetensors", b"x")])  # single files too
     assert list(single.models) == ["lstm"] and single.skipped == ("transformer.safetensors",)
+
+
+def variant_files(name: str, layers: int, bidirectional: bool) -> dict[str, bytes]:
+    """The card and weights of a tiny variant ``name`` (reading ``vocab_bytes()``), named as models.names says."""
+    torch.manual_seed(1)
+    cfg = ClassifierConfig(arch=name.split("_")[0], vocab_size=len(TOKENS), embed_dim=4, hidden_size=3,
+                           num_classes=3, labels=LABELS, num_layers=layers, bidirectional=bidirectional)
+    tensors = {k: v.contiguous() for k, v in RecurrentClassifier(cfg).state_dict().items()}
+    return {f"{name}.json": json.dumps({"config": cfg.to_dict()}).encode(), f"{name}.safetensors": save(tensors)}
+
+
+def test_an_upload_of_variants_loads_them_by_name_next_to_one_layer_models():
+    """lstm_bi and gru_2layer files are models the page reads (they were skipped as unknown names before)."""
+    files = {**model_files("lstm"), **variant_files("lstm_bi", 1, True), **variant_files("gru_2layer", 2, False)}
+    found = read_upload(zipped({f"m/{k}": v for k, v in files.items()}))
+    assert list(found.models) == ["lstm", "gru_2layer", "lstm_bi"] and found.skipped == ()  # all_names order
+    assert found.models["lstm_bi"].model.config.bidirectional and found.models["lstm_bi"].name == "lstm_bi"
+    assert found.models["gru_2layer"].model.config.num_layers == 2
+    alone = read_upload(as_uploads({"vocab.json": vocab_bytes(), **variant_files("lstm_bi", 1, True)}))
+    assert list(alone.models) == ["lstm_bi"]
+    with pytest.raises(UploadError) as caught:  # a variant's card whose config says another shape
+        read_upload(as_uploads({"vocab.json": vocab_bytes(), "lstm_bi.json": files["gru_2layer.json"],
+                                "lstm_bi.safetensors": files["gru_2layer.safetensors"]}))
+    assert caught.value.code in ("wrong_arch", "bad_config")
 
 
 def test_a_zip_of_only_unknown_files_says_what_arrived():

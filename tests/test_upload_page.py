@@ -50,13 +50,13 @@ def test_the_shipped_folder_zipped_loads_and_names_the_files_it_skips():
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = "en"
     at.run()
-    data = shipped_zip({"README.md": b"# my models", "lstm_bi.json": b"{}", "lm_lstm.safetensors": b"later"})
+    data = shipped_zip({"README.md": b"# my models", "lstm_3layer.json": b"{}", "lm_lstm.safetensors": b"later"})
     at.file_uploader(key=UPLOADER).upload("pretrained.zip", data, "application/zip").run()
     assert not at.exception and not at.error
     captions = [c.value for c in at.caption]
     assert t("en", "own_loaded", archs="RNN, LSTM, GRU") in captions
     (skipped,) = [c for c in captions if c.startswith(t("en", "own_skipped", names=""))]
-    for name in ("README&#46;md", "lstm&#95;bi&#46;json", "lm&#95;lstm&#46;safetensors", "comparison&#46;json"):
+    for name in ("README&#46;md", "lstm&#95;3layer&#46;json", "lm&#95;lstm&#46;safetensors", "comparison&#46;json"):
         assert f"pretrained&#46;zip: pretrained/{name}" in skipped, name
     assert "vocab&#46;json" not in skipped and "lstm&#46;safetensors," not in skipped
 

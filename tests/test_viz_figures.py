@@ -274,10 +274,12 @@ def test_equation_latex_shows_the_numbers(traces):
 def test_titles_name_the_layer_and_direction_only_when_there_are_several(traces):
     assert "layer" not in gate_heatmap(traces["LSTM"], "forget").layout.title.text
     deep = _trace("GRU", num_layers=2, bidirectional=True)
-    assert gate_heatmap(deep, "update", layer=1, direction=1).layout.title.text.endswith(", layer 1, backward")
+    # layers are counted from 1, as a reader counts them; the backward direction says how it reads
+    title = gate_heatmap(deep, "update", layer=1, direction=1).layout.title.text.replace("<br>", " ")
+    assert title.endswith(", layer 2, backward ← (read from the text's end)")
     zh = {"title_overview": "{model}：所有门和状态{position}", "position": "，第 {layer} 层，{direction}",
           "forward": "正向"}
-    assert gate_overview(deep, labels=zh).layout.title.text == "GRU：所有门和状态，第 0 层，正向"
+    assert gate_overview(deep, labels=zh).layout.title.text == "GRU：所有门和状态，第 1 层，正向"
 
 
 def test_prediction_curve_translates_the_class_name():

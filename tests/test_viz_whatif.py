@@ -190,3 +190,15 @@ def test_the_views_on_a_shipped_model_end_to_end():
                 saliency_bars(saliency_data(paths, class_labels=model.labels)),
                 distance_curves(distance_data({"lstm": paths})), retention_gradient_scatter(scatter)):
         assert fig.data
+
+
+def test_retention_gradient_data_backward_leaves_out_the_first_token_and_keeps_text_order():
+    log10_curve = np.array([0.5, -1.0, -2.0, -3.0, -4.0, -5.0])  # by distance: backward, distance t is token t
+    paths = _paths(log10_curve)
+    paths.curve.steps = np.arange(6)
+    retention = np.array([0.0, -1.0, -2.0, -3.0, -4.0, -5.0])  # by token
+    data = retention_gradient_data(paths, retention, rho=0.5)
+    assert data.tokens == TOKENS[1:]  # token 0 is read last going backward
+    np.testing.assert_array_equal(data.steps, np.arange(1, 6))
+    np.testing.assert_allclose(data.gradient, 10.0 ** log10_curve[1:])
+    np.testing.assert_allclose(data.retention, 10.0 ** retention[1:])

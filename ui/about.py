@@ -4,13 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import state
-from ui.common import MODEL_NAMES, SUITE_COLUMNS, literal, missing_models_note, spread
+from ui import shapes, state
+from ui.common import SUITE_COLUMNS, literal, missing_models_note, spread
 from ui.i18n import t
 from viz.equations import GRU_UPDATE
 
 FAITHFUL_TOLERANCE = 1e-5  # the tests hold recorded states to torch's within this
-CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout")
+CONFIG_FIELDS = ("embed_dim", "hidden_size", "vocab_size", "dropout", "num_layers", "bidirectional")
+BADGES_PER_ROW = 3  # faithfulness badges side by side: one row per shape when variants are loaded
 TRAINING_FIELDS = ("epochs", "batch_size", "learning_rate", "max_tokens", "seconds", "torch")  # row names: setting_*
 # The English descriptions models.training.train writes into the cards and comparison.json, by their string keys
 # in ui.i18n; any other (your own corpus, say) is shown as written.
@@ -26,10 +27,13 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     st.subheader(t(lang, "faithfulness_heading"))
     st.caption(t(lang, "faithfulness_caption"))
     missing_models_note(lang)
-    for col, arch in zip(st.columns(len(models)), models):
-        error = state.recording_error(arch, text, mode)
-        ok = error <= FAITHFUL_TOLERANCE
-        col.metric(MODEL_NAMES[arch], t(lang, "faithful_ok" if ok else "faithful_bad", error=error))
+    names = tuple(models)
+    for start in range(0, len(names), BADGES_PER_ROW):
+        for col, name in zip(st.columns(BADGES_PER_ROW), names[start:start + BADGES_PER_ROW]):
+            error = state.recording_error(name, text, mode)  # every layer and direction (PretrainedModel)
+            ok = error <= FAITHFUL_TOLERANCE
+            config = models[name].model.config
+            col.metric(_badge_name(lang, name, config), t(lang, "faithful_ok" if ok else "faithful_bad", error=error))
 
     st.subheader(t(lang, "about_heading"))
     data = next(iter(models.values())).card.get("data", {})
@@ -54,7 +58,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
         card = models[arch].card
         listed = (table or {}).get("models", {}).get(arch, {})
         rows.append(_row(
-            lang, MODEL_NAMES[arch], listed.get("test") or card.get("metrics", {}).get("test", {}),
+            lang, shapes.model_name(lang, arch), listed.get("test") or card.get("metrics", {}).get("test", {}),
             models[arch].parameter_count, card.get("training", {}).get("seconds"),
         ))
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="about_metrics")
@@ -63,7 +67,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
 
     st.markdown(f"**{t(lang, 'suites_heading')}**")
     st.dataframe(pd.DataFrame([
-        {t(lang, "col_model"): MODEL_NAMES[arch],
+        {t(lang, "col_model"): shapes.model_name(lang, arch),
          **{t(lang, column): spread(models[arch].card, name) for name, column in SUITE_COLUMNS}}
         for arch in models
     ]), hide_index=True, key="about_suites")
@@ -71,7 +75,7 @@ def about_tab(lang: str, text: str, mode: str) -> None:
 
     st.markdown(f"**{t(lang, 'config_heading')}**")
     settings = {
-        MODEL_NAMES[arch]: {
+        shapes.model_name(lang, arch): {
             **{t(lang, f"setting_{k}"): models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
             **{t(lang, f"setting_{k}"): _setting(k, models[arch].card.get("training", {}).get(k))
                for k in TRAINING_FIELDS},
@@ -84,6 +88,15 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     if described:  # a sentence, too long for a table cell
         st.caption(t(lang, "optimizer_caption", optimizer="; ".join(described)))
     _convention_note(lang)
+
+
+def _badge_name(lang: str, name: str, config) -> str:
+    """The model's name, with how many layers and directions its check covers when more than one."""
+    shown = shapes.model_name(lang, name)
+    if (config.num_layers, config.num_directions) == (1, 1):
+        return shown
+    return shapes.text(lang, "faithful_position", model=shown, layers=config.num_layers,
+                       directions=config.num_directions)
 
 
 def card_text(lang: str, text: str) -> str:

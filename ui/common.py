@@ -4,7 +4,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import state
+from models.classifier import PREFIX_LIMIT
+from models.names import parse_name
+from ui import shapes, state
 from ui.figure_files import figure_config, html_download
 from ui.i18n import LANGS, class_name, t
 
@@ -49,8 +51,8 @@ def show(fig: go.Figure, key: str, filename: str | None = None) -> None:
 
 
 def model_list(lang: str, archs) -> str:
-    """'RNN、LSTM' or 'RNN, LSTM': the models' names, joined as ``lang`` writes a list."""
-    return ("、" if lang == "zh" else ", ").join(MODEL_NAMES[arch] for arch in archs)
+    """'RNN、LSTM' or 'RNN, 2-layer LSTM': the models' names, joined as ``lang`` writes a list."""
+    return ("、" if lang == "zh" else ", ").join(shapes.model_name(lang, arch) for arch in archs)
 
 
 def missing_models_note(lang: str) -> None:
@@ -61,19 +63,75 @@ def missing_models_note(lang: str) -> None:
 
 
 def model_selector(lang: str, key: str, *, default: str = "lstm", archs: tuple[str, ...] | None = None) -> str:
-    """A horizontal radio over the models (default: those this session has, ``state.archs()``, with a caption
-    naming the models not loaded); returns the arch."""
+    """A horizontal radio over the cells (default: those this session has models of, with a caption naming the
+    cells not loaded) and, when the chosen cell has variants (``lstm_2layer``, ``lstm_bi``), a shape choice
+    ``{key}_shape`` next to it, one layer by default; returns the model's name ("lstm", "lstm_bi", ...).
+
+    ``st.session_state[key]`` holds the cell; a link or a lesson may also set it to a variant's name, which
+    sets the shape too.
+    """
     loaded = archs is None
-    archs = archs or state.archs()
-    if st.session_state.get(key, archs[0]) not in archs:  # a model an upload does not have
+    names = archs or state.names()
+    cells = tuple(dict.fromkeys(parse_name(name).cell for name in names))
+    asked = st.session_state.get(key)
+    if asked in names and asked not in cells:  # a variant's name, from a link or a lesson
+        st.session_state[key], st.session_state[f"{key}_shape"] = parse_name(asked).cell, shapes.shape_of(asked)
+        for other in LANGS:  # the shape radio's widgets must not outvote the shape just asked for
+            st.session_state.pop(f"{key}_shape_{other}", None)
+    elif asked is not None and asked not in cells:  # a model an upload does not have
         del st.session_state[key]
     # The default goes into the state, not into index=: a lesson or a link sets this key too, and a widget with
     # both logs Streamlit's "created with a default value but also had its value set via the Session State API".
-    st.session_state.setdefault(key, default if default in archs else archs[0])
-    chosen = st.radio(t(lang, "model"), archs, format_func=MODEL_NAMES.__getitem__, horizontal=True, key=key)
+    default_cell = parse_name(default).cell if default in names else cells[0]
+    st.session_state.setdefault(key, default_cell if default_cell in cells else cells[0])
+    left, right = st.columns([3, 2])
+    cell = left.radio(t(lang, "model"), cells, format_func=shapes.CELL_NAMES.__getitem__, horizontal=True, key=key)
+    offered = tuple(shape for shape in shapes.SHAPES if shapes.name_of(cell, shape) in names)
+    shape = offered[0]
+    if len(offered) > 1:
+        shape = translated_radio(lang, shapes.text(lang, "shape"), offered, f"{key}_shape",
+                                 lambda s: shapes.text(lang, f"shape_{s}"), where=right, horizontal=True,
+                                 help=shapes.text(lang, "shape_help"))
+    elif offered:
+        st.session_state.pop(f"{key}_shape", None)
     if loaded:
         missing_models_note(lang)
-    return chosen
+    st.session_state[f"{key}_name"] = shapes.name_of(cell, shape)  # what a link names (ui.share.current_view)
+    return shapes.name_of(cell, shape)
+
+
+def position_selector(lang: str, key: str, trace) -> tuple[int, int]:
+    """The layer and direction of ``trace`` whose states a view draws, chosen with ``{key}_layer`` and
+    ``{key}_direction`` (drawn only when the model has more than one); (0, 0) for a one-layer, one-way model.
+    A caption says what an upper layer reads, and how a backward direction's maps read."""
+    layers, directions = trace.num_layers, trace.num_directions
+    if (layers, directions) == (1, 1):
+        return 0, 0
+    columns = iter(st.columns(2))  # the choices side by side, from the left
+    layer = direction = 0
+    if layers > 1:
+        if st.session_state.get(f"{key}_layer", 0) >= layers:
+            st.session_state.pop(f"{key}_layer")
+        layer = translated_radio(lang, shapes.text(lang, "layer"), range(layers), f"{key}_layer",
+                                 lambda n: shapes.text(lang, "layer_value", number=n + 1), where=next(columns),
+                                 horizontal=True)
+    if directions > 1:
+        if st.session_state.get(f"{key}_direction", 0) >= directions:
+            st.session_state.pop(f"{key}_direction")
+        direction = translated_radio(lang, shapes.text(lang, "direction"), range(directions), f"{key}_direction",
+                                     lambda d: shapes.text(lang, f"direction_{d}"), where=next(columns),
+                                     horizontal=True)
+    if layer > 0:
+        st.caption(shapes.text(lang, "upper_layer_note", number=layer + 1, below=layer))
+    if direction == 1:
+        st.caption(shapes.text(lang, "backward_note"))
+    return int(layer), int(direction)
+
+
+def prefix_note(lang: str, trace) -> None:
+    """For a bidirectional model: its per-token answers are what it would say had the text ended there."""
+    if trace.num_directions == 2:
+        st.caption(shapes.text(lang, "prefix_note", limit=PREFIX_LIMIT))
 
 
 def curve_caption(lang: str, trace) -> str:

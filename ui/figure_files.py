@@ -18,7 +18,8 @@ TEXT_IN_NAME = 12  # characters of the text a file name carries
 def default_name(fig: go.Figure, key: str) -> str:
     """``rnn-gates_{key}_{model}_{title}_{text}``: the chart, the model its tab shows (the ``{tab}_model``
     choice of the tab a key starts with), what the title says, and the start of the text."""
-    model = st.session_state.get(f"{key.split('_', 1)[0]}_model")
+    tab = key.split("_", 1)[0]
+    model = st.session_state.get(f"{tab}_model_name") or st.session_state.get(f"{tab}_model")
     text = str(st.session_state.get(TEXT_KEY) or "")[:TEXT_IN_NAME]
     return file_name(key, model.upper() if isinstance(model, str) else "", fig.layout.title.text or "", text)
 

@@ -14,9 +14,10 @@ from lessons.lesson import View
 from models.asking.gradients import log10_retention, retention_gradient_agreement
 from models.tokenize import MODES
 from ui import state
-from ui.common import MODEL_NAMES, literal, show
+from ui.common import literal, show
 from ui.i18n import t, viz_labels
 from ui.read import HEATMAP_HEIGHT, HEATMAP_MAX_COLUMNS
+from ui.shapes import model_name
 from viz.difference import METRICS, sentence_difference
 from viz.equations import step_equation
 from viz.gradients import distance_curves, distance_data, retention_gradient_data, retention_gradient_scatter
@@ -53,7 +54,7 @@ def _trace(arch: str, text: str):
 
 def _curve(lang: str, view: View) -> None:
     arch = view.model or state.main_arch()
-    show(prediction_curve({MODEL_NAMES[arch]: _trace(arch, view.text)}, labels=viz_labels(lang)),
+    show(prediction_curve({model_name(lang, arch): _trace(arch, view.text)}, labels=viz_labels(lang)),
          key="lesson_chart_curve")
 
 
@@ -67,7 +68,7 @@ def _maps(lang: str, view: View, convention: str) -> None:
 
 
 def _compare(lang: str, view: View) -> None:
-    traces = {MODEL_NAMES[arch]: _trace(arch, view.text) for arch in state.archs()}
+    traces = {model_name(lang, arch): _trace(arch, view.text) for arch in state.archs()}
     show(prediction_curve(traces, labels=viz_labels(lang)), key="lesson_chart_compare")
 
 

@@ -23,6 +23,7 @@ from ui.lesson_figures import step_figure
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM, lesson_query, parse_lesson_query, step_link
 from ui.page_keys import DEFAULT_PAGE, PAGE_FILES
 from ui.read import SHOWN_KEY
+from ui.shapes import shape_of
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, WITHHELD_KEY
 from viz.prediction import prediction_curve
@@ -170,6 +171,7 @@ def _set_view(lesson: Lesson, index: int) -> None:
         st.session_state[TAB_KEY] = t(lang, view.tab)
         if view.model is not None and view.tab in MODEL_KEYS:
             st.session_state[MODEL_KEYS[view.tab]] = view.model
+            _set_translated(f"{MODEL_KEYS[view.tab]}_shape", shape_of(view.model))  # a lesson's model: one layer
     if view.maps:
         _set_translated(SHOWN_KEY, view.maps[0])  # the Read tab draws one map at a time: the first named
     for key, value in ((TOKEN_KEY, view.token), (UNIT_KEY, view.unit)):

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from urllib.parse import quote, urlencode
 
+from models.names import all_names
 from models.tokenize import MODES
-from models.trace import CELL_TYPES, GRU_CONVENTIONS
+from models.trace import GRU_CONVENTIONS
 from ui.i18n import LANGS
 from ui.i18n import TABS as TAB_KEYS
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM
@@ -25,7 +26,7 @@ TABS = tuple(key.removeprefix("tab_") for key in TAB_KEYS)  # the `tab` values: 
 MAX_LINK_TEXT = 1500  # characters of text a link carries; a longer text travels in the session file
 MAX_INDEX_DIGITS = 6  # a token or unit index longer than this is not an index on this page
 SESSION_FORMAT = "rnn-gates-session/1"
-CHOICES: Mapping[str, tuple[str, ...]] = {"mode": MODES, "tab": TABS, "model": CELL_TYPES, "lang": LANGS,
+CHOICES: Mapping[str, tuple[str, ...]] = {"mode": MODES, "tab": TABS, "model": all_names("sentiment"), "lang": LANGS,
                                           "gru": GRU_CONVENTIONS}
 INDICES = ("token", "unit")
 PARAMS = ("text", "mode", "tab", "model", "token", "unit", "lang", "gru")  # the order links are written in
@@ -40,7 +41,7 @@ class ViewState:
     text: str | None = None
     mode: str | None = None  # models.tokenize.MODES
     tab: str | None = None  # TABS
-    model: str | None = None  # the open tab's model: "rnn" | "lstm" | "gru"
+    model: str | None = None  # the open tab's model: "rnn" | "lstm" | "gru" | a variant, "lstm_2layer", "gru_bi"...
     token: int | None = None  # the step tab's token index
     unit: int | None = None  # the step tab's hidden unit
     lang: str | None = None  # "zh" | "en"

@@ -4,8 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.common import MODEL_NAMES, model_selector, prediction_text, show, translated_radio
+from ui.common import model_selector, position_selector, prediction_text, prefix_note, show, translated_radio
 from ui.i18n import t, viz_labels
+from ui.shapes import model_name
 from ui.source import PAIR_KEYS
 from viz.difference import METRICS, sentence_difference
 
@@ -30,6 +31,9 @@ def pair_tab(lang: str, mode: str) -> None:
         st.info(t(lang, "pair_empty"))
         return
     for column, key, analysis in zip(st.columns(2), PAIR_KEYS, (a, b)):
-        column.metric(t(lang, "pair_prediction", model=MODEL_NAMES[arch], sentence=t(lang, key)),
+        column.metric(t(lang, "pair_prediction", model=model_name(lang, arch), sentence=t(lang, key)),
                       prediction_text(lang, analysis))
-    show(sentence_difference(a.trace, b.trace, metric=metric, labels=viz_labels(lang)), key="pair_difference")
+    prefix_note(lang, a.trace)
+    layer, direction = position_selector(lang, "pair", a.trace)
+    show(sentence_difference(a.trace, b.trace, layer=layer, direction=direction, metric=metric,
+                             labels=viz_labels(lang)), key="pair_difference")

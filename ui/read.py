@@ -4,10 +4,20 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.names import parse_name
 from models.trace import DISPLAY_ORDER
 from ui import state
-from ui.common import MODEL_NAMES, curve_caption, model_selector, prediction_text, show, translated_radio
+from ui.common import (
+    curve_caption,
+    model_selector,
+    position_selector,
+    prediction_text,
+    prefix_note,
+    show,
+    translated_radio,
+)
 from ui.i18n import STRINGS, t, viz_labels
+from ui.shapes import model_name
 from viz.animation import step_animation
 from viz.heatmap import NORMALIZATIONS, ORDERS, gate_heatmap
 from viz.labels import state_label
@@ -29,13 +39,15 @@ def explanation_key(arch: str, name: str, convention: str) -> str:
 
 
 def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
-    arch = model_selector(lang, "read_model")
-    analysis = state.analyze(arch, text, mode).analysis
+    name = model_selector(lang, "read_model")
+    arch = parse_name(name).cell
+    analysis = state.analyze(name, text, mode).analysis
     labels = viz_labels(lang)
-    st.subheader(t(lang, "read_heading", model=MODEL_NAMES[arch]))
+    st.subheader(t(lang, "read_heading", model=model_name(lang, name)))
     st.metric(t(lang, "prediction"), prediction_text(lang, analysis), help=t(lang, "read_prediction_help"))
-    show(prediction_curve({MODEL_NAMES[arch]: analysis.trace}, labels=labels), key="read_curve")
+    show(prediction_curve({model_name(lang, name): analysis.trace}, labels=labels), key="read_curve")
     st.caption(curve_caption(lang, analysis.trace))
+    prefix_note(lang, analysis.trace)
 
     st.subheader(t(lang, "gates_heading"))
     left, right = st.columns(2)
@@ -47,18 +59,21 @@ def read_tab(lang: str, text: str, mode: str, convention: str) -> None:
         where=right, horizontal=True,
     )
     shown = shown_states(lang, arch, convention)
+    layer, direction = position_selector(lang, "read", analysis.trace)
     st.caption(t(lang, "gates_caption", units=analysis.trace.hidden_size))
-    for name in shown:
-        st.markdown(t(lang, explanation_key(arch, name, convention)))
-        show(heatmap_figure(analysis.trace, name, order, normalize, convention, labels), key=f"read_gate_{name}")
+    for gate in shown:
+        st.markdown(t(lang, explanation_key(arch, gate, convention)))
+        show(heatmap_figure(analysis.trace, gate, order, normalize, convention, labels, layer=layer,
+                            direction=direction), key=f"read_gate_{gate}")
 
-    animation(lang, arch, text, mode, convention)
+    animation(lang, name, text, mode, convention, (layer, direction))
 
 
-def heatmap_figure(trace, name: str, order: str, normalize: str, convention: str, labels) -> go.Figure:
+def heatmap_figure(trace, name: str, order: str, normalize: str, convention: str, labels, *, layer: int = 0,
+                   direction: int = 0) -> go.Figure:
     """The Read tab's heatmap of gate or state ``name`` (also built by ui.warm before the first visitor)."""
-    fig = gate_heatmap(trace, name, order=order, normalize=normalize, max_columns=HEATMAP_MAX_COLUMNS,
-                       convention=convention, labels=labels)
+    fig = gate_heatmap(trace, name, layer=layer, direction=direction, order=order, normalize=normalize,
+                       max_columns=HEATMAP_MAX_COLUMNS, convention=convention, labels=labels)
     return fig.update_layout(height=HEATMAP_HEIGHT)
 
 
@@ -81,7 +96,7 @@ def shown_states(lang: str, arch: str, convention: str) -> tuple[str, ...]:
 
 
 @st.fragment
-def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> None:
+def animation(lang: str, arch: str, text: str, mode: str, convention: str, position: tuple[int, int] = (0, 0)) -> None:
     """The step animation, in a fragment so its own controls rerun only this part.
 
     Built and sent only once it is switched on: it is the largest chart on the tab (one set of traces
@@ -101,13 +116,13 @@ def animation(lang: str, arch: str, text: str, mode: str, convention: str) -> No
         )
     st.caption(t(lang, "animation_caption", units=trace.hidden_size))
     build = _animation_figure if state.shared_models() else _animation_figure.__wrapped__  # an upload's stays here
-    show(build(state.load_models()[arch].fingerprint, trace, text, mode, lang, int(start), convention),
+    show(build(state.load_models()[arch].fingerprint, trace, text, mode, lang, int(start), convention, position),
          key="read_animation_chart")
 
 
 @st.cache_resource(max_entries=ANIMATIONS_KEPT, show_spinner=False)
 def _animation_figure(fingerprint: str, _trace, text: str, mode: str, lang: str, start: int,
-                      convention: str) -> go.Figure:
+                      convention: str, position: tuple[int, int] = (0, 0)) -> go.Figure:
     """The animation is the slowest figure to build (one set of traces per frame): built once per model
     (its files' ``fingerprint``) and text, from ``_trace``, that model's trace of the text.
 
@@ -115,5 +130,6 @@ def _animation_figure(fingerprint: str, _trace, text: str, mode: str, lang: str,
     the figure, and nothing changes it after it is built (st.plotly_chart only reads it).
     """
     return step_animation(
-        _trace, start=start, max_frames=ANIMATION_FRAMES, convention=convention, labels=viz_labels(lang),
+        _trace, layer=position[0], direction=position[1], start=start, max_frames=ANIMATION_FRAMES,
+        convention=convention, labels=viz_labels(lang),
     )

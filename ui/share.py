@@ -14,10 +14,11 @@ import streamlit as st
 from models.files.export import MAX_CSV_ROWS, planned_csv_rows, provenance_json, tidy_csv, traces_npz
 from models.files.upload import MAX_UPLOAD_MB, UploadError, read_upload
 from ui import links, state
-from ui.common import MODEL_NAMES, literal, translated_radio
+from ui.common import literal, translated_radio
 from ui.figure_files import IMAGE_FORMAT_KEY, IMAGE_FORMATS
 from ui.i18n import LANGS, error_text, t
 from ui.links import Note, ViewState
+from ui.shapes import model_name, shape_of
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY, init_state
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, TABS
 from viz.export import file_name
@@ -63,7 +64,10 @@ def _apply(view: ViewState, notes: tuple[Note, ...]) -> None:
         s.pop(TAB_KEY, None)  # ui.tabs opens the tab named by OPEN_KEY
     if view.model is not None:
         for tab in MODEL_TABS:
-            s[f"{tab}_model"] = view.model
+            s[f"{tab}_model"] = view.model  # a variant's name: ui.common.model_selector takes its cell and shape
+            s[f"{tab}_model_shape"] = shape_of(view.model)
+            for lang in LANGS:
+                s.pop(f"{tab}_model_shape_{lang}", None)
     for name, key in STEP_KEYS.items():
         if getattr(view, name) is not None:
             s[key] = getattr(view, name)
@@ -98,6 +102,7 @@ def settle(steps: int) -> None:
     if view.model is not None and kept.model is None:
         for tab in MODEL_TABS:
             s.pop(f"{tab}_model", None)
+            s.pop(f"{tab}_model_shape", None)
     if view.tab is not None and kept.tab is None:
         s.pop(OPEN_KEY, None)
         s.pop(TAB_KEY, None)
@@ -131,7 +136,7 @@ def current_view(opened: str | None) -> ViewState:
     s = st.session_state
     last = s.get(VIEW_KEY, ViewState())
     tab = (opened or s.get(OPEN_KEY) or TABS[0]).removeprefix("tab_")
-    model = s.get(f"{tab}_model") if tab in MODEL_TABS else None
+    model = (s.get(f"{tab}_model_name") or s.get(f"{tab}_model")) if tab in MODEL_TABS else None
     indices = {name: s.get(key) for name, key in STEP_KEYS.items()}
     pair = tuple(s.get(key) for key in PAIR_KEYS)
     return ViewState(
@@ -234,7 +239,7 @@ def _numbers_section(lang: str, view: ViewState, steps: int) -> None:
             date=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
-    rows = planned_csv_rows(steps, {arch: m.model.config.hidden_size for arch, m in models.items()})
+    rows = planned_csv_rows(steps, {name: m.model.config for name, m in models.items()})
     st.download_button(t(lang, "export_npz"), data=lambda: traces_npz(traces()), file_name=f"{names}_traces.npz",
                        mime="application/octet-stream", key="export_npz", on_click="ignore", icon=":material/download:")
     st.download_button(t(lang, "export_csv"), data=lambda: tidy_csv(traces()), file_name=f"{names}_traces.csv",
@@ -254,7 +259,7 @@ def _models_section(lang: str) -> None:
     upload = state.uploaded()
     if upload is not None:
         st.success(t(lang, "own_using_upload", names=literal(", ".join(upload.names))), icon=":material/upload:")
-        st.caption(t(lang, "own_loaded", archs=", ".join(MODEL_NAMES[a] for a in upload.models)))
+        st.caption(t(lang, "own_loaded", archs=", ".join(model_name(lang, a) for a in upload.models)))
         skipped = st.session_state.get(SKIPPED_KEY)
         if skipped:
             st.caption(t(lang, "own_skipped", names=literal(", ".join(skipped))))

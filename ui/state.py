@@ -35,13 +35,14 @@ import streamlit as st
 from models.asking import experiments
 from models.asking.gradients import GradientPaths, text_gradient_paths
 from models.asking.intervene import Edit
+from models.names import all_names, parse_name
 from models.pretrained import (
     ARCHS,
     PRETRAINED_DIR,
     Analysis,
     EmptyTextError,
     PretrainedModel,
-    available_archs,
+    available_names,
     load_pretrained,
     model_file_names,
 )
@@ -81,8 +82,9 @@ def directory() -> Path:
 
 
 def load_models() -> dict[str, PretrainedModel]:
-    """The models by arch, in ARCHS order: this session's upload, else every model whose card is in the
-    folder (all three shipped). Raises PretrainedError naming a bad file."""
+    """The models by name (``models.names``: "lstm", "lstm_2layer", "lstm_bi", ...), in ``all_names`` order:
+    this session's upload, else every sentiment model whose card is in the folder. Raises PretrainedError
+    naming a bad file."""
     upload = uploaded()
     if upload is not None:
         _runtime()
@@ -106,7 +108,7 @@ def _files_stamp(folder: str) -> tuple[tuple[str, int, int] | None, ...]:
     seen = _stamps.get(folder)
     if seen is not None and now - seen[0] < STAMP_SECONDS:
         return seen[1]
-    names = dict.fromkeys(name for arch in ARCHS for name in model_file_names(arch))
+    names = dict.fromkeys(file for name in all_names("sentiment") for file in model_file_names(name))
     stamps = []
     for name in names:
         try:
@@ -122,19 +124,21 @@ def _files_stamp(folder: str) -> tuple[tuple[str, int, int] | None, ...]:
 @st.cache_resource(max_entries=MODEL_SETS_KEPT, show_spinner=False)
 def _load_models(folder: str, stamp: tuple) -> dict[str, PretrainedModel]:
     _runtime()
-    return {arch: load_pretrained(arch, folder) for arch in available_archs(folder) or ARCHS}
+    return {name: load_pretrained(name, folder) for name in available_names(folder) or ARCHS}
 
 
 def fingerprints(models: Mapping[str, PretrainedModel]) -> tuple[tuple[str, str], ...]:
-    """(arch, fingerprint) of each model: the key of anything made from all of them (lesson claims)."""
+    """(name, fingerprint) of each model: the key of anything made from all of them (lesson claims)."""
     return tuple((arch, model.fingerprint) for arch, model in models.items())
 
 
 def warm_caches(text: str, mode: str) -> dict[str, TextResult]:
     """Before the first visitor (ui.warm, with no session yet): the shared models and jieba loaded, and ``text``
-    analysed by every model, into the caches every session reads. Raises PretrainedError as load_models."""
+    analysed by every one-layer model (the page's default), into the caches every session reads. Raises
+    PretrainedError as load_models."""
     models = _folder_models()
-    return {arch: _analyze_with(models, analysis_cache(), arch, text, mode) for arch in models}
+    shown = tuple(arch for arch in ARCHS if arch in models) or tuple(models)
+    return {name: _analyze_with(models, analysis_cache(), name, text, mode) for name in shown}
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class TextResult:
 
 
 def analyze(arch: str, text: str, mode: str) -> TextResult:
-    """``text`` (cut to MAX_CHARS, then MAX_TOKENS) through the ``arch`` model.
+    """``text`` (cut to MAX_CHARS, then MAX_TOKENS) through the model named ``arch`` ("lstm", "gru_bi", ...).
 
     Raises EmptyTextError when there is no token to read.
     """
@@ -225,18 +229,22 @@ def _unit_effects(fingerprint: str, kept: str, mode: str, edit: Edit, _model: Pr
     return experiments.unit_effects(_model, _model.tokens(kept, mode)[:ASK_MAX_TOKENS], edit)
 
 
-def gradient_paths(arch: str, text: str, mode: str) -> GradientPaths:
-    """Saliency and the distance curve of ``arch`` over the first ASK_MAX_TOKENS tokens (read-only arrays)."""
+def gradient_paths(arch: str, text: str, mode: str, layer: int | None = None, direction: int = 0) -> GradientPaths:
+    """Saliency and the distance curve of the model named ``arch`` over the first ASK_MAX_TOKENS tokens, for
+    ``layer`` (default: the top one) and ``direction``, and for a deeper model the curve through depth
+    (read-only arrays)."""
     upload = uploaded()
     if upload is not None:  # not cached: an upload never enters a cache other sessions read
-        return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS)
+        return text_gradient_paths(upload.models[arch], text[:MAX_CHARS], mode=mode, max_tokens=ASK_MAX_TOKENS,
+                                   layer=layer, direction=direction)
     model = _folder_models()[arch]
-    return _gradient_paths(model.fingerprint, text[:MAX_CHARS], mode, model)
+    return _gradient_paths(model.fingerprint, text[:MAX_CHARS], mode, layer, direction, model)
 
 
 @st.cache_resource(max_entries=3 * MAX_ENTRIES, show_spinner=False)
-def _gradient_paths(fingerprint: str, kept: str, mode: str, _model: PretrainedModel) -> GradientPaths:
-    return text_gradient_paths(_model, kept, mode=mode, max_tokens=ASK_MAX_TOKENS)
+def _gradient_paths(fingerprint: str, kept: str, mode: str, layer: int | None, direction: int,
+                    _model: PretrainedModel) -> GradientPaths:
+    return text_gradient_paths(_model, kept, mode=mode, max_tokens=ASK_MAX_TOKENS, layer=layer, direction=direction)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -256,7 +264,7 @@ def recording_error(arch: str, text: str, mode: str) -> float:
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _recording_error(fingerprint: str, text: str, mode: str, _model: PretrainedModel) -> float:
-    return _model.recording_error(_analyze_with({_model.arch: _model}, analysis_cache(), _model.arch, text,
+    return _model.recording_error(_analyze_with({_model.name: _model}, analysis_cache(), _model.name, text,
                                                 mode).analysis)
 
 
@@ -294,15 +302,15 @@ UPLOAD_KEY = "uploaded_models"
 UPLOAD_CACHE_MB = 128  # MiB of analyses kept per session for its uploaded models
 UPLOAD_KEPT = 32  # other results (lesson claims, edited runs) kept per session for its uploaded models
 
-__all__ += ["Upload", "analyzer", "archs", "drop_upload", "main_arch", "missing_archs", "shared_models", "uploaded",
-            "use_upload"]
+__all__ += ["Upload", "analyzer", "archs", "drop_upload", "main_arch", "missing_archs", "names", "shapes",
+            "shared_models", "uploaded", "use_upload"]
 
 
 @dataclass(frozen=True, eq=False)
 class Upload:
     """Models one visitor uploaded, with that session's own cache of their analyses."""
 
-    models: dict[str, PretrainedModel]  # by arch, in ARCHS order
+    models: dict[str, PretrainedModel]  # by name, in models.names.all_names order
     names: tuple[str, ...]  # the files uploaded, as named in the page
     cache: ByteBoundedCache[TextResult]
     others: ByteBoundedCache[object] = field(  # counted, not measured: small results, by the caller's key
@@ -344,18 +352,30 @@ def shared_models() -> bool:
     return uploaded() is None
 
 
-def archs() -> tuple[str, ...]:
-    """The archs this session has models for, in ARCHS order."""
+def names() -> tuple[str, ...]:
+    """Every model this session has, by name, one-layer models first (``models.names.all_names`` order)."""
     return tuple(load_models())
 
 
+def archs() -> tuple[str, ...]:
+    """The page's default models: the one-layer ones this session has, in ARCHS order; an upload of variants
+    alone (``lstm_bi`` say) has no one-layer model, and then its models are these."""
+    found = names()
+    return tuple(arch for arch in ARCHS if arch in found) or found
+
+
 def missing_archs() -> tuple[str, ...]:
-    """The archs of ARCHS this session has no model for (its folder or upload holds no files for them)."""
-    found = archs()
-    return tuple(arch for arch in ARCHS if arch not in found)
+    """The archs of ARCHS this session has no model of any shape for (its folder or upload holds no files)."""
+    cells = {parse_name(name).cell for name in names()}
+    return tuple(arch for arch in ARCHS if arch not in cells)
+
+
+def shapes(cell: str) -> tuple[str, ...]:
+    """The names of this session's models of ``cell`` ("lstm", "lstm_2layer", "lstm_bi"), one layer first."""
+    return tuple(name for name in names() if parse_name(name).cell == cell)
 
 
 def main_arch() -> str:
-    """The model whose tokens the page shows above the tabs: the LSTM when there is one."""
+    """The model whose tokens the page shows above the tabs: the one-layer LSTM when there is one."""
     found = archs()
     return "lstm" if "lstm" in found else found[0]

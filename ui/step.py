@@ -4,10 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import state
-from ui.common import literal, model_selector
+from models.names import parse_name
+from ui import shapes, state
+from ui.common import literal, model_selector, position_selector
 from ui.i18n import t, viz_labels
-from viz.equations import QUANTITY_NAMES, step_equation
+from viz.equations import QUANTITY_NAMES, layer_input, step_equation
 
 DEFAULT_UNIT = 0
 DEFAULT_STEP = 1  # the second token: the first one starts from zero states, which shows less
@@ -21,8 +22,10 @@ def _clamp(key: str, limit: int) -> None:
 
 def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.subheader(t(lang, "step_heading"))
-    arch = model_selector(lang, "step_model")
-    trace = state.analyze(arch, text, mode).analysis.trace
+    name = model_selector(lang, "step_model")
+    arch = parse_name(name).cell
+    trace = state.analyze(name, text, mode).analysis.trace
+    layer, direction = position_selector(lang, "step", trace)
     _clamp("step_token", trace.num_steps)
     _clamp("step_unit", trace.hidden_size)
     # Defaults go into the state, not into index=/value=: lessons and links set these keys too (see
@@ -38,12 +41,15 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
         t(lang, "step_unit", last=trace.hidden_size - 1), min_value=0, max_value=trace.hidden_size - 1, step=1,
         key="step_unit",
     )
-    eq = step_equation(trace, step=int(step), unit=int(unit), convention=convention, labels=viz_labels(lang))
+    eq = step_equation(trace, step=int(step), unit=int(unit), layer=layer, direction=direction, convention=convention,
+                       labels=viz_labels(lang))
     if eq.convention_label:
         st.info(t(lang, "convention_shown", label=eq.convention_label), icon=":material/functions:")
     if arch == "rnn":
         st.caption(t(lang, "rnn_step_note"))
 
+    if layer > 0:
+        _layer_input(lang, trace, layer, int(step))
     st.markdown(f"**{t(lang, 'general_formulas')}**")
     for formula in eq.definitions + eq.formulas:
         st.latex(formula)
@@ -70,3 +76,17 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
             hide_index=True, key="step_check",
         )
         st.caption(t(lang, "max_error", error=eq.max_error))
+
+
+def _layer_input(lang: str, trace, layer: int, step: int) -> None:
+    """An upper layer's x_t: the layer below's h_t at this token, with its numbers (every direction's units)."""
+    found = layer_input(trace, layer=layer, step=step)
+    st.markdown(f"**{shapes.text(lang, 'layer_input_heading', number=layer + 1, below=layer)}**")
+    st.caption(shapes.text(lang, "layer_input_caption", step=step + 1, token=literal(found.token), below=layer,
+                           number=layer + 1, count=found.values.size))
+    st.latex(found.formula)
+    rows = [f"h^({layer})[{u}]" + (f" {shapes.text(lang, f'direction_{d}')}" if trace.num_directions > 1 else "")
+            for d, u in found.sources]
+    st.dataframe(pd.DataFrame({shapes.text(lang, "layer_input_source"): rows,
+                               shapes.text(lang, "layer_input_value"): found.values}),
+                 hide_index=True, key="step_layer_input", height=220)

@@ -18,9 +18,9 @@ import plotly.io
 from models.tokenize import MODES
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from ui import state
-from ui.common import MODEL_NAMES
 from ui.i18n import DEFAULT_LANG, viz_labels
 from ui.read import heatmap_figure
+from ui.shapes import model_name
 from ui.source import DEFAULT_TEXT
 from viz.heatmap import NORMALIZATIONS, ORDERS
 from viz.prediction import prediction_curve
@@ -34,9 +34,9 @@ def warm_up() -> None:
     results = state.warm_caches(DEFAULT_TEXT, MODES[0])
     arch = "lstm" if "lstm" in results else next(iter(results))
     trace, labels = results[arch].analysis.trace, viz_labels(DEFAULT_LANG)
-    for figure in (prediction_curve({MODEL_NAMES[arch]: trace}, labels=labels),
-                   heatmap_figure(trace, DISPLAY_ORDER[arch][0], ORDERS[0], NORMALIZATIONS[0], GRU_CONVENTIONS[0],
-                                  labels)):
+    for figure in (prediction_curve({model_name(DEFAULT_LANG, arch): trace}, labels=labels),
+                   heatmap_figure(trace, DISPLAY_ORDER[trace.cell_type][0], ORDERS[0], NORMALIZATIONS[0],
+                                  GRU_CONVENTIONS[0], labels)):
         plotly.io.to_json(figure)
 
 

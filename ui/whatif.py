@@ -7,9 +7,17 @@ import streamlit as st
 
 from models.asking.experiments import CHOSEN_TOKEN, CONNECTIVES, PRESETS, Experiment, experiment, top_units
 from models.asking.intervene import ALL_UNITS, TARGETS, Edit, value_range
+from models.names import parse_name
 from models.pretrained import ARCHS, model_file_names
-from ui import state
-from ui.common import MODEL_NAMES, literal, model_selector, show, translated_radio
+from ui import shapes, state
+from ui.common import (
+    literal,
+    model_selector,
+    position_selector,
+    prefix_note,
+    show,
+    translated_radio,
+)
 from ui.i18n import class_name, t, viz_labels
 from viz.equations import step_equation
 from viz.labels import state_label
@@ -65,9 +73,10 @@ def _kept(lang: str, key: str, fits, default, count: int):
 def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str, ...]) -> None:
     """One model, one edit chosen by hand."""
     labels = viz_labels(lang)
-    left, middle, right = st.columns([2, 2, 3])
-    with left:
-        arch = model_selector(lang, "whatif_model")
+    name = model_selector(lang, "whatif_model")
+    arch = parse_name(name).cell
+    layer, direction = position_selector(lang, "whatif", state.analyze_edited(name, text, mode).analysis.trace)
+    middle, right = st.columns([2, 3])
     target = middle.selectbox(
         t(lang, "whatif_target"), TARGETS[arch], format_func=lambda n: state_label(labels, n, convention=convention),
         key=f"whatif_target_{arch}",  # one per model: a choice never names a gate the model lacks
@@ -88,13 +97,14 @@ def _custom(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
     first, final = st.select_slider(t(lang, "whatif_tokens"), options=range(len(tokens)), value=tuple(chosen),
                                     format_func=_token_label(tokens), key=RANGE_KEY)
     st.session_state[f"{RANGE_KEY}_kept"] = (first, final)
-    plain = state.analyze_edited(arch, text, mode).analysis
-    edit = Edit(target, range(first, final + 1), **{how: float(value)},
+    plain = state.analyze_edited(name, text, mode).analysis
+    prefix_note(lang, plain.trace)  # a bidirectional model's curves: its answer on each (edited) prefix
+    edit = Edit(target, range(first, final + 1), **{how: float(value)}, layer=layer, direction=direction,
                 **({"convention": convention} if target == "update" else {}))
-    units = _units(lang, arch, text, mode, edit, plain.trace.hidden_size, plain.trace.labels[-1])
+    units = _units(lang, name, text, mode, edit, plain.trace.hidden_size, plain.trace.labels[-1])
     if units is None:
         return
-    _show_run(lang, arch, text, mode, convention, (replace(edit, units=units),), key="whatif_custom")
+    _show_run(lang, name, text, mode, convention, (replace(edit, units=units),), key="whatif_custom")
 
 
 def _units(lang: str, arch: str, text: str, mode: str, edit: Edit, size: int, label: str):
@@ -132,8 +142,17 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
         at = st.selectbox(t(lang, f"whatif_at_{preset}"), range(len(tokens)), index=chosen,
                           format_func=_token_label(tokens), key=AT_KEY)
         st.session_state[f"{AT_KEY}_kept"] = at
-    runs = {arch: experiment(preset, arch, state.analyze_edited(arch, text, mode).analysis.tokens, at=at)
-            for arch in state.archs()}
+    shape = _preset_shape(lang)
+    names = {arch: shapes.name_of(arch, shape) for arch in ARCHS}
+    loaded = {arch: name for arch, name in names.items() if name in state.names()}
+    layer = direction = 0
+    if shape != "1layer" and loaded:  # the three cells of one shape: one layer and direction for all
+        first = state.analyze_edited(next(iter(loaded.values())), text, mode).analysis.trace
+        layer, direction = position_selector(lang, "whatif_preset", first)
+    runs = {arch: experiment(preset, arch, state.analyze_edited(name, text, mode).analysis.tokens, at=at,
+                             layer=layer, direction=direction) for arch, name in loaded.items()}
+    if not runs:
+        return
     lead = runs.get("lstm") or next(iter(runs.values()))  # every cell acts at the same tokens
     if not lead.steps:
         st.warning(_missing(lang, lead), icon=":material/search_off:")
@@ -142,19 +161,31 @@ def _preset(lang: str, text: str, mode: str, convention: str, tokens: tuple[str,
     shown = {}
     for column, arch in zip(st.columns(len(ARCHS)), ARCHS):
         with column:
-            st.markdown(f"#### {MODEL_NAMES[arch]}")
+            st.markdown(f"#### {shapes.model_name(lang, names[arch])}")
             if arch not in runs:
-                st.info(t(lang, "whatif_not_loaded", model=MODEL_NAMES[arch], file=model_file_names(arch)[2]),
-                        icon=":material/block:")
+                st.info(t(lang, "whatif_not_loaded", model=shapes.model_name(lang, names[arch]),
+                          file=model_file_names(names[arch])[2]), icon=":material/block:")
                 continue
             if runs[arch].missing:
                 st.info(_missing(lang, runs[arch]), icon=":material/block:")
                 continue
-            shown[arch] = _show_edit(lang, arch, text, mode, convention, runs[arch].edits)
+            shown[arch] = _show_edit(lang, loaded[arch], text, mode, convention, runs[arch].edits)
     for arch, drawn in shown.items():  # full width, one model under the other: three abreast, no label could be read
         if drawn is not None:
-            st.markdown(f"#### {MODEL_NAMES[arch]}")
+            st.markdown(f"#### {shapes.model_name(lang, loaded[arch])}")
             _show_charts(lang, *drawn, key=f"whatif_{arch}")
+
+
+def _preset_shape(lang: str) -> str:
+    """The shape (ui.shapes.SHAPES) of the three models a classic experiment runs on: one layer, unless this
+    session has variants and another is chosen (``whatif_preset_shape``)."""
+    names = state.names()
+    offered = tuple(s for s in shapes.SHAPES if any(shapes.name_of(arch, s) in names for arch in ARCHS))
+    if len(offered) < 2:
+        return offered[0] if offered else shapes.SHAPES[0]
+    return translated_radio(lang, shapes.text(lang, "shape"), offered, "whatif_preset_shape",
+                            lambda s: shapes.text(lang, f"shape_{s}"), horizontal=True,
+                            help=shapes.text(lang, "shape_help"))
 
 
 def _missing(lang: str, run: Experiment) -> str:
@@ -178,7 +209,8 @@ def _show_run(lang: str, arch: str, text: str, mode: str, convention: str, edits
 
 def _show_edit(lang: str, arch: str, text: str, mode: str, convention: str, edits: tuple[Edit, ...]):
     """The edit in words and as formulas and the final label before and after; returns what the charts draw
-    (the run's WhatIfData and the edited steps), or None if the edit could not run (said so)."""
+    (the run's WhatIfData at the edited layer and direction, the edited steps, and the WhatIfData of every
+    layer above), or None if the edit could not run (said so)."""
     labels = viz_labels(lang)
     try:
         before = state.analyze_edited(arch, text, mode).analysis
@@ -187,15 +219,18 @@ def _show_edit(lang: str, arch: str, text: str, mode: str, convention: str, edit
         st.error(t(lang, "whatif_bad_edit", error=err), icon=":material/error:")
         return None
     tokens = before.tokens
+    cell = parse_name(arch).cell
     for edit in edits:
-        shown = edit_text(edit, cell_type=arch, convention=convention, tokens=tokens, labels=labels)
+        shown = edit_text(edit, cell_type=cell, convention=convention, tokens=tokens, labels=labels)
         st.markdown(literal(shown.words))
         st.latex(shown.formula)
     first = min(step for edit in edits for step in edit.steps)
+    edited = (edits[0].layer, edits[0].direction)
     with st.expander(t(lang, "whatif_equations")):
-        for formula in step_equation(after.trace, step=first, unit=0, convention=convention).formulas:
+        for formula in step_equation(after.trace, step=first, unit=0, layer=edited[0], direction=edited[1],
+                                     convention=convention).formulas:
             st.latex(formula)
-    data = whatif_data(before.trace, after.trace)
+    data = whatif_data(before.trace, after.trace, layer=edited[0], direction=edited[1])
     shown = dict(label=class_name(lang, data.label), before=float(data.before[-1]), after=float(data.after[-1]))
     if data.changed:
         st.markdown(t(lang, "whatif_label_changed", old=class_name(lang, data.final_before),
@@ -206,11 +241,19 @@ def _show_edit(lang: str, arch: str, text: str, mode: str, convention: str, edit
         st.caption(t(lang, "whatif_nothing_changed"))
     else:
         st.caption(t(lang, "whatif_first_changed", step=data.first_changed, token=literal(tokens[data.first_changed])))
-    return data, sorted({step for edit in edits for step in edit.steps})
+    above = [whatif_data(before.trace, after.trace, layer=layer, direction=d)
+             for layer in range(edited[0] + 1, before.trace.num_layers) for d in range(before.trace.num_directions)]
+    if above:
+        st.caption(shapes.text(lang, "whatif_above", number=edited[0] + 1))
+    return data, sorted({step for edit in edits for step in edit.steps}), above
 
 
-def _show_charts(lang: str, data, steps: list[int], *, key: str) -> None:
-    """The prediction before and after the edit (edited ``steps`` shaded), and the change in h."""
+def _show_charts(lang: str, data, steps: list[int], above=(), *, key: str) -> None:
+    """The prediction before and after the edit (edited ``steps`` shaded), the change in h where the edit was
+    made, and its consequence in every layer above (``above``: their WhatIfData)."""
     labels = viz_labels(lang)
     show(whatif_prediction(data, edited_steps=steps, labels=labels), key=f"{key}_curve")
     show(hidden_difference_heatmap(data, labels=labels), key=f"{key}_difference")
+    for upper in above:
+        layer, direction = upper.position
+        show(hidden_difference_heatmap(upper, labels=labels), key=f"{key}_difference_{layer}_{direction}")

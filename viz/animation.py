@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from models.trace import DEFAULT_CONVENTION, DISPLAY_ORDER, Trace
 from viz.colours import colour_scale, unbounded_limit
 from viz.fit import wrap_title
-from viz.labels import state_label, text, title_notes
+from viz.labels import position_note, state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure
 
 MAX_FRAMES = 200  # frames per figure; longer texts are shown as a window
@@ -117,6 +117,7 @@ def step_animation(
 ) -> go.Figure:
     """Play through the steps: one heatmap row per gate/state (units on x), a token strip on top."""
     title = text(labels, "title_animation", model=state_label(labels, trace.cell_type))
+    title += position_note(labels, trace, layer, direction)
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = animation_data(

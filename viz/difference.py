@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from models.trace import Trace
 from viz.fit import wrap_title
 from viz.heatmap import HeatmapData, heatmap_data
-from viz.labels import sentence, text, title_notes
+from viz.labels import position_note, sentence, text, title_notes
 from viz.overview import STACKED_MAX_COLUMNS, add_heatmap_row
 from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
@@ -34,7 +34,7 @@ class DifferenceData(NamedTuple):
     metric: str  # 'euclidean' or 'cosine'
     distance: np.ndarray  # (N,) float32, N = the shorter length: distance of h_A[t] and h_B[t]
     pair_tokens: tuple[str, ...]  # (N,) 'token A / token B' at each compared step
-    final_first: np.ndarray  # (H,) float32, last hidden state of A
+    final_first: np.ndarray  # (H,) float32, the hidden state of A read last (token 0's, backward)
     final_second: np.ndarray  # (H,) float32, last hidden state of B
 
 
@@ -65,14 +65,15 @@ def difference_data(
     hb = second.hidden[layer, direction]  # (T_B, H)
     n = min(len(ha), len(hb))
     empty = np.zeros(first.hidden_size, dtype=FLOAT)
+    last = 0 if direction == 1 else -1  # the state read last: after token 0 going backward
     return DifferenceData(
         first=heatmap_data(first, "hidden", layer=layer, direction=direction, max_columns=max_columns, labels=labels),
         second=heatmap_data(second, "hidden", layer=layer, direction=direction, max_columns=max_columns, labels=labels),
         metric=metric,
         distance=step_distance(ha[:n], hb[:n], metric).astype(FLOAT),
         pair_tokens=tuple(f"{a} / {b}" for a, b in zip(first.tokens[:n], second.tokens[:n])),
-        final_first=np.asarray(ha[-1], dtype=FLOAT) if len(ha) else empty,
-        final_second=np.asarray(hb[-1], dtype=FLOAT) if len(hb) else empty,
+        final_first=np.asarray(ha[last], dtype=FLOAT) if len(ha) else empty,
+        final_second=np.asarray(hb[last], dtype=FLOAT) if len(hb) else empty,
     )
 
 
@@ -81,7 +82,7 @@ def sentence_difference(
     max_columns: int = STACKED_MAX_COLUMNS, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Both hidden heatmaps, the step-by-step distance, and the two final states side by side."""
-    title = text(labels, "title_difference")
+    title = text(labels, "title_difference") + position_note(labels, first, layer, direction)
     if first.num_steps == 0 or second.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = difference_data(

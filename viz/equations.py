@@ -221,3 +221,36 @@ def step_equation(
         recorded=numbers.recorded,
         recomputed=numbers.recomputed,
     )
+
+
+SHOWN_INPUTS = 8  # values of a layer's input written out in its formula; the table below it holds all
+
+
+class LayerInput(NamedTuple):
+    """What layer ``layer`` (counted from 0, at least 1) reads at ``step``: the layer below's hidden state there."""
+
+    layer: int
+    step: int
+    token: str
+    values: np.ndarray  # (D*H,) float64: layer - 1's h at ``step``, the forward direction's units, then backward's
+    sources: tuple[tuple[int, int], ...]  # (D*H,) the (direction, unit) of layer - 1 each value comes from
+    formula: str  # LaTeX: x_t^{(l+1)} = h_t^{(l)} = [the first SHOWN_INPUTS values, ...]
+
+
+def layer_input(trace: Trace, *, layer: int, step: int) -> LayerInput:
+    """Layer ``layer``'s input ``x_t`` at ``step``: layer ``layer - 1``'s hidden state at the same step, every
+    direction joined as torch joins them (forward units first). Layers are written counted from 1.
+
+    ValueError for layer 0 (its input is the token's embedding, not in the trace); IndexError out of range.
+    """
+    if layer == 0:
+        raise ValueError("layer 0 reads the token's embedding, which the trace does not hold")
+    trace.check_position(layer, 0)
+    if not 0 <= step < trace.num_steps:
+        raise IndexError(f"step {step} out of range for {trace.num_steps} steps")
+    below = trace.hidden[layer - 1, :, step].astype(np.float64)  # (D, H)
+    values = below.reshape(-1)
+    sources = tuple((d, u) for d in range(below.shape[0]) for u in range(below.shape[1]))
+    shown = ", ".join(f"{v:.4f}" for v in values[:SHOWN_INPUTS]) + (r", \dots" if values.size > SHOWN_INPUTS else "")
+    formula = rf"x_{{{step + 1}}}^{{({layer + 1})}} = h_{{{step + 1}}}^{{({layer})}} = [{shown}]"
+    return LayerInput(layer, step, trace.tokens[step], values, sources, formula)

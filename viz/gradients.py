@@ -133,22 +133,29 @@ class RetentionGradientData(NamedTuple):
 
 
 def retention_gradient_data(paths, log10_retention: np.ndarray, *, rho: float) -> RetentionGradientData:
-    """From ``GradientPaths``, ``models.asking.gradients.log10_retention(trace)`` (T,) and the correlation."""
+    """From ``GradientPaths``, ``models.asking.gradients.log10_retention(trace)`` (T,) and the correlation.
+
+    Every token but the one read last (the curve's distance 0: the last token forward, the first backward),
+    in text order.
+    """
     log10_retention = np.asarray(log10_retention, dtype=np.float64)
     steps = len(paths.tokens)
     if log10_retention.shape != (steps,):
         raise ValueError(f"retention has shape {log10_retention.shape} for {steps} tokens")
-    by_step = np.asarray(paths.curve.log10_norm, dtype=np.float64)[::-1]
+    order = np.asarray(paths.curve.steps, dtype=int)  # the token at each distance
+    by_step = np.empty(steps, dtype=np.float64)
+    by_step[order] = np.asarray(paths.curve.log10_norm, dtype=np.float64)
+    kept = np.flatnonzero(np.arange(steps) != (order[0] if steps else -1))
 
     def positive(log10: np.ndarray) -> np.ndarray:
-        out = np.power(10.0, log10[:-1])
+        out = np.power(10.0, log10[kept])
         out[~(out > 0)] = np.nan
         return out
 
     return RetentionGradientData(
         cell_type=paths.cell_type,
-        tokens=tuple(paths.tokens[:-1]),
-        steps=np.arange(steps - 1),
+        tokens=tuple(paths.tokens[i] for i in kept),
+        steps=kept,
         retention=positive(log10_retention),
         gradient=positive(by_step),
         rho=float(rho),

@@ -44,14 +44,15 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "title_heatmap": "{state}{position}",
     "title_overview": "{model}: every gate and state{position}",
     "position": ", layer {layer}, {direction}",  # only for modules with several layers or directions
-    "forward": "forward",
-    "backward": "backward",
+    "forward": "forward →",
+    "backward": "backward ← (read from the text's end)",
     "compared_steps": " (only the steps both sentences have: {steps})",
     "positive": "positive",
     "negative": "negative",
     "title_animation": "{model}: gates and states at each step",
     "title_prediction": "P({label}) after each token",
     "title_prediction_all": "Probability of each class after each token",
+    "not_computed": "not computed (past the first {count} tokens; the last point is the whole text)",
     "no_probabilities": "No class probabilities in these traces",
     "title_compare": "{state} of each model on the same tokens",
     "no_state": "No model has a {state}",
@@ -125,10 +126,16 @@ def state_label(labels: Mapping[str, str] | None, name: str, *, convention: str 
 
 
 def position_note(labels: Mapping[str, str] | None, trace: Trace, layer: int, direction: int) -> str:
-    """", layer 1, backward" for a module with several layers or directions; "" for a single one."""
-    if trace.num_layers == 1 and trace.num_directions == 1:
+    """", layer 2, backward ← ..." for a module with several layers or directions (layers counted from 1, as a
+    reader counts them); "" for a single one."""
+    return position_text(labels, layer, direction, shape=(trace.num_layers, trace.num_directions))
+
+
+def position_text(labels: Mapping[str, str] | None, layer: int, direction: int, *, shape: tuple[int, int]) -> str:
+    """``position_note`` for a module of ``shape`` (layers, directions): "" when it has one of each."""
+    if shape == (1, 1):
         return ""
-    return text(labels, "position", layer=layer, direction=text(labels, "backward" if direction else "forward"))
+    return text(labels, "position", layer=layer + 1, direction=text(labels, "backward" if direction else "forward"))
 
 
 def title_notes(labels: Mapping[str, str] | None, *, width: int = 1, window: tuple[int, int, int] | None = None) -> str:

@@ -16,6 +16,9 @@ from viz.plotly_helpers import FLOAT, MARGIN, empty_figure
 from viz.steps import axis_layout, step_axis
 
 DECISION = 0.5  # the line a binary classifier crosses to change its answer
+NOT_COMPUTED_SHADE = "rgba(128, 128, 128, 0.15)"  # steps whose answer was not computed (NaN), e.g. past a
+# bidirectional model's prefix limit
+ALONE_MARKER = 9  # px: a computed answer between NaNs (the whole text's, after the limit) is drawn as a dot
 UIREVISION = "prediction_curve"
 HEIGHT = 380
 MARKERS_MAX = 200  # longer curves are drawn as plain lines
@@ -76,12 +79,40 @@ def prediction_curve(
             legend = cls_shown if len(models) == 1 else f"{html.escape(name, quote=False)} · {cls_shown}"
             fig.add_trace(probability_line(curve, name, shown=cls_shown, labels=labels, legend=legend,
                                            dash=MODEL_DASHES[models.index(name) % len(MODEL_DASHES)]))
+    _mark_not_computed(fig, data.curves, labels)
     if data.label:  # a binary answer changes where its class crosses one half
         fig.add_hline(y=DECISION, line=dict(dash="dash", color="gray", width=1))
     title = text(labels, "title_prediction", label=shown) if data.label else text(labels, "title_prediction_all")
     fig.update_layout(**probability_layout(title, shown if data.label else None, axis, labels),
                       margin=MARGIN, hovermode="closest", uirevision=UIREVISION)
     return fig
+
+
+def not_computed_span(curves) -> tuple[int, int] | None:
+    """(first, last) step of the longest run of NaN answers in any curve (a bidirectional model's steps past its
+    prefix limit), or None when every answer was computed."""
+    spans = []
+    for curve in curves:
+        missing = np.flatnonzero(np.isnan(curve))
+        if missing.size:
+            spans.append((int(missing[0]), int(missing[-1])))
+    return max(spans, key=lambda s: s[1] - s[0]) if spans else None
+
+
+def _mark_not_computed(fig: go.Figure, curves, labels: Mapping[str, str] | None) -> None:
+    """Shade the steps whose answer was not computed, say so, and mark each curve's points standing alone."""
+    span = not_computed_span(curves)
+    if span is None:
+        return
+    fig.add_vrect(x0=span[0] - 0.5, x1=span[1] + 0.5, fillcolor=NOT_COMPUTED_SHADE, line_width=0, layer="below",
+                  annotation_text=text(labels, "not_computed", count=span[0]), annotation_position="top left")
+    for index, curve in enumerate(curves):
+        alone = [t for t in range(len(curve)) if not np.isnan(curve[t])
+                 and (t == 0 or np.isnan(curve[t - 1])) and (t == len(curve) - 1 or np.isnan(curve[t + 1]))]
+        if alone:  # a line needs two points: the whole text's answer after the gap would not show
+            sizes = np.zeros(len(curve), dtype=FLOAT)
+            sizes[alone] = ALONE_MARKER
+            fig.data[index].update(mode="lines+markers", marker=dict(size=sizes))
 
 
 def probability_line(curve: np.ndarray, name: str, *, shown: str, labels: Mapping[str, str] | None,

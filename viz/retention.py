@@ -14,7 +14,7 @@ from models.retention import retention_matrix
 from models.trace import DEFAULT_CONVENTION, GRU_CONVENTIONS, RETAIN_GATE, Trace
 from viz.colours import GATE_COLOURS
 from viz.fit import wrap_title
-from viz.labels import DEFAULT_LABELS, state_label, text, title_notes
+from viz.labels import DEFAULT_LABELS, position_note, state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure
 from viz.steps import axis_layout, step_axis
 
@@ -73,6 +73,7 @@ def retention_map(
     if trace.cell_type not in RETAIN_GATE:
         return empty_figure(text(labels, "no_gate_rnn"), uirevision=UIREVISION)
     title = text(labels, "title_retention", gate=_kept_label(labels, RETAIN_GATE[trace.cell_type], convention))
+    title += position_note(labels, trace, layer, direction)
     if trace.num_steps == 0:
         return empty_figure(f"{title} — {text(labels, 'no_steps')}", uirevision=UIREVISION)
     data = retention_data(trace, layer=layer, direction=direction, units=units, start=start, max_steps=max_steps)

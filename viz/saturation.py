@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from models.saturation import HIGH, LOW, SaturationCounts
 from models.trace import CONVENTION_GATE, DEFAULT_CONVENTION, GRU_CONVENTIONS, SIGMOID_GATES, Trace
 from viz.fit import wrap_title
-from viz.labels import state_label, text
+from viz.labels import position_note, state_label, text
 from viz.plotly_helpers import FLOAT, empty_figure
 
 UIREVISION = "gate_saturation"
@@ -66,7 +66,8 @@ def gate_saturation(
     if not traces:
         return empty_figure(text(labels, "no_steps"), uirevision=UIREVISION)
     data = saturation_data(traces, low=low, high=high, layer=layer, direction=direction, convention=convention)
-    return saturation_figure(data, convention=convention, labels=labels)
+    title = text(labels, "title_saturation", steps=data.steps) + position_note(labels, traces[0], layer, direction)
+    return saturation_figure(data, title=title, convention=convention, labels=labels)
 
 
 def saturation_from_fractions(rows: Mapping[str, Mapping[str, list[float]]], *, steps: int, low: float,

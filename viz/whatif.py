@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from models.trace import GRU_CONVENTIONS
 from viz.colours import DIVERGING_COLOURS, ColourScale
 from viz.fit import wrap_title
-from viz.labels import state_label, text, title_notes
+from viz.labels import position_text, state_label, text, title_notes
 from viz.plotly_helpers import FLOAT, empty_figure, heatmap_trace
 from viz.prediction import DECISION, probability_layout, probability_line
 from viz.steps import axis_layout, pool_steps, step_axis
@@ -126,6 +126,8 @@ class WhatIfData(NamedTuple):
     limit: float  # symmetric colour limit: max |difference| (at least MIN_DIFFERENCE_LIMIT)
     first_changed: int | None  # first step where any unit of h changed, None if none did
     cell_type: str
+    position: tuple[int, int] = (0, 0)  # (layer, direction) whose hidden state ``difference`` holds
+    shape: tuple[int, int] = (1, 1)  # (layers, directions) of the model
 
     @property
     def changed(self) -> bool:
@@ -159,6 +161,8 @@ def whatif_data(before, after, *, label: str | None = None, layer: int = 0, dire
         limit=float(max(MIN_DIFFERENCE_LIMIT, np.abs(diff).max(initial=0.0))),
         first_changed=int(moved[0]) if moved.size else None,
         cell_type=before.cell_type,
+        position=(layer, direction),
+        shape=(before.num_layers, before.num_directions),
     )
 
 
@@ -207,6 +211,7 @@ def hidden_difference_heatmap(data: WhatIfData, *, labels: Mapping[str, str] | N
     model = text(labels, data.cell_type)
     fig.update_layout(
         title=dict(text=wrap_title(text(labels, "title_hidden_change", model=model)
+                                   + position_text(labels, *data.position, shape=data.shape)
                                    + title_notes(labels, width=pooled.width))),
         xaxis=dict(title=dict(text=text(labels, "token")), **axis_layout(axis)),
         yaxis=dict(title=dict(text=text(labels, "unit")), type="category", showticklabels=len(rows) <= 32),

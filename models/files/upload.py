@@ -4,8 +4,9 @@
     found.models["lstm"].analyze("我爱人工智能")
     found.skipped                                  # ("mymodels.zip: mymodels/README.md", ...): not read
 
-An upload holds ``vocab.json`` and, for one or more of ``rnn``, ``lstm`` and ``gru``, the card
-``{arch}.json`` and the weights ``{arch}.safetensors`` (float32 or float16): the files
+An upload holds ``vocab.json`` and, for one or more sentiment models (``rnn``, ``lstm``, ``gru`` and their
+variants ``lstm_2layer``, ``gru_bi``, ...: ``models.names``), the card ``{name}.json`` and the weights
+``{name}.safetensors`` (float32 or float16): the files
 ``python -m models.train`` writes, e.g. a zip of the whole ``pretrained/`` folder. Other files (a
 model the page does not know, a README, training records) are skipped and named in ``skipped``.
 Pickles and zip members whose path leaves the archive are refused.
@@ -25,8 +26,10 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import NamedTuple
 
-from models.pretrained import ARCHS, VOCAB_FILE, PretrainedError, PretrainedModel, load_from_files
+from models.names import all_names
+from models.pretrained import VOCAB_FILE, PretrainedError, PretrainedModel, load_from_files
 
+NAMES = all_names("sentiment")  # the models an upload may hold: one-layer first, then the variants
 MAX_UPLOAD_MB = 100  # per file as sent (the server's limit) and for all files unpacked (checked here)
 MB = 2**20  # Streamlit's "MB" is a MiB too
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * MB
@@ -51,7 +54,7 @@ class UploadFiles(NamedTuple):
 class Upload:
     """The models an upload holds and the files it skipped."""
 
-    models: dict[str, PretrainedModel]  # by arch, in ARCHS order
+    models: dict[str, PretrainedModel]  # by name, in NAMES order
     skipped: tuple[str, ...]  # files not read, as named in messages
 
 
@@ -91,7 +94,7 @@ def _unzip(name: str, data: bytes) -> list[tuple[str, str, bytes]]:
 def _is_model_file(base: str, where: str) -> bool:
     """Whether ``base`` is a file the page reads (False: skipped); UploadError for a pickle."""
     stem, dot, suffix = base.rpartition(".")
-    if base == VOCAB_FILE or (stem in ARCHS and dot + suffix in (".json", ".safetensors")):
+    if base == VOCAB_FILE or (stem in NAMES and dot + suffix in (".json", ".safetensors")):
         return True
     if (dot + suffix).lower() in PICKLE_SUFFIXES:
         raise UploadError("upload_pickle", where=where)
@@ -146,12 +149,12 @@ def _check_complete(found: UploadFiles, archs: list[str]) -> None:
 
 
 def read_upload(uploads: Sequence[tuple[str, bytes]]) -> Upload:
-    """Every model in ``uploads``, by arch in ARCHS order, validated, and the files skipped; UploadError names
+    """Every model in ``uploads``, by name in NAMES order, validated, and the files skipped; UploadError names
     what is wrong."""
     found = upload_files(uploads)
-    archs = [a for a in ARCHS if f"{a}.json" in found.files or f"{a}.safetensors" in found.files]
+    archs = [a for a in NAMES if f"{a}.json" in found.files or f"{a}.safetensors" in found.files]
     if not archs:
-        raise UploadError("upload_no_model", archs=", ".join(ARCHS), arrived=_arrived(found))
+        raise UploadError("upload_no_model", archs=", ".join(NAMES), arrived=_arrived(found))
     _check_complete(found, archs)
     try:
         models = {arch: load_from_files(arch, found.files, found.names) for arch in archs}
