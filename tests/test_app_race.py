@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui.lessons
@@ -246,3 +247,16 @@ def test_figure_files_are_named_for_the_sequence_not_the_sentiment_text():
         f"N7-{CLUES[3]}")
     assert "LSTM" in names["race_map_chart"]
     assert not any("手机" in name for name in names.values())  # the sentiment page's default text
+
+
+def test_the_warm_up_finds_the_default_sequences_holding_units_before_the_first_visitor(monkeypatch):
+    st.cache_resource.clear()
+    race.warm_up()
+    calls = []
+    real = asking.holding_units
+    monkeypatch.setattr(asking, "holding_units", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    at = open_race()
+    assert not at.exception and chart(at, "race_holders") is not None
+    assert calls == []  # the default gap's units were found by the warm-up
+    at.slider(key=race.GAP_KEY).set_value(race.DEFAULTS[race.GAP_KEY] + 1).run()
+    assert calls == [race.DEFAULTS[race.GAP_KEY] + 1]  # a new gap is probed once, for the model looked into

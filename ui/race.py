@@ -305,6 +305,16 @@ def holding_state(cell: str) -> str:
     return "cell" if cell == "lstm" else "hidden"
 
 
+def warm_up() -> None:
+    """Before the first visitor (ui.warm): the race models, their curves and each model's holding units at the
+    default gap, into the caches every session reads. Raises PretrainedError as ``race_models``."""
+    models = race_models()
+    folder = str(state.directory())
+    _curves(folder, _stamp(folder))
+    for cell, model in models.items():
+        _holders(cell, model, DEFAULTS[GAP_KEY])
+
+
 # --- the link ------------------------------------------------------------------------------------------------------
 
 def open_link() -> None:
