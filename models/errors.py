@@ -37,6 +37,12 @@ MESSAGES: Mapping[str, str] = {
     # a text (models.pretrained, models.asking.gradients)
     "empty_text": "no tokens to read",
     "empty_texts": "texts {texts} have no tokens to read",
+    # a person's own unit property (models.units)
+    "unit_regex_invalid": "not a usable regular expression ({detail})",
+    "unit_regex_timeout": "the regular expression ran longer than {seconds} s on one text and was stopped (it may "
+                          "backtrack without end); write it more simply",
+    "unit_regex_slow": "the regular expression took more than {seconds} s over all the texts and was stopped; write "
+                       "it more simply",
     # an upload (models.files.upload)
     "upload_too_big": "{where}: {size:.1f} MB, more than the {limit} MB an upload may hold",
     "upload_too_big_unpacked": "{where}: {size:.1f} MB unpacked, more than the {limit} MB an upload may hold",

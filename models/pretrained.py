@@ -402,7 +402,8 @@ def _config(card: dict, name: ModelName, where: str) -> ClassifierConfig:
 def _load(name: str, source: _Folder | _Memory) -> PretrainedModel:
     parsed = parse_name(name)
     if parsed.task not in LOADED_TASKS:
-        raise ValueError(f"{name} is a {parsed.task}; this loader reads {' and '.join(LOADED_TASKS)} models")
+        raise ValueError(f"{name} is a {parsed.task}; this loader reads {' and '.join(LOADED_TASKS)} models "
+                         "(a language model: models.lm.load_language_model)")
     vocab_name, card_name, weights_name = parsed.files
     data = {card_name: source.read(card_name, "card")}
     card = parse_json_object(data[card_name], source.where(card_name), "card", PretrainedError)

@@ -94,7 +94,7 @@ SAMPLE = {"where": "mymodels.zip: m/lstm.json", "file": "lstm.safetensors", "nee
           "format": "rnn-gates-vocab/1", "vocab": "vocab.json", "card": "lstm.json", "count": 8, "expected": 7,
           "mode": "x", "found": "gru", "arch": "lstm", "missing": ["head.bias"], "unexpected": [],
           "tensor": "head.weight", "dtype": "F64", "shape": (3,), "expected_dtype": "F32/F16", "expected_shape": (3,),
-          "texts": "0, 2", "archs": "rnn, lstm, gru"}
+          "texts": "0, 2", "archs": "rnn, lstm, gru", "seconds": 0.5}
 
 
 def _fields(template: str) -> set[str]:

@@ -916,6 +916,10 @@ ERRORS: Mapping[str, Mapping[str, str]] = {
         "bad_json": "{where}：{kind}不是有效的 JSON",
         "not_object": "{where}：{kind}必须是一个 JSON 对象",
         "vocab_format": "{where}：不是格式为 {format} 的词表",
+        "unit_regex_invalid": "这不是一个可用的正则表达式",
+        "unit_regex_slow": "这个正则表达式在全部文字上运行超过 {seconds} 秒，已被停止；请写得简单一些",
+        "unit_regex_timeout": ("这个正则表达式在一段文字上运行超过 {seconds} 秒，已被停止（它可能在无休止地回溯）；"
+                               "请写得简单一些"),
         "vocab_tokens": "{where}：词表的 `tokens` 一项必须是字符串的列表",
         "vocab_entries": "{where}：词表的条目不合要求（要以 <pad>、<unk> 开头，每一条都是不重复的非空字符串）",
         "vocab_size": "{vocab}：有 {count} 个词，但 {card} 需要 {expected} 个",

@@ -33,6 +33,7 @@ from torch import nn
 from tqdm import tqdm
 
 from models.classifier import ClassifierConfig, RecurrentClassifier
+from models.names import all_names
 from models.pretrained import ARCHS, PRETRAINED_DIR, VOCAB_FILE, PretrainedModel, split_unknown_words
 from models.tokenize import HMM, normalize, tokenize
 from models.training.augment import AugmentSettings, augment
@@ -462,11 +463,11 @@ def write_comparison(out: Path, parts: dict[str, list[Example]] | None = None) -
     parts = parts or split_corpus(load_corpus()[0])
     comparison = {"split": "split.json", "test_examples": len(parts["test"]), "baseline": tfidf_baseline(parts),
                   "models": {}}
-    for arch in ARCHS:
-        card_path = out / f"{arch}.json"
+    for name in all_names("sentiment"):  # the one-layer models, then the two-layer and bidirectional variants
+        card_path = out / f"{name}.json"
         if card_path.is_file():
             card = json.loads(card_path.read_text(encoding="utf-8"))
-            comparison["models"][arch] = {**card["metrics"], "parameters": card["parameters"],
+            comparison["models"][name] = {**card["metrics"], "parameters": card["parameters"],
                                           "training_seconds": card["training"]["seconds"],
                                           "suites": card.get("suites", {}),
                                           "seeds": card.get("seeds", {}).get("summary", {})}
