@@ -22,6 +22,7 @@ from lessons.claims import TOKEN_POSITION
 from models.pretrained import ARCHS
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
+from ui.page_keys import DEFAULT_PAGE, PAGES
 
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 CHARTS = ("curve", "maps", "compare", "equations", "pair", "distance", "retention")  # what a step draws (ui.lessons)
@@ -51,7 +52,8 @@ class View:
     The step's figure is drawn in the lesson box, under the narration (after Reveal for a question), and the
     page below is set to the same view. ``maps`` names the Read tab's gate or state maps the step talks about
     (``models.trace.DISPLAY_ORDER``); the Read tab shows the first of them. ``chart`` (one of CHARTS) names the
-    figure; None draws ``maps`` if there are any, else the tab's own (TAB_CHARTS)."""
+    figure; None draws ``maps`` if there are any, else the tab's own (TAB_CHARTS). ``page`` is the page the
+    step opens (the player moves there), the sentiment page unless a step names another."""
 
     text: str | None = None
     tab: str | None = None  # a key of TABS
@@ -63,8 +65,13 @@ class View:
     edit: bool = False
     maps: tuple[str, ...] = ()  # the Read tab's maps the step talks about, e.g. ("output", "hidden")
     chart: str | None = None  # CHARTS; None: "maps" if maps, else TAB_CHARTS[tab]
+    page: str = DEFAULT_PAGE  # the page the step opens (ui.page_keys.PAGES); the tabs are the sentiment page's
 
     def __post_init__(self) -> None:
+        if self.page not in PAGES:
+            raise ValueError(f"page must be one of {PAGES}, got {self.page!r}")
+        if self.page != DEFAULT_PAGE and (self.tab is not None or self.maps):
+            raise ValueError(f"a tab or maps belong to the {DEFAULT_PAGE} page, not to {self.page!r}")
         if self.tab is not None and self.tab not in TABS:
             raise ValueError(f"tab must be one of {TABS}, got {self.tab!r}")
         if self.model is not None and self.model not in ARCHS:

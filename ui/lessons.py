@@ -21,6 +21,7 @@ from ui.common import MODEL_NAMES, literal, model_list, show
 from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
 from ui.lesson_figures import step_figure
 from ui.lesson_links import LESSON_PARAM, STEP_PARAM, lesson_query, parse_lesson_query, step_link
+from ui.page_keys import DEFAULT_PAGE, PAGE_FILES
 from ui.read import SHOWN_KEY
 from ui.shapes import shape_of
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
@@ -40,6 +41,7 @@ MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui
     "tab_read": "read_model", "tab_step": "step_model", "tab_memory": "memory_model", "tab_pair": "pair_model",
 }
 TOKEN_KEY, UNIT_KEY = "step_token", "step_unit"  # the Inside-one-step tab's choices (ui.step)
+PAGE_KEY = "lesson_page"  # the page a step just applied opens (ui.page_keys): the player moves there once
 NO_LESSON = ""
 CLAIMS_KEPT = 32  # (models, lesson) claim sets kept per process
 
@@ -140,7 +142,7 @@ def _view_at(lesson: Lesson, index: int) -> View:
     view = lesson.steps[index].view
     return View(text=merged.get("text"), tab=view.tab, model=view.model or merged.get("model"), token=view.token,
                 unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit,
-                maps=view.maps, chart=view.chart)
+                maps=view.maps, chart=view.chart, page=view.page)
 
 
 def _apply(lesson: Lesson, index: int) -> None:
@@ -158,6 +160,7 @@ def _set_view(lesson: Lesson, index: int) -> None:
     claims = lesson_claims(lesson.id)
     view = _view_at(lesson, index)
     st.session_state[STEP_KEY] = index
+    st.session_state[PAGE_KEY] = view.page
     if view.text is not None:
         st.session_state[TEXT_KEY] = view.text
     if view.pair is not None:
@@ -214,7 +217,8 @@ def _move(lesson_id: str, index: int) -> None:
 # page jumped down to the tab bar, past the step's narration and figure, and left the lesson chooser out of view (a
 # click on it while the page scrolls back closed it again: "two clicks to open"). The lesson box is brought back once
 # the tabs have moved: for a few seconds, a scroll that takes the box out of view is undone, until the reader scrolls,
-# types or clicks (their own scrolling is left alone).
+# types or clicks (their own scrolling is left alone). "Out of view" includes under the header, which holds the pages'
+# menu (ui.frame): a chooser under it took the click's own scroll, and closed again.
 _SCROLL_BACK = """<script>
 (() => {{
   let user = false;
@@ -223,8 +227,13 @@ _SCROLL_BACK = """<script>
   const settle = () => {{
     const box = document.querySelector(".st-key-{box}");
     if (user || !box) return;
+    const header = document.querySelector("[data-testid=stHeader]");  // the pages' menu: the box goes under it
+    const below = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
     const top = box.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight / 2) box.scrollIntoView({{block: "start", behavior: "instant"}});
+    if (top < below || top > window.innerHeight / 2) {{
+      box.style.scrollMarginTop = `${{below}}px`;
+      box.scrollIntoView({{block: "start", behavior: "instant"}});
+    }}
   }};
   events.forEach(e => window.addEventListener(e, stop, true));
   document.addEventListener("scroll", settle, true);
@@ -290,14 +299,34 @@ def _leave(lang: str, lesson: Lesson, archs: tuple[str, ...]) -> None:
         st.query_params.pop(param, None)
 
 
-def lesson_player(lang: str) -> None:
-    """The lesson chooser and, when a lesson is chosen, its current step. Call before the page's widgets.
+def step_page() -> str | None:
+    """The page the chosen lesson's current step is on (ui.page_keys), None when no lesson is chosen."""
+    lesson = BY_ID.get(st.session_state.get(LESSON_KEY, NO_LESSON))
+    if lesson is None:
+        return None
+    return _view_at(lesson, min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)).page
+
+
+def _go_to_step_page(page: str) -> None:
+    """A step just applied names another page than ``page``, the one shown: open it, with the step in the URL (a
+    move to another page clears the URL's query)."""
+    wanted = st.session_state.pop(PAGE_KEY, None)
+    place = st.session_state.get(URL_KEY)
+    if wanted is None or wanted == page or place is None:
+        return
+    st.switch_page(PAGE_FILES[wanted], query_params=lesson_query(*place))
+
+
+def lesson_player(lang: str, page: str = DEFAULT_PAGE) -> None:
+    """The lesson chooser and, when a lesson is chosen, its current step, on every page (``page``: the one
+    shown, ui.page_keys). Call before the page's widgets. A step that names another page opens that page.
 
     Only lessons whose models are all loaded are offered; the others are named under the box with the
     models they need, and a link to one says why it is not opened.
     """
     archs = state.archs()
     linked = _from_url(archs)
+    _go_to_step_page(page)
     st.session_state[WITHHELD_KEY] = False
     with st.container(border=True, key=BOX_KEY):
         shown = offered(archs)

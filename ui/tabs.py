@@ -1,4 +1,5 @@
-"""The tabs under the text, and the one GRU convention they all show. Only the open tab runs and draws."""
+"""The tabs under the text, and the one GRU convention they all show (its switch is in the frame, ui.frame, above
+every page). Only the open tab runs and draws."""
 from __future__ import annotations
 
 import streamlit as st
@@ -29,9 +30,14 @@ def convention_switch(lang: str) -> str:
     )
 
 
+def current_convention() -> str:
+    """The page's GRU convention as the frame's switch (``convention_switch``) holds it."""
+    return st.session_state.get(CONVENTION_KEY, GRU_CONVENTIONS[0])
+
+
 def tabs_section(lang: str, source: Source) -> str:
     """Draw the tabs and the open one's content; returns the open tab's string key."""
-    convention = convention_switch(lang)
+    convention = current_convention()
     labels = [t(lang, key) for key in TABS]
     if st.session_state.get(TAB_KEY) not in labels:  # first run, or the language was switched
         st.session_state[TAB_KEY] = t(lang, st.session_state.get(OPEN_KEY, TABS[0]))
