@@ -19,12 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lessons.claims import TOKEN_POSITION
-from models.pretrained import ARCHS
+from models.names import all_names, parse_name
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
 from ui.page_keys import DEFAULT_PAGE, PAGES
 
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
+SENTIMENT_MODELS = all_names("sentiment")  # a View's model: rnn, lstm, gru or a variant such as lstm_bi
 CHARTS = ("curve", "maps", "compare", "equations", "pair", "distance", "retention")  # what a step draws (ui.lessons)
 TAB_CHARTS = {  # the chart a step draws when its View names none: its tab's first figure
     "tab_read": "curve", "tab_compare": "compare", "tab_step": "equations", "tab_pair": "pair",
@@ -57,7 +58,7 @@ class View:
 
     text: str | None = None
     tab: str | None = None  # a key of TABS
-    model: str | None = None  # an arch, chosen in the open tab (the Compare tab shows all three)
+    model: str | None = None  # a model name (SENTIMENT_MODELS), chosen in the open tab (Compare shows all three)
     token: int | str | None = None
     unit: int | str | None = None
     convention: str | None = None  # the page's GRU convention, models.trace.GRU_CONVENTIONS
@@ -66,6 +67,8 @@ class View:
     maps: tuple[str, ...] = ()  # the Read tab's maps the step talks about, e.g. ("output", "hidden")
     chart: str | None = None  # CHARTS; None: "maps" if maps, else TAB_CHARTS[tab]
     page: str = DEFAULT_PAGE  # the page the step opens (ui.page_keys.PAGES); the tabs are the sentiment page's
+    layer: int | None = None  # the layer whose states the step's maps and the tab show (from 0), for a variant
+    direction: int | None = None  # and the direction: 0 forward, 1 backward
 
     def __post_init__(self) -> None:
         if self.page not in PAGES:
@@ -74,14 +77,20 @@ class View:
             raise ValueError(f"a tab or maps belong to the {DEFAULT_PAGE} page, not to {self.page!r}")
         if self.tab is not None and self.tab not in TABS:
             raise ValueError(f"tab must be one of {TABS}, got {self.tab!r}")
-        if self.model is not None and self.model not in ARCHS:
-            raise ValueError(f"model must be one of {ARCHS}, got {self.model!r}")
+        if self.model is not None and self.model not in SENTIMENT_MODELS:
+            raise ValueError(f"model must be one of {SENTIMENT_MODELS}, got {self.model!r}")
+        if (self.layer is not None or self.direction is not None) and self.model is None:
+            raise ValueError("a layer or direction needs a model")
+        if self.layer is not None and not 0 <= self.layer < parse_name(self.model).num_layers:
+            raise ValueError(f"{self.model} has no layer {self.layer} (layers count from 0)")
+        if self.direction is not None and not 0 <= self.direction < 1 + parse_name(self.model).bidirectional:
+            raise ValueError(f"{self.model} has no direction {self.direction}")
         if self.convention is not None and self.convention not in GRU_CONVENTIONS:
             raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {self.convention!r}")
         if self.maps and (self.tab != "tab_read" or self.model is None):
             raise ValueError(f"maps {self.maps} need tab='tab_read' and a model")
-        if self.maps and not set(self.maps) <= set(DISPLAY_ORDER[self.model]):
-            raise ValueError(f"maps must be among {DISPLAY_ORDER[self.model]}, got {self.maps}")
+        if self.maps and not set(self.maps) <= set(DISPLAY_ORDER[parse_name(self.model).cell]):
+            raise ValueError(f"maps must be among {DISPLAY_ORDER[parse_name(self.model).cell]}, got {self.maps}")
         if self.chart is not None and self.chart not in CHARTS:
             raise ValueError(f"chart must be one of {CHARTS}, got {self.chart!r}")
 
@@ -124,7 +133,7 @@ class Check:
 class Lesson:
     id: str  # the link's ``lesson=`` value
     title: Text
-    archs: tuple[str, ...]  # models ``claims`` needs
+    archs: tuple[str, ...]  # models ``claims`` needs, by name (models.names: "lstm", "lstm_bi", "race_gru")
     claims: Callable[[Mapping[str, object]], object]  # models by arch -> a frozen dataclass of claims
     steps: tuple[Step, ...]
     checks: tuple[Check, ...] = ()

@@ -61,8 +61,8 @@ def _curve(lang: str, view: View) -> None:
 def _maps(lang: str, view: View, convention: str) -> None:
     trace = _trace(view.model, view.text)
     for name in view.maps:
-        fig = gate_heatmap(trace, name, max_columns=HEATMAP_MAX_COLUMNS, convention=convention,
-                           labels=viz_labels(lang))
+        fig = gate_heatmap(trace, name, layer=view.layer or 0, direction=view.direction or 0,
+                           max_columns=HEATMAP_MAX_COLUMNS, convention=convention, labels=viz_labels(lang))
         fig.update_layout(height=HEATMAP_HEIGHT)
         show(fig, key=f"lesson_chart_map_{name}")
 

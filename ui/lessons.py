@@ -15,6 +15,7 @@ import streamlit as st
 
 from lessons import BY_ID, LESSONS
 from lessons.lesson import Lesson, View, answer, fill, resolved
+from models.pretrained import PretrainedError
 from models.trace import GRU_CONVENTIONS
 from ui import links, state
 from ui.common import MODEL_NAMES, literal, model_list, show
@@ -40,6 +41,7 @@ NOTES_KEY = "lesson_link_notes"  # what a lesson link asked that the page does n
 MODEL_KEYS = {  # the model radio of each tab that has one (ui.read, ui.step, ui.memory, ui.pair)
     "tab_read": "read_model", "tab_step": "step_model", "tab_memory": "memory_model", "tab_pair": "pair_model",
 }
+POSITION_KEYS = {"tab_read": "read", "tab_step": "step", "tab_memory": "memory", "tab_pair": "pair"}
 TOKEN_KEY, UNIT_KEY = "step_token", "step_unit"  # the Inside-one-step tab's choices (ui.step)
 PAGE_KEY = "lesson_page"  # the page a step just applied opens (ui.page_keys): the player moves there once
 NO_LESSON = ""
@@ -95,10 +97,23 @@ def _t(lang: str, key: str, **fmt: object) -> str:
     return template.format(**fmt) if fmt else template
 
 
+def lesson_models() -> dict:
+    """Every model a lesson may need, by name: this session's sentiment models (variants too) and the race models
+    of the page's folder (race_rnn, race_lstm, race_gru), where their files are there and sound."""
+    from ui.race import race_models  # ui.race imports this module (step_page): a late import breaks the cycle
+
+    models = dict(state.load_models())
+    try:
+        models.update({f"race_{cell}": model for cell, model in race_models().items()})
+    except PretrainedError:
+        pass  # the race lesson is then not offered
+    return models
+
+
 def lesson_claims(lesson_id: str):
     """The lesson's claims on this session's models (read-only). Made once per process for the models every
     visitor shares, keyed on their files' hashes; an upload's are made and kept in its session only."""
-    models = state.load_models()
+    models = lesson_models()
     upload = state.uploaded()
     if upload is not None:
         return upload.kept(("lesson_claims", lesson_id), lambda: BY_ID[lesson_id].claims(models))
@@ -140,9 +155,12 @@ def _view_at(lesson: Lesson, index: int) -> View:
             if value is not None:
                 merged[name] = value
     view = lesson.steps[index].view
-    return View(text=merged.get("text"), tab=view.tab, model=view.model or merged.get("model"), token=view.token,
+    model = view.model or merged.get("model")
+    same = model == view.model  # a layer or direction belongs to the step's own model
+    return View(text=merged.get("text"), tab=view.tab, model=model, token=view.token,
                 unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit,
-                maps=view.maps, chart=view.chart, page=view.page)
+                maps=view.maps, chart=view.chart, page=view.page, layer=view.layer if same else None,
+                direction=view.direction if same else None)
 
 
 def _apply(lesson: Lesson, index: int) -> None:
@@ -171,7 +189,10 @@ def _set_view(lesson: Lesson, index: int) -> None:
         st.session_state[TAB_KEY] = t(lang, view.tab)
         if view.model is not None and view.tab in MODEL_KEYS:
             st.session_state[MODEL_KEYS[view.tab]] = view.model
-            _set_translated(f"{MODEL_KEYS[view.tab]}_shape", shape_of(view.model))  # a lesson's model: one layer
+            _set_translated(f"{MODEL_KEYS[view.tab]}_shape", shape_of(view.model))  # the lesson model's shape
+        for value, name in ((view.layer, "layer"), (view.direction, "direction")):
+            if view.tab in POSITION_KEYS:  # the tab's layer and direction choice (ui.common.position_selector)
+                _set_translated(f"{POSITION_KEYS[view.tab]}_{name}", value or 0)
     if view.maps:
         _set_translated(SHOWN_KEY, view.maps[0])  # the Read tab draws one map at a time: the first named
     for key, value in ((TOKEN_KEY, view.token), (UNIT_KEY, view.unit)):
@@ -324,7 +345,7 @@ def lesson_player(lang: str, page: str = DEFAULT_PAGE) -> None:
     Only lessons whose models are all loaded are offered; the others are named under the box with the
     models they need, and a link to one says why it is not opened.
     """
-    archs = state.archs()
+    archs = tuple(lesson_models())  # every model a lesson may need that this session has
     linked = _from_url(archs)
     _go_to_step_page(page)
     st.session_state[WITHHELD_KEY] = False

@@ -19,6 +19,7 @@ STRINGS = {
         "name_1layer": "{cell}",
         "name_2layer": "两层 {cell}",
         "name_bi": "双向 {cell}",
+        "name_race": "记忆赛跑 {cell}",
         "layer": "层",
         "layer_value": "第 {number} 层",
         "direction": "方向",
@@ -56,6 +57,7 @@ STRINGS = {
         "name_1layer": "{cell}",
         "name_2layer": "2-layer {cell}",
         "name_bi": "bidirectional {cell}",
+        "name_race": "memory-race {cell}",
         "layer": "Layer",
         "layer_value": "layer {number}",
         "direction": "Direction",
@@ -110,4 +112,6 @@ def name_of(cell: str, shape: str) -> str:
 def model_name(lang: str, name: str) -> str:
     """A model for a reader: "LSTM", "两层 LSTM", "bidirectional GRU"."""
     parsed = parse_name(name)
+    if parsed.task == "race":
+        return text(lang, "name_race", cell=CELL_NAMES[parsed.cell])
     return text(lang, f"name_{shape_of(name)}", cell=CELL_NAMES[parsed.cell])
