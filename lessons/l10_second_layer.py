@@ -19,11 +19,11 @@ LESSON = Lesson(
                 "zh": "这是一个两层的 LSTM：第 1 层读词，第 2 层读第 1 层在每个词上的隐藏状态 h。模型的判断只看第 2 "
                       "层。"
                       "“但是”之前它有 {before:.0%} 认为是正面，读完“但是”是 {at:.0%}，最后是 {end:.0%}。"
-                      "这里是第 1 层的遗忘门：在“但是”（第 {connective} 个词）它的平均值是 {layer1.forget_at:.2f}，"
+                      "这里是第 1 层的遗忘门热图：在“但是”（第 {connective} 个词）它的平均值是 {layer1.forget_at:.2f}，"
                       "是全文最低的一步（其他位置平均 {layer1.forget_rest:.2f}）。",
                 "en": "A two-layer LSTM: layer 1 reads the words, layer 2 reads layer 1's hidden state h at each word, "
                       "and the answer reads layer 2 only. Before 但是 it is {before:.0%} positive, right after it "
-                      "{at:.0%}, at the end {end:.0%}. This is layer 1's forget gate: at 但是 (token {connective}) "
+                      "{at:.0%}, at the end {end:.0%}. This is layer 1's forget-gate map: at 但是 (token {connective}) "
                       "its mean is {layer1.forget_at:.2f}, the lowest step of the text (elsewhere "
                       "{layer1.forget_rest:.2f}).",
             },
@@ -31,9 +31,10 @@ LESSON = Lesson(
         Step(
             View(tab="tab_read", model=MODEL, maps=("forget",), layer=1),
             say={
-                "zh": "第 2 层的遗忘门在“但是”也降到全文最低：{layer2.forget_at:.2f}，其他位置平均 "
+                "zh": "第 2 层的遗忘门热图：它的遗忘门在“但是”也降到全文最低：{layer2.forget_at:.2f}，其他位置平均 "
                       "{layer2.forget_rest:.2f}。两层都在这里放下了前面的夸奖。",
-                "en": "Layer 2's forget gate drops to its lowest at 但是 as well: {layer2.forget_at:.2f}, against "
+                "en": "Layer 2's forget-gate map: its forget gate drops to its lowest at 但是 as well: "
+                      "{layer2.forget_at:.2f}, against "
                       "{layer2.forget_rest:.2f} elsewhere. Both layers let go of the praise here.",
             },
         ),
@@ -41,9 +42,10 @@ LESSON = Lesson(
             View(tab="tab_read", model=MODEL, maps=("hidden",), layer=1),
             say={
                 "zh": "每一层的隐藏状态每读一个词都会移动一段距离 ‖h_t − h_{{t−1}}‖。两层平时走的步子不一样大，"
-                      "所以拿每层在“但是”的一步和它自己的中位数比。",
+                      "所以拿每层在“但是”的一步和它自己的中位数比。下面的热图画出 h（第 2 层）。",
                 "en": "Each layer's hidden state moves by ‖h_t − h_{{t−1}}‖ at every word. The two layers move by "
-                      "different amounts as a rule, so each layer's move at 但是 is compared with its own median move.",
+                      "different amounts as a rule, so each layer's move at 但是 is compared with its own median move. "
+                      "Here the map below draws h of layer 2.",
             },
             question=Question(
                 ask={"zh": "和自己平时的步子相比，哪一层在“但是”转得更猛？",

@@ -19,24 +19,27 @@ LESSON = Lesson(
                 "zh": "双向 LSTM 有两半：正向这一半从第一个词读到最后，反向这一半从最后一个词读回第一个。"
                       "判断读的是两半各自读完时的状态：正向在最后一个词之后，反向在第一个词之后。"
                       "把一半的状态乘上输出层里属于它的权重，就是它给“正面减负面”投的票：正数偏正面。"
-                      "在“但是”（第 {connective} 个词），正向这一半只读过前面的夸奖，它的票是 {forward_at:+.2f}。",
+                      "在“但是”（第 {connective} 个词），正向这一半只读过前面的夸奖，它的票是 {forward_at:+.2f}。"
+                      "下面的热图画出 h（正向）。",
                 "en": "A bidirectional LSTM has two halves: the forward half reads from the first word to the last, "
                       "the "
                       "backward half from the last word back to the first. The answer reads each half's state when it "
                       "has finished: the forward half's after the last word, the backward half's after the first. A "
                       "half's state times its share of the output weights is its vote for positive minus negative: "
                       "above 0 leans positive. At 但是 (token {connective}) the forward half has read only the "
-                      "praise, and its vote is {forward_at:+.2f}.",
+                      "praise, and its vote is {forward_at:+.2f}. In the figure, the map below draws h of the forward "
+                      "half.",
             },
         ),
         Step(
             View(tab="tab_read", model=MODEL, maps=("hidden",), direction=1),
             say={
                 "zh": "反向这一半在“但是”这一步的状态，是它从文末读回到“但是”之后的状态：它已经读过后面的抱怨，"
-                      "还没读前面的夸奖。图里的词仍按原文从左到右排列。",
+                      "还没读前面的夸奖。下面的热图画出 h（反向）：图里的词仍按原文从左到右排列。",
                 "en": "The backward half's state at 但是 is its state after reading from the text's end back to 但是: "
                       "it "
-                      "has read the complaints after it, and none of the praise before it. The map keeps the text's "
+                      "has read the complaints after it, and none of the praise before it. Here the map below draws h "
+                      "of the backward half, in the text's "
                       "order, left to right.",
             },
             question=Question(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import state
+from ui import shapes, state
 from ui.i18n import STRINGS, VIZ_LABELS, class_name, t
 from ui.source import EXAMPLES, MOSTLY_UNKNOWN, SOME_UNKNOWN
 from viz.labels import DEFAULT_LABELS
@@ -326,16 +326,23 @@ def test_about_and_compare_tabs_show_suite_scores_with_their_spread():
     cards = {arch: model.card for arch, model in state.load_models().items()}
     at = run_app(tab=tab("tab_about"))
     suites = next(d.value for d in at.dataframe if t("zh", "col_turn") in d.value.columns)
-    assert list(suites[t("zh", "col_model")]) == ["RNN", "LSTM", "GRU"]
-    for row, arch in zip(suites.itertuples(index=False), ("rnn", "lstm", "gru")):
-        turn = cards[arch]["seeds"]["summary"]["contrast_turn_rate"]
-        assert row[list(suites.columns).index(t("zh", "col_turn"))] == \
-            f"{turn['mean']:.1%} ± {100 * turn['std']:.1f}"
-    assert all(re.fullmatch(r"\d{1,3}\.\d% ± \d+\.\d", v) for v in suites.iloc[:, 1:].to_numpy().ravel())
+    assert list(suites[t("zh", "col_model")]) == [shapes.model_name("zh", name) for name in cards]
+    assert list(cards)[:3] == ["rnn", "lstm", "gru"] and len(cards) > 3  # the variants follow, one seed each
+    for row, name in zip(suites.itertuples(index=False), cards):
+        turn = cards[name]["seeds"]["summary"]["contrast_turn_rate"]
+        spread = f" ± {100 * turn['std']:.1f}" if turn["seeds"] > 1 else ""
+        assert row[list(suites.columns).index(t("zh", "col_turn"))] == f"{turn['mean']:.1%}{spread}"
+    one_layer = suites.iloc[:3, 1:].to_numpy().ravel()
+    assert all(re.fullmatch(r"\d{1,3}\.\d% ± \d+\.\d", v) for v in one_layer)  # three seeds: mean ± sd
+    assert all(re.fullmatch(r"\d{1,3}\.\d%", v) for v in suites.iloc[3:, 1:].to_numpy().ravel())  # one seed
     at = run_app(tab=tab("tab_compare"))
-    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value]  # one per model
-    assert len(captions) == 3
-    assert all(t("zh", "col_turn") in c and re.search(r"\d% ± \d+\.\d", c) for c in captions)
+    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value]
+    # one per cell, then the LSTM's shapes side by side: one layer (three seeds), two layers and both ways (one)
+    assert len(captions) == 6
+    assert all(t("zh", "col_turn") in c and re.search(r"\d% ± \d+\.\d", c) for c in captions[:3])
+    assert re.search(r"\d% ± \d+\.\d", captions[3]) and not any("±" in c for c in captions[4:])
+    for caption, name in zip(captions[4:], ("lstm_2layer", "lstm_bi")):
+        assert f"{cards[name]['suites']['contrast']['accuracy']:.1%}" in caption
 
 
 def test_memory_tab_draws_retention_and_saturation():

@@ -17,10 +17,11 @@ from streamlit.testing.v1 import AppTest
 from lessons import BY_ID, LESSONS
 from lessons.lesson import answer, fill, resolved
 from lessons.texts import RESTAURANT
+from models.names import parse_name
 from models.trace import DISPLAY_ORDER
 from ui import state
 from ui.i18n import LANGS, t, viz_labels
-from ui.lessons import CHOICE_KEY, MODEL_KEYS, STEP_KEY, STRINGS, _view_at
+from ui.lessons import CHOICE_KEY, MODEL_KEYS, POSITION_KEYS, STEP_KEY, STRINGS, _view_at, lesson_models
 from ui.read import SHOWN_KEY
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY
 from viz.equations import step_equation
@@ -29,7 +30,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def claims_of(lesson):
-    return lesson.claims(state.load_models())
+    return lesson.claims(lesson_models())  # the sentiment models and the race models, by name
 
 
 def markdown(at: AppTest) -> list[str]:
@@ -44,7 +45,11 @@ def assert_view(at: AppTest, lesson, index: int, claims, lang: str) -> None:
     if view.text is not None:
         assert at.text_area(key="text").value == view.text, where
     if view.model is not None and view.tab in MODEL_KEYS:
-        assert at.radio(key=MODEL_KEYS[view.tab]).value == view.model, where
+        assert at.radio(key=MODEL_KEYS[view.tab]).value == parse_name(view.model).cell, where
+        assert at.session_state[f"{MODEL_KEYS[view.tab]}_name"] == view.model, where  # its shape too
+    for value, name in ((view.layer, "layer"), (view.direction, "direction")):
+        if value is not None:  # the tab's layer and direction choice
+            assert at.session_state[f"{POSITION_KEYS[view.tab]}_{name}"] == value, where
     if view.token is not None:
         assert at.selectbox(key="step_token").value == resolved(view.token, claims), where
     if view.unit is not None:
@@ -54,7 +59,7 @@ def assert_view(at: AppTest, lesson, index: int, claims, lang: str) -> None:
         assert at.radio(key=f"{CONVENTION_KEY}_{lang}").value == view.convention, where
     if view.pair is not None:
         assert (at.text_input(key="pair_a").value, at.text_input(key="pair_b").value) == view.pair, where
-    if view.maps and len(DISPLAY_ORDER[view.model]) > 1:  # the Read tab shows the first map the step names
+    if view.maps and len(DISPLAY_ORDER[parse_name(view.model).cell]) > 1:  # the Read tab shows the first map named
         assert at.radio(key=f"{SHOWN_KEY}_{lang}").value == view.maps[0], where
 
 

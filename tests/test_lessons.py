@@ -27,8 +27,9 @@ from lessons import BY_ID, LESSONS
 from lessons.claims import CLOSED, POSITIVE, memory_span
 from lessons.lesson import LANGS, TABS, WORDS, fill, placeholders, resolved
 from lessons.texts import DE, ORDER, RESTAURANT
-from models.pretrained import ARCHS, PRETRAINED_DIR, load_pretrained
+from models.pretrained import PRETRAINED_DIR, load_pretrained
 from ui.lesson_links import lesson_query, parse_lesson_query, step_link
+from ui.page_keys import DEFAULT_PAGE
 
 PROBE = os.environ.get("RNN_GATES_LESSON_PROBE")  # a folder holding a candidate lstm.safetensors (and its card)
 SHIPPED = os.environ.get("RNN_GATES_PRETRAINED") or None  # the page's own override (ui/state.py), else pretrained/
@@ -38,7 +39,8 @@ PINNED_OPEN = 100.0  # a forget gate's bias that makes sigmoid exactly 1.0 in fl
 
 @pytest.fixture(scope="module")
 def models():
-    return {arch: load_pretrained(arch, SHIPPED) for arch in ARCHS}
+    """Every model a lesson names, by name: the one-layer models, the variants, the race models."""
+    return {name: load_pretrained(name, SHIPPED) for name in sorted({n for lesson in LESSONS for n in lesson.archs})}
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,9 @@ def test_every_view_fits_the_text_and_the_model(lesson, claims, models):
     for number, step in enumerate(lesson.steps, start=1):
         view = step.view
         text = view.text or text
+        if view.page != DEFAULT_PAGE:  # another page's step (the race): it shows that page, no text or tab
+            assert view.tab is None and view.model is None and not view.maps, f"{lesson.id} step {number}"
+            continue
         assert text, f"{lesson.id} step {number}: the first step must set the text"
         assert view.tab in TABS, f"{lesson.id} step {number}: every step opens a tab"
         tokens = models[view.model or "lstm"].tokens(text)
@@ -244,7 +249,7 @@ def candidate_lstm(renumbered_lstm):
 
 @pytest.mark.parametrize("lesson", LSTM_LESSONS, ids=[lesson.id for lesson in LSTM_LESSONS])
 def test_the_lstm_claims_hold_on_a_candidate_retrain(lesson, models, candidate_lstm):
-    found = lesson.claims({**models, "lstm": candidate_lstm})
+    found = lesson.claims({**{name: models[name] for name in lesson.archs}, "lstm": candidate_lstm})
     failed = [f"{check.name}: {check.says}" for check in lesson.checks if not check.holds(found)]
     assert not failed, f"lesson {lesson.id!r} on {PROBE or 'the renumbered'} LSTM: {failed}; claims {found}"
 
@@ -253,7 +258,8 @@ def test_the_lstm_claims_hold_on_a_candidate_retrain(lesson, models, candidate_l
 def test_renumbering_the_lstm_units_renumbers_the_claims_and_changes_nothing_else(lesson, models, claims,
                                                                                    renumbering, renumbered_lstm):
     shipped = dataclasses.asdict(claims[lesson.id])
-    found = dataclasses.asdict(lesson.claims({**models, "lstm": renumbered_lstm}))
+    own = {name: models[name] for name in lesson.archs}
+    found = dataclasses.asdict(lesson.claims({**own, "lstm": renumbered_lstm}))
     new_number = np.argsort(renumbering)  # new_number[u]: what the renumbered LSTM calls shipped unit u
     if lesson.archs == ("lstm",) and "unit" in shipped:
         shipped["unit"] = int(new_number[shipped["unit"]])

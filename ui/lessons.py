@@ -113,7 +113,7 @@ def lesson_models() -> dict:
 def lesson_claims(lesson_id: str):
     """The lesson's claims on this session's models (read-only). Made once per process for the models every
     visitor shares, keyed on their files' hashes; an upload's are made and kept in its session only."""
-    models = lesson_models()
+    models = {name: model for name, model in lesson_models().items() if name in BY_ID[lesson_id].archs}  # its own
     upload = state.uploaded()
     if upload is not None:
         return upload.kept(("lesson_claims", lesson_id), lambda: BY_ID[lesson_id].claims(models))

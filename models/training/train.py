@@ -340,6 +340,8 @@ def store_float16(folder: Path, name: str) -> dict:
     for run in card.get("seeds", {}).get("runs", []):
         if run["seed"] == card["seeds"]["shipped"]:
             run.update({k: scores[k] for k in ("validation", "test", "suites", "heldout_suites")})
+    if card.get("seeds", {}).get("runs"):
+        card["seeds"]["summary"] = seed_summary(card["seeds"]["runs"])
     card["training"] = {**card["training"], "float16": True}
     _write_json(folder / f"{name}.json", card)
     return card
