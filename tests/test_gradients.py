@@ -538,3 +538,18 @@ def test_retention_and_the_curve_default_to_the_top_layer_and_pair_within_one_la
     rho_top, rho_low = (retention_gradient_correlation(trace, c) for c in (paths.curve, lower))
     assert rho_top == pytest.approx(spearman(log10_retention(trace)[:-1], paths.curve.log10_by_step()[:-1]))
     assert rho_low == pytest.approx(spearman(log10_retention(trace, layer=0)[:-1], lower.log10_by_step()[:-1]))
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_the_distance_curve_works_for_a_character_language_model_too(arch):
+    from models.lm import CharLanguageModel, LanguageModelConfig
+
+    torch.manual_seed(3)
+    model = CharLanguageModel(LanguageModelConfig(arch=arch, vocab_size=30, embed_dim=6, hidden_size=8)).eval()
+    ids = torch.randint(3, 30, (12,))
+    chain = distance_curve(model, ids, method="chain")
+    by_autograd = distance_curve(model, ids, method="autograd")
+    by_jacobian = distance_curve(model, ids, method="jacobian")
+    assert len(chain.log10_norm) == 12 and np.isfinite(chain.log10_norm).all()
+    np.testing.assert_allclose(chain.log10_norm, by_autograd.log10_norm, atol=1e-4)  # three ways, one curve
+    np.testing.assert_allclose(by_jacobian.log10_norm, by_autograd.log10_norm, atol=1e-4)

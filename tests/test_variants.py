@@ -11,6 +11,8 @@ import torch
 from models.asking.experiments import unit_effects
 from models.asking.intervene import ALL_UNITS, Edit, edited_answer, edited_trace
 from models.classifier import PREFIX_LIMIT
+from models.names import all_names
+from models.pretrained import load_pretrained
 from tests.variants import VARIANTS, tiny_model
 
 TOL = 1e-5
@@ -188,3 +190,11 @@ def test_the_edited_answer_is_the_last_row_of_the_edited_trace(arch, layers, bid
     effects = unit_effects(model, tokens, dataclasses.replace(edit, units=ALL_UNITS))
     one = edited_trace(model.model, ids, [dataclasses.replace(edit, units=[2])]).probabilities[-1, -1]
     assert effects[2] == pytest.approx(one - model.analyze_tokens(tokens).probabilities[-1, -1], abs=1e-5)
+
+
+@pytest.mark.parametrize("name", [n for n in all_names("sentiment") if "_" in n])
+def test_every_shipped_variant_records_what_torch_computes(name):
+    from lessons.texts import RESTAURANT
+
+    model = load_pretrained(name)
+    assert model.recording_error(model.analyze(RESTAURANT)) < 1e-5  # every layer and direction
