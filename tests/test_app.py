@@ -103,11 +103,13 @@ def test_read_tab_draws_the_chosen_gate_every_gate_or_the_animation():
 def test_compare_tab_draws_all_three_models():
     at = run_app(tab=tab("tab_compare"))
     assert not at.exception
-    curve, states = chart_specs(at)
+    curve, states, shapes_curve, shapes_states = chart_specs(at)  # the cells, then the LSTM's shapes (variants)
     assert [d["name"] for d in curve["data"]] == ["RNN", "LSTM", "GRU"]
     assert len([d for d in states["data"] if d["type"] == "heatmap"]) == 3
-    assert [m.label for m in at.metric] == ["RNN", "LSTM", "GRU"]
-    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value]
+    shapes_names = [shapes.model_name("zh", n) for n in ("lstm", "lstm_2layer", "lstm_bi")]
+    assert [d["name"] for d in shapes_curve["data"] if d.get("name") in shapes_names] == shapes_names
+    assert [m.label for m in at.metric][:3] == ["RNN", "LSTM", "GRU"]
+    captions = [c.value for c in at.caption if t("zh", "parameters") in c.value][:3]
     assert len(captions) == len(state.ARCHS)  # one per model, in the metrics' order
     for caption, model in zip(captions, (state.load_models()[arch] for arch in state.ARCHS)):
         accuracy = model.card["metrics"]["test"]["accuracy"]

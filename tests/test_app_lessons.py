@@ -32,7 +32,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def claims_of(lesson):
-    return lesson.claims(lesson_models())  # the sentiment models and the race models, by name
+    """The claims from the models the lesson names and no other, as the page makes them."""
+    return lesson.claims({name: model for name, model in lesson_models().items() if name in lesson.archs})
 
 
 def markdown(at: AppTest) -> list[str]:
