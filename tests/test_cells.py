@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import models.cells as cells
-from models.asking.gradients import _chain_back, _first_rows, step_jacobians
+from models.asking.gradients import _chain_back, _first_rows, _oriented, step_jacobians
 from models.asking.intervene import run_cell
 from models.cells import GRUStep, LSTMStep, RNNStep, cell_step, cell_weights, zero_state
 from models.record import record
@@ -175,7 +175,7 @@ def test_the_hand_written_step_back_is_the_jacobian_of_the_cell_step(kind):
     with torch.no_grad():
         states = run_cell(module, x)
     jacobians = step_jacobians(module, x, states)  # (T, S, S)
-    back = _chain_back(module, states)
+    back = _chain_back(module, _oriented(states, 0, 0), cell_weights(module, 0, 0).w_hh)  # (T, H) each
     size = jacobians.shape[-1]
     G = _first_rows(HID, size, torch.float64) + torch.randn(HID, size, dtype=torch.float64)
     with torch.no_grad():

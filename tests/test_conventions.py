@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import lessons.lesson
+import models.names
 import models.pretrained
 import ui.i18n
 import ui.links
@@ -37,7 +38,7 @@ def test_lessons_name_the_pages_tabs_languages_and_models_from_one_place():
     assert "tab_whatif" in lessons.lesson.TABS
     lessons.lesson.View(tab="tab_whatif")  # a lesson can open the What-if tab
     assert lessons.lesson.LANGS is ui.i18n.LANGS
-    assert lessons.lesson.ARCHS is models.pretrained.ARCHS
+    assert lessons.lesson.SENTIMENT_MODELS == models.names.all_names("sentiment")  # a view's models, by name
     assert ui.links.TABS == tuple(key.removeprefix("tab_") for key in PAGE_TABS)
 
 

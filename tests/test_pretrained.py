@@ -191,7 +191,7 @@ def test_corrupt_card_names_the_file(copy_dir):
 
 def test_pretrained_is_small_and_has_no_pickles():
     files = list(PRETRAINED_DIR.iterdir())
-    assert sum(f.stat().st_size for f in files) < 25 * 2**20
+    assert sum(f.stat().st_size for f in files) < 60 * 10**6  # the wave's budget ("Model files" in DESIGN.md)
     assert {f.suffix for f in files} <= {".json", ".safetensors"}
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from models.files.upload import MAX_UPLOAD_MB
-from models.pretrained import PRETRAINED_DIR
+from models.pretrained import PRETRAINED_DIR, available_names
 from tests.test_app import APP
 from ui.i18n import t
+from ui.shapes import model_name
 
 CONFIG = Path(APP).parent / ".streamlit" / "config.toml"
 NGINX = Path(APP).parent / "deploy" / "nginx.conf.template"
@@ -54,11 +55,13 @@ def test_the_shipped_folder_zipped_loads_and_names_the_files_it_skips():
     at.file_uploader(key=UPLOADER).upload("pretrained.zip", data, "application/zip").run()
     assert not at.exception and not at.error
     captions = [c.value for c in at.caption]
-    assert t("en", "own_loaded", archs="RNN, LSTM, GRU") in captions
+    every = ", ".join(model_name("en", name) for name in available_names())  # the variants too, by name
+    assert every.startswith("RNN, LSTM, GRU, 2-layer RNN") and t("en", "own_loaded", archs=every) in captions
     (skipped,) = [c for c in captions if c.startswith(t("en", "own_skipped", names=""))]
     for name in ("README&#46;md", "lstm&#95;3layer&#46;json", "lm&#95;lstm&#46;safetensors", "comparison&#46;json"):
         assert f"pretrained&#46;zip: pretrained/{name}" in skipped, name
-    assert "vocab&#46;json" not in skipped and "lstm&#46;safetensors," not in skipped
+    assert "pretrained/vocab&#46;json" not in skipped and "pretrained/lstm&#46;safetensors," not in skipped
+    assert "pretrained/race&#95;vocab&#46;json" in skipped  # the race page reads its models from the folder
 
 
 def test_a_card_without_its_weights_says_they_did_not_arrive_in_the_page_language():

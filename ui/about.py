@@ -76,7 +76,8 @@ def about_tab(lang: str, text: str, mode: str) -> None:
     st.markdown(f"**{t(lang, 'config_heading')}**")
     settings = {
         shapes.model_name(lang, arch): {
-            **{t(lang, f"setting_{k}"): models[arch].card.get("config", {}).get(k) for k in CONFIG_FIELDS},
+            **{t(lang, f"setting_{k}"): _config_value(lang, models[arch].card.get("config", {}).get(k))
+               for k in CONFIG_FIELDS},
             **{t(lang, f"setting_{k}"): _setting(k, models[arch].card.get("training", {}).get(k))
                for k in TRAINING_FIELDS},
         }
@@ -124,6 +125,13 @@ def _seed_count(models) -> str:
 
 def _formatted(value, template: str) -> str:
     return "—" if value is None else template.format(value)
+
+
+def _config_value(lang: str, value):
+    """A card's config value for the table: true/false in the page's language (bidirectional)."""
+    if isinstance(value, bool):
+        return t(lang, "setting_yes" if value else "setting_no")
+    return value
 
 
 def _setting(name: str, value):

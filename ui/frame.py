@@ -23,7 +23,6 @@ from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY, init_state, language_switch
 from ui.tabs import convention_switch
 
 ICON = Path(__file__).resolve().parent / "icon.png"  # a local file: Material icons load from Google
-PAGE_ICONS = {"sentiment": ":material/reviews:", "race": ":material/directions_run:"}
 KEPT_KEYS = (  # widget values a visit to another page must not drop
     TEXT_KEY, *PAIR_KEYS, *(f"{tab}_model" for tab in share.MODEL_TABS), *share.STEP_KEYS.values(), *race.KEPT_KEYS,
 )
@@ -41,7 +40,9 @@ def page_name(lang: str, page: str) -> str:
 
 
 def _pages(lang: str) -> list:
-    return [st.Page(PAGE_FILES[page], title=page_name(lang, page), icon=PAGE_ICONS[page], default=page == DEFAULT_PAGE,
+    # No page icons: a material icon there becomes the tab's favicon, fetched from Google's servers (the page must
+    # work offline); the favicon is the local ui/icon.png of set_page_config.
+    return [st.Page(PAGE_FILES[page], title=page_name(lang, page), default=page == DEFAULT_PAGE,
                     **({} if page == DEFAULT_PAGE else {"url_path": URL_PATHS[page]})) for page in PAGES]
 
 
