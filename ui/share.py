@@ -14,11 +14,11 @@ import streamlit as st
 from models.files.export import MAX_CSV_ROWS, planned_csv_rows, provenance_json, tidy_csv, traces_npz
 from models.files.upload import MAX_UPLOAD_MB, UploadError, read_upload
 from ui import links, state
-from ui.common import literal, translated_radio
+from ui.common import literal, model_list, translated_radio
 from ui.figure_files import IMAGE_FORMAT_KEY, IMAGE_FORMATS
 from ui.i18n import LANGS, error_text, t
 from ui.links import Note, ViewState
-from ui.shapes import model_name, shape_of
+from ui.shapes import shape_of
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY, init_state
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, TABS
 from viz.export import file_name
@@ -259,7 +259,7 @@ def _models_section(lang: str) -> None:
     upload = state.uploaded()
     if upload is not None:
         st.success(t(lang, "own_using_upload", names=literal(", ".join(upload.names))), icon=":material/upload:")
-        st.caption(t(lang, "own_loaded", archs=", ".join(model_name(lang, a) for a in upload.models)))
+        st.caption(t(lang, "own_loaded", archs=model_list(lang, upload.models)))  # 、 in Chinese
         skipped = st.session_state.get(SKIPPED_KEY)
         if skipped:
             st.caption(t(lang, "own_skipped", names=literal(", ".join(skipped))))
