@@ -12,14 +12,13 @@ writing <= 2 s, the unit finder over the test split < 30 s.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from benchmarks.timing import median_ms
 from models.lm import CharLanguageModel, LanguageModel, LanguageModelConfig, load_language_model
 from models.names import ModelName
 from models.trace import CELL_TYPES
@@ -47,16 +46,6 @@ def _model(cell: str, folder: Path) -> tuple[LanguageModel, str]:
     return _stand_in(cell), "random weights"
 
 
-def _median(run: Callable[[], object], repeats: int) -> float:
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -70,8 +59,9 @@ def main() -> None:
     text = TEXT[:100]
     for cell in CELL_TYPES:
         model, kind = _model(cell, args.folder)
-        analysis = _median(lambda model=model: model.analyze(text), args.repeats)
-        writing = _median(lambda model=model: model.write("这家店", temperature=0.8, length=100, seed=1), args.repeats)
+        analysis = median_ms(lambda model=model: model.analyze(text), args.repeats) / 1000
+        writing = median_ms(lambda model=model: model.write("这家店", temperature=0.8, length=100, seed=1),
+                            args.repeats) / 1000
         start = time.perf_counter()
         find_units(t for i in range(0, len(texts), 256) for t in model.traces(texts[i:i + 256]))
         finder = time.perf_counter() - start

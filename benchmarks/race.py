@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
 import torch
 
+from benchmarks.timing import median_ms
 from models.asking.race import (
     RACE_CELLS,
     holding_units,
@@ -30,16 +29,6 @@ from models.training.race import sequence
 
 APP_THREADS = 1  # as the app runs (ui.state.THREADS)
 CLUE = 2
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def main() -> None:
@@ -59,16 +48,16 @@ def main() -> None:
     total = 0.0
     for cell, model in models.items():
         ids, lengths, _ = model.encode([tokens])
-        answer = _median_ms(lambda m=model: race_answer(m, CLUE, distractors), args.repeats)
+        answer = median_ms(lambda m=model: race_answer(m, CLUE, distractors), args.repeats)
 
         def forward(m=model, ids=ids, lengths=lengths):
             with torch.inference_mode():
                 m.model(ids, lengths)
 
-        plain = _median_ms(forward, args.repeats)
-        gradient = _median_ms(lambda m=model: race_gradient_curve(m, tokens), args.repeats)
-        whatif = _median_ms(lambda m=model: race_whatif(m, tokens, 0, mode="cut"), args.repeats)
-        units = _median_ms(lambda m=model: holding_units(m, args.gap), max(1, args.repeats // 5))
+        plain = median_ms(forward, args.repeats)
+        gradient = median_ms(lambda m=model: race_gradient_curve(m, tokens), args.repeats)
+        whatif = median_ms(lambda m=model: race_whatif(m, tokens, 0, mode="cut"), args.repeats)
+        units = median_ms(lambda m=model: holding_units(m, args.gap), max(1, args.repeats // 5))
         total += answer
         print(f"{cell:10} {answer:10.2f} {plain:11.2f} {gradient:12.2f} {whatif:11.2f} {units:9.1f}")
     print(f"{'all three answers (goal <= 300 ms)':36} {total:.2f}")

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 import torch
 
+from benchmarks.timing import median_ms
 from models.asking.gradients import METHODS, gradient_paths
 from models.asking.intervene import Edit
 from models.pretrained import ARCHS, load_pretrained
@@ -30,16 +29,6 @@ EDITS = {  # one classic experiment per cell type, over the middle third of the 
     "gru": lambda steps: [Edit("update", steps, set=1.0)],
     "rnn": lambda steps: [Edit("hidden", steps[:1], set=0.0)],
 }
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def _tokens(model, count: int) -> list[str]:
@@ -62,9 +51,9 @@ def main() -> None:
     for arch, model in models.items():
         tokens = _tokens(model, EDIT_TOKENS)
         edits = EDITS[arch](range(EDIT_TOKENS // 3, 2 * EDIT_TOKENS // 3))
-        edited = _median_ms(lambda model=model, tokens=tokens, edits=edits: model.analyze_tokens(tokens, edits=edits),
+        edited = median_ms(lambda model=model, tokens=tokens, edits=edits: model.analyze_tokens(tokens, edits=edits),
                             args.repeats)
-        plain = _median_ms(lambda model=model, tokens=tokens: model.analyze_tokens(tokens), args.repeats)
+        plain = median_ms(lambda model=model, tokens=tokens: model.analyze_tokens(tokens), args.repeats)
         edited_total += edited
         print(f"  {arch:28} {edited:10.2f} {plain:12.2f}")
     print(f"  {'all three (goal <= 50)':28} {edited_total:10.2f}")
@@ -75,7 +64,7 @@ def main() -> None:
         ids = model.encode([_tokens(model, GRADIENT_TOKENS)])[0][0]
         row = []
         for method in METHODS:
-            ms = _median_ms(lambda model=model, ids=ids, method=method: gradient_paths(model, ids, method=method),
+            ms = median_ms(lambda model=model, ids=ids, method=method: gradient_paths(model, ids, method=method),
                             args.repeats)
             totals[method] += ms
             row.append(f"{ms:12.2f}")

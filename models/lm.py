@@ -39,8 +39,7 @@ from models.pretrained import (
     PretrainedError,
     _Folder,
     _Memory,
-    _NoNormalInit,
-    _read_weights,
+    build_with_weights,
     files_fingerprint,
 )
 from models.record import record
@@ -373,16 +372,7 @@ def _load(name: str, source: _Folder | _Memory) -> LanguageModel:
     config = _config(card, parsed, source.where(card_name))
     data[vocab_name] = source.read(vocab_name, "vocab")
     vocab = _vocabulary(data[vocab_name], source.where(vocab_name), config, source.where(card_name))
-    try:
-        with torch.device("meta"), _NoNormalInit():  # names, shapes and dtypes only
-            expected = CharLanguageModel(config).state_dict()
-    except (RuntimeError, ValueError, TypeError, OverflowError) as err:
-        raise PretrainedError("bad_config", where=source.where(card_name), detail=str(err)) from None
-    data[weights_name] = source.read(weights_name, "weights")
-    with source.path(weights_name, data[weights_name]) as path:
-        tensors = _read_weights(path, source.where(weights_name), expected)
-    model = CharLanguageModel(config)
-    model.load_state_dict(tensors, strict=True)
+    model = build_with_weights(CharLanguageModel, config, source, weights_name, card_name, data)
     return LanguageModel(model, vocab, card, {f: hashlib.sha256(b).hexdigest() for f, b in data.items()}, name)
 
 

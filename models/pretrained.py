@@ -407,6 +407,26 @@ def _config(card: dict, name: ModelName, where: str) -> ClassifierConfig:
     return config
 
 
+def build_with_weights(module_class: type[nn.Module], config, source: _Folder | _Memory, weights_name: str,
+                       card_name: str, data: dict[str, bytes]) -> nn.Module:
+    """``module_class(config)`` holding the checked weights of ``weights_name`` (read into ``data``, by file name).
+
+    The module is first built on the meta device, for its state dict's names, shapes and dtypes only: nothing is
+    allocated before the file's header matches them (``_read_weights``). A config torch cannot build is a
+    ``bad_config`` error naming the card."""
+    try:
+        with torch.device("meta"), _NoNormalInit():
+            expected = module_class(config).state_dict()
+    except (RuntimeError, ValueError, TypeError, OverflowError) as err:
+        raise PretrainedError("bad_config", where=source.where(card_name), detail=str(err)) from None
+    data[weights_name] = source.read(weights_name, "weights")
+    with source.path(weights_name, data[weights_name]) as path:
+        tensors = _read_weights(path, source.where(weights_name), expected)
+    model = module_class(config)
+    model.load_state_dict(tensors, strict=True)
+    return model
+
+
 def _load(name: str, source: _Folder | _Memory) -> PretrainedModel:
     parsed = parse_name(name)
     if parsed.task not in LOADED_TASKS:
@@ -426,16 +446,6 @@ def _load(name: str, source: _Folder | _Memory) -> PretrainedModel:
                               card=source.where(card_name), expected=config.vocab_size)
     if vocab.tokenizer.get("mode", "word") not in MODES:
         raise PretrainedError("tokenizer_mode", where=source.where(vocab_name), mode=vocab.tokenizer.get("mode"))
-    try:
-        # names, shapes and dtypes only: nothing is allocated before the header matches
-        with torch.device("meta"), _NoNormalInit():
-            expected = RecurrentClassifier(config).state_dict()
-    except (RuntimeError, ValueError, TypeError, OverflowError) as err:
-        raise PretrainedError("bad_config", where=source.where(card_name), detail=str(err)) from None
-    data[weights_name] = source.read(weights_name, "weights")
-    with source.path(weights_name, data[weights_name]) as path:
-        tensors = _read_weights(path, source.where(weights_name), expected)
-    model = RecurrentClassifier(config)
-    model.load_state_dict(tensors, strict=True)
+    model = build_with_weights(RecurrentClassifier, config, source, weights_name, card_name, data)
     return PretrainedModel(model, vocab, card, {file: hashlib.sha256(b).hexdigest() for file, b in data.items()},
                            name=name)
