@@ -32,10 +32,11 @@ TEXTS = ["这家店的菜很好吃，服务也好。", "不好吃，太贵了！
 TEXT = "这家店的菜不好吃，《三体》好看，猫也好"
 
 
-def _model(arch: str, seed: int = 0) -> LanguageModel:
+def _model(arch: str, seed: int = 0, cutoffs: tuple[int, ...] = ()) -> LanguageModel:
     torch.manual_seed(seed)
     vocab = lm_vocabulary(TEXTS, min_count=2)
-    config = LanguageModelConfig(arch=arch, vocab_size=len(vocab), embed_dim=6, hidden_size=8)
+    config = LanguageModelConfig(arch=arch, vocab_size=len(vocab), embed_dim=6, hidden_size=8, cutoffs=cutoffs,
+                                 div_value=2.0)
     model = CharLanguageModel(config)
     with torch.no_grad():
         for p in model.parameters():
@@ -202,3 +203,49 @@ def test_analysis_in_small_chunks_equals_one_chunk():
         np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name))
     one = lm.analyze("好")
     assert one.tokens == (BOS, "好") and np.isfinite(one.surprise[0]) and np.isnan(one.surprise[1])
+
+
+def _adaptive(arch: str = "lstm") -> CharLanguageModel:
+    torch.manual_seed(3)
+    return CharLanguageModel(LanguageModelConfig(arch=arch, vocab_size=40, embed_dim=6, hidden_size=8,
+                                                 cutoffs=(5, 20), div_value=2.0)).eval()
+
+
+def test_the_adaptive_head_gives_a_whole_distribution_at_every_step():
+    log_probs, _ = _adaptive()(torch.tensor([[2, 7, 30, 4]]))
+    assert log_probs.shape == (1, 4, 40)
+    assert torch.allclose(log_probs.exp().sum(-1), torch.ones(1, 4), atol=1e-5)
+
+
+def test_the_training_loss_is_the_mean_surprise_of_the_distribution_the_page_shows():
+    """The adaptive head's loss is computed cluster by cluster; it must equal the NLL of ``log_probs``, or the
+    model would be trained on one distribution and shown with another."""
+    for model in (_adaptive(), _adaptive("gru")):
+        ids = torch.tensor([[2, 7, 30, 4, 0], [2, 11, 39, 12, 25]])  # one padded row
+        log_probs, _ = model(ids[:, :-1])
+        targets = ids[:, 1:].flatten()
+        expected = torch.nn.functional.nll_loss(log_probs.flatten(0, 1), targets, ignore_index=0)
+        assert torch.allclose(model.loss(ids), expected, atol=1e-5)
+
+
+def test_cutoffs_must_rise_inside_the_vocabulary():
+    for cutoffs in ((20, 5), (5, 40), (0, 5), (5, 5)):
+        with pytest.raises(ValueError, match="cutoffs"):
+            LanguageModelConfig(arch="rnn", vocab_size=40, cutoffs=cutoffs)
+    assert LanguageModelConfig.from_dict({"arch": "rnn", "vocab_size": 40, "cutoffs": [5, 20]}).cutoffs == (5, 20)
+
+
+def test_an_adaptive_head_loads_from_float16_and_its_top_five_are_torchs(tmp_path):
+    lm = _model("gru", cutoffs=(5, 12))
+    _save(lm, tmp_path, "lm_gru")
+    loaded = load_language_model("lm_gru", tmp_path)
+    assert loaded.model.config.cutoffs == (5, 12)
+    analysis = loaded.analyze(TEXT)
+    tokens, ids = encode_text(TEXT, loaded.vocab)
+    with torch.inference_mode():
+        hidden = loaded.model.rnn(loaded.model.embedding(torch.from_numpy(ids))[None])[0][0]
+        expected = loaded.model.head.log_prob(hidden).double().exp().numpy()  # torch's own adaptive softmax
+    for t in range(len(ids)):
+        top = np.argsort(-expected[t])[:5]
+        assert analysis.top_tokens[t] == tuple(loaded.vocab.tokens[i] for i in top)
+        assert np.allclose(analysis.top_probabilities[t], expected[t, top], atol=1e-6)
