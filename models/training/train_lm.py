@@ -197,7 +197,8 @@ def _model_card(arch: str, model: CharLanguageModel, vocab: Vocabulary, weights:
                  "unknown_share_test": _unknown_share(vocab, parts["test"]),
                  "scoring": "bits per character: every character (an unknown one as <unk>) predicted from the "
                             "begin-of-text token and the characters before it"},
-        "training": {**asdict(settings), "cutoffs": list(settings.cutoffs), "seconds": round(seconds, 1), "optimizer": "Adam, cosine decay to a tenth, "
+        "training": {**asdict(settings), "cutoffs": list(settings.cutoffs), "seconds": round(seconds, 1),
+                     "optimizer": "Adam, cosine decay to a tenth, "
                      "gradient norm clipped", "loss": "next-character cross-entropy", "torch": torch.__version__},
         "metrics": _scores(model, vocab, parts),
         "baseline": baseline,
