@@ -104,12 +104,16 @@ def unit_traces(model: Model, texts: Sequence[str], max_chars: int | None = MAX_
 def rank(model: Model, texts: Sequence[str], pattern: str | None = None, max_chars: int | None = MAX_CHARS,
          on_batch: Progress | None = None) -> dict:
     """The units of ``model`` ranked over ``texts``: for every built-in property, or, with ``pattern``, for the
-    person's property only (``CUSTOM``). JSON-ready (``rankings_to_json``). Raises ``models.units.UnitError`` for a
+    person's property only (``CUSTOM``, each entry with ``matched``: the steps inside a match). JSON-ready
+    (``rankings_to_json``). Raises ``models.units.UnitError`` for a
     pattern that does not compile or runs too long."""
     data = collect(unit_traces(model, texts, max_chars, on_batch), pattern)
-    if pattern is not None:
-        data = UnitData(data.states, {CUSTOM: data.properties[CUSTOM]}, data.shape)
-    return rankings_to_json(rank_units(data))
+    if pattern is None:
+        return rankings_to_json(rank_units(data))
+    prop = data.properties[CUSTOM]
+    rankings = rankings_to_json(rank_units(UnitData(data.states, {CUSTOM: prop}, data.shape)))
+    matched = int(np.nansum(prop))  # steps inside a match: 0 (or every step) leaves nothing to correlate
+    return {CUSTOM: {state: {**entry, "matched": matched} for state, entry in rankings[CUSTOM].items()}}
 
 
 def stored_rankings(folder: Path, model: Model, key: str) -> dict | None:
