@@ -20,8 +20,9 @@ from models.pretrained import PRETRAINED_DIR, load_pretrained
 from models.training.train_lm import LMSettings, run
 from models.units import CUSTOM, RANKINGS_FILE, UnitError, ranking_key, regex_property
 from ui import units
+from ui.frame import page_name
 from ui.i18n import error_text
-from viz.units import ranking_data
+from viz.units import UNITS_LABELS, ranking_data
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/units.py"
@@ -193,3 +194,16 @@ def test_a_link_sets_the_view_once_and_the_url_follows():
     assert at.query_params["unit"] == str(unit) and at.query_params["state"] == "h"
     at.selectbox(key=units.PROPERTY_KEY).set_value("in_latin_word").run()
     assert at.query_params["property"] == "in_latin_word"
+
+
+def test_every_string_of_the_units_page_is_in_both_languages():
+    assert set(units.STRINGS["zh"]) == set(units.STRINGS["en"])
+    assert set(units.FIGURE_LABELS["zh"]) == set(UNITS_LABELS)
+    assert page_name("zh", "units") != page_name("en", "units")
+
+
+def test_without_models_the_page_says_which_file_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNN_GATES_PRETRAINED", str(tmp_path))
+    at = open_units(lang="en")
+    assert not at.exception and chart(at, "units_ranking") is None
+    assert len(at.error) == 1 and at.error[0].value.startswith("No models to rank:")
