@@ -41,7 +41,7 @@ def folder(tmp_path_factory) -> Path:
     """Three tiny language models (the LSTM's card with a sentiment unit) and the shipped one-layer classifiers."""
     out = tmp_path_factory.mktemp("units_models")
     parts = {"train": TEXTS * 3, "validation": TEXTS[:4], "test": TEXTS[4:]}
-    run(["lstm", "gru", "rnn"], out, LMSettings(steps=2, batch_size=8, hidden_size=8, embed_dim=8, threads=1), parts)
+    run(["lstm", "gru", "rnn"], out, LMSettings(steps=2, batch_size=8, hidden_size=16, embed_dim=8, threads=1), parts)
     card = json.loads((out / "lm_lstm.json").read_text(encoding="utf-8"))
     card["units"] = {"sentiment_unit": SENTIMENT_UNIT}
     (out / "lm_lstm.json").write_text(json.dumps(card, ensure_ascii=False), encoding="utf-8")
@@ -207,3 +207,18 @@ def test_without_models_the_page_says_which_file_is_missing(tmp_path, monkeypatc
     at = open_units(lang="en")
     assert not at.exception and chart(at, "units_ranking") is None
     assert len(at.error) == 1 and at.error[0].value.startswith("No models to rank:")
+
+
+def test_a_linked_unit_outside_the_top_is_shown_once_and_another_property_starts_at_its_best(folder):
+    top = [int(u) for u, _ in rank(load_language_model("lm_lstm", folder), TEXTS)["in_digits"]["hidden"]["top"]]
+    outside = next(u for u in range(16) if u not in top[:units.SHOWN_UNITS])
+    at = open_units(model="lm_lstm", property="in_digits", state="h", unit=str(outside), lang="en")
+    assert not at.exception
+    assert at.selectbox(key=units.UNIT_KEY).value == outside and at.query_params["unit"] == str(outside)
+    at.run()  # a rerun keeps it
+    assert at.selectbox(key=units.UNIT_KEY).value == outside
+    at.selectbox(key=units.PROPERTY_KEY).set_value("in_brackets").run()
+    best = rank(load_language_model("lm_lstm", folder), TEXTS)["in_brackets"]["hidden"]["top"][0][0]
+    assert at.selectbox(key=units.UNIT_KEY).value == best and at.query_params["unit"] == str(best)
+    assert open_units(model="lm_lstm", property="in_digits", state="h", unit="4000").selectbox(
+        key=units.UNIT_KEY).value == top[0]  # a unit the model does not have

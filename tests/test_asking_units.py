@@ -14,6 +14,7 @@ from models.asking.units import (
     rank,
     read_labels,
     stored_rankings,
+    unit_count,
     unit_examples,
     unit_traces,
 )
@@ -94,3 +95,7 @@ def test_the_sentiment_units_final_values_line_up_with_their_labels(model):
     kept = [t for t in TEXTS if t.strip()]
     np.testing.assert_allclose(values, final_values(model.traces(kept), ("hidden",))["hidden"][:, 2], atol=1e-6)
     assert read_labels(TEXTS, LABELS).tolist() == [label for t, label in zip(TEXTS, LABELS) if t.strip()]
+
+
+def test_unit_count_reads_the_states_size(model):
+    assert unit_count(model, "cell") == unit_count(model, "hidden") == model.model.config.hidden_size

@@ -39,8 +39,9 @@ def test_ranking_bars_draw_r_per_unit_and_the_baseline_both_ways():
     assert list(bars.marker.line.width) == [0, 3, 0]  # the unit shown is outlined
     assert bars.marker.color[0].startswith(f"rgba({NEGATIVE_RGB[0]},") and bars.marker.color[1].startswith(
         f"rgba({POSITIVE_RGB[0]},")
-    lines = sorted(shape.y0 for shape in fig.layout.shapes)
-    assert lines == [-0.1, 0.1]
+    baseline = fig.data[1]
+    assert list(baseline.y) == [0.1, 0.1, None, -0.1, -0.1] and baseline.line.dash == "dash"
+    assert list(baseline.x) == [-0.5, 2.5, None, -0.5, 2.5] and "0.100" in baseline.name
     assert "in brackets" in fig.layout.title.text
     empty = ranking_bars(ranking_data(None), labels={"no_ranking": "没有排名"})
     assert not empty.data and "没有排名" in empty.layout.title.text

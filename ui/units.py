@@ -36,6 +36,8 @@ from viz.export import file_name
 MODEL_KEY, PROPERTY_KEY, STATE_KEY, UNIT_KEY = "units_model", "units_property", "units_state", "units_unit"
 PATTERN_KEY = "units_pattern"  # the pattern ranked (set by the form's button or a link)
 PATTERN_INPUT_KEY = "units_pattern_input"  # the form's text box
+UNIT_FOR_KEY = "units_unit_for"  # the ranking (model, state, property, pattern) the unit shown was chosen in
+LINKED = "link"  # UNIT_FOR_KEY before any ranking: the unit, if any, came from a link
 APPLIED_KEY = "units_link_applied"  # the URL's view was applied in this session
 NOTES_KEY = "units_link_notes"  # what a link held that the page ignored
 KEPT_KEYS = (MODEL_KEY, PROPERTY_KEY, STATE_KEY, UNIT_KEY, PATTERN_INPUT_KEY)
@@ -46,6 +48,7 @@ SHOWN_UNITS = 10  # units drawn and listed (the cache keeps models.units.TOP_UNI
 KEPT_RESULTS = 64  # rankings kept in memory per process (built-in and patterns)
 DEFAULT_BASE = "http://localhost:8501/units"
 TINT_PERCENTILE = 95  # |value| of the examples that gets the deepest tint (a few large values would wash out the rest)
+CLOSE_GAP = 0.05  # a sentiment unit within this accuracy of the full model is called close, else weak
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 STRINGS = {
@@ -486,6 +489,21 @@ def _choices(lang: str, models: dict[str, asking.Model]) -> tuple[str, asking.Mo
     return name, model, which, prop
 
 
+def _unit_shown(top: list[int], model: asking.Model, ranking: tuple) -> int:
+    """The unit shown for ``ranking`` (model name, state, property, pattern): the one chosen for it, or a link's (once,
+    if the model has it), else the best of ``top``; another ranking starts from its own best unit."""
+    s = st.session_state
+    asked, chosen_for = s.get(UNIT_KEY), s.get(UNIT_FOR_KEY, LINKED)
+    if chosen_for == ranking:  # chosen in the selectbox, among this ranking's units
+        keep = isinstance(asked, int)
+    else:
+        keep = chosen_for == LINKED and isinstance(asked, int) and 0 <= asked < asking.unit_count(model, ranking[1])
+    if not keep:
+        s[UNIT_KEY] = top[0]
+    s[UNIT_FOR_KEY] = ranking
+    return int(s[UNIT_KEY])
+
+
 def model_cell(name: str) -> str:
     return name.removeprefix("lm_")
 
@@ -534,10 +552,7 @@ def _ranking_section(lang: str, name: str, model: asking.Model, which: str, prop
     data = figures.ranking_data(entry, SHOWN_UNITS)
     if len(data.units) == 0:
         return None
-    units = [int(u) for u in data.units]
-    if st.session_state.get(UNIT_KEY) not in units:
-        st.session_state[UNIT_KEY] = units[0]
-    unit = int(st.session_state[UNIT_KEY])
+    unit = _unit_shown([int(u) for u in data.units], model, (name, which, prop, pattern))
     state_name = _t(lang, f"state_{which}")
     _show(figures.ranking_bars(data, prop=property_name(lang, prop, pattern), state=state_name, highlight=unit,
                                labels=_labels(lang)), "units_ranking", name)
@@ -568,18 +583,15 @@ def ranking_csv(data: figures.RankingData, model: str, prop: str, which: str, pa
 def _examples_section(lang: str, model: asking.Model, which: str, prop: str, pattern: str | None,
                       entry: dict) -> None:
     top = dict((int(u), float(r)) for u, r in entry["top"][:SHOWN_UNITS])
-    units = list(top)
-    if st.session_state.get(UNIT_KEY) not in units:
-        units.append(int(st.session_state[UNIT_KEY]))
+    units = list(dict.fromkeys([*top, int(st.session_state[UNIT_KEY])]))  # a link's unit may lie outside the top
     unit = st.selectbox(_t(lang, "unit"), units, key=UNIT_KEY, format_func=lambda u: (
         _t(lang, "unit_name", unit=u, r=top[u]) if u in top else _t(lang, "unit_plain", unit=u)))
     st.subheader(_t(lang, "examples_heading", unit=unit))
     texts, _ = _test_split()
     try:
         examples = asking.unit_examples(model, texts, prop, which, int(unit), pattern if prop == CUSTOM else None)
-    except (UnitError, IndexError) as err:
-        if isinstance(err, UnitError):
-            st.error(error_text(lang, err.code, err.fields), icon=":material/error:")
+    except UnitError as err:
+        st.error(error_text(lang, err.code, err.fields), icon=":material/error:")
         return
     if not examples:
         st.caption(_t(lang, "no_examples"))
@@ -620,7 +632,7 @@ def _sentiment_section(lang: str, models: dict[str, asking.Model]) -> None:
                   test=chosen["test_accuracy"], validation=chosen["validation_accuracy"])
         if best_full:
             gap = best_full - float(chosen["test_accuracy"])
-            line += " " + _t(lang, "sentiment_weak" if gap > 0.05 else "sentiment_strong", gap=max(gap, 0.0))
+            line += " " + _t(lang, "sentiment_weak" if gap > CLOSE_GAP else "sentiment_strong", gap=max(gap, 0.0))
         st.markdown("- " + line)
         if drawn is None or name == st.session_state.get(MODEL_KEY):
             drawn = (name, model, chosen)

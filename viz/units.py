@@ -84,7 +84,8 @@ def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
 def ranking_bars(data: RankingData, *, prop: str = "", state: str = "", highlight: int | None = None,
                  labels: Mapping[str, str] | None = None) -> go.Figure:
     """A bar of r per unit (best first, red above 0, blue below), the unit ``highlight`` outlined, and the shuffled
-    baseline as dashed lines at ±baseline: a unit whose bar stays between them tracks nothing beyond chance."""
+    baseline as dashed lines at ±baseline (one trace, in the legend): a unit whose bar stays between them tracks
+    nothing beyond chance."""
     title = wrap_title(_text(labels, "title_ranking", property=prop, state=state))
     if len(data.units) == 0:
         return empty_figure(_text(labels, "no_ranking"), uirevision="unit_ranking")
@@ -96,16 +97,18 @@ def ranking_bars(data: RankingData, *, prop: str = "", state: str = "", highligh
         customdata=data.units,
         hovertemplate=_text(labels, "unit", unit="%{customdata}") + ": r = %{y:+.3f}<extra></extra>",
         showlegend=False))
-    for sign in (1, -1):
-        fig.add_hline(y=sign * data.baseline, line={"color": BASELINE_COLOUR, "dash": "dash", "width": 1.5})
-    fig.add_annotation(x=1, xref="paper", xanchor="right", y=data.baseline, yanchor="bottom", showarrow=False,
-                       text=_text(labels, "baseline", baseline=data.baseline), font={"color": BASELINE_COLOUR})
+    ends = [-0.5, len(x) - 0.5]
+    fig.add_trace(go.Scatter(  # one legend entry for both lines: +baseline, a break, -baseline
+        x=[*ends, None, *ends], y=[data.baseline, data.baseline, None, -data.baseline, -data.baseline],
+        mode="lines", line={"color": BASELINE_COLOUR, "dash": "dash", "width": 1.5}, hoverinfo="skip",
+        name=_text(labels, "baseline", baseline=data.baseline)))
     limit = max(float(np.abs(data.r).max()), data.baseline) * 1.15 or 1.0
     fig.update_layout(
         title=title, height=BARS_HEIGHT, margin={**MARGIN, "r": 40}, uirevision="unit_ranking",
         xaxis={"title": _text(labels, "units"), "tickvals": x,
                "ticktext": [_text(labels, "unit", unit=int(u)) for u in data.units]},
-        yaxis={"title": _text(labels, "r"), "range": [-limit, limit], "zeroline": True})
+        yaxis={"title": _text(labels, "r"), "range": [-limit, limit], "zeroline": True},
+        legend={"orientation": "h", "y": -0.3}, showlegend=True)
     return fig
 
 

@@ -188,6 +188,13 @@ def unit_examples(model: Model, texts: Sequence[str], prop: str, state: str, uni
     return out
 
 
+def unit_count(model: Model, state: str) -> int:
+    """How many units ``state`` of ``model`` has (layers x directions x units, as ``models.units.Unit`` numbers them),
+    read from one recorded character."""
+    traces = model.traces(["好"]) if isinstance(model, LanguageModel) else _classifier_traces(model, ["好"], None)
+    return unit_values(traces[0], state).shape[1]
+
+
 def final_unit_values(model: LanguageModel, texts: Sequence[str], state: str, unit: int,
                       on_batch: Progress | None = None) -> np.ndarray:
     """(B,) the value of ``unit`` of ``state`` after the last character of each text, read whole (the sentiment
