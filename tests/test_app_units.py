@@ -222,3 +222,12 @@ def test_a_linked_unit_outside_the_top_is_shown_once_and_another_property_starts
     assert at.selectbox(key=units.UNIT_KEY).value == best and at.query_params["unit"] == str(best)
     assert open_units(model="lm_lstm", property="in_digits", state="h", unit="4000").selectbox(
         key=units.UNIT_KEY).value == top[0]  # a unit the model does not have
+
+
+def test_a_language_switch_keeps_the_choices():
+    at = open_units(model="lm_gru", property="in_digits", state="h")
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception and at.title[0].value == units.STRINGS["en"]["title"]
+    assert at.selectbox(key=units.MODEL_KEY).value == "lm_gru"
+    assert at.selectbox(key=units.PROPERTY_KEY).value == "in_digits"
+    assert at.query_params["lang"] == "en" and at.query_params["property"] == "in_digits"
