@@ -299,6 +299,12 @@ def rankings_to_json(rankings: Mapping[str, Mapping[str, Ranking]], count: int =
             for name, by_state in rankings.items()}
 
 
+def ranking_key(texts: int, max_chars: int) -> str:
+    """The key, within a model's entry of the rankings cache, of the rankings over the first ``texts`` test texts
+    each read up to ``max_chars`` characters or tokens (``models.train_lm --units`` and the units page agree on it)."""
+    return f"test:{texts} texts:{max_chars} characters or tokens"
+
+
 def cached_rankings(path: Path, fingerprint: str, key: str, compute: Callable[[], dict]) -> dict:
     """``compute()`` (JSON-ready rankings, e.g. ``rankings_to_json``) stored in the JSON file ``path`` under the model
     files' ``fingerprint`` and ``key`` (what was ranked: a split, a pattern); read from there when present."""

@@ -50,7 +50,15 @@ from models.names import ModelName
 from models.pretrained import PRETRAINED_DIR, PretrainedModel, available_names, load_pretrained
 from models.record import record
 from models.trace import CELL_TYPES, Trace
-from models.units import RANKINGS_FILE, cached_rankings, final_values, find_units, rankings_to_json, sentiment_unit
+from models.units import (
+    RANKINGS_FILE,
+    cached_rankings,
+    final_values,
+    find_units,
+    ranking_key,
+    rankings_to_json,
+    sentiment_unit,
+)
 from models.vocab import UNK, Vocabulary
 
 BASELINE_FILE = "lm_baseline.json"
@@ -397,7 +405,7 @@ def unit_report(out: Path, examples: dict[str, list] | None = None, max_chars: i
     examples = examples or corpus_examples()
     texts = {name: [e.text for e in part] for name, part in examples.items()}
     labels = {name: [e.label for e in part] for name, part in examples.items()}
-    key = f"test:{len(texts['test'])} texts:{max_chars} characters or tokens"
+    key = ranking_key(len(texts["test"]), max_chars)
     reports = {}
     for name in available_names(out, "sentiment"):
         model = load_pretrained(name, out)
