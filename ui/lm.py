@@ -84,7 +84,7 @@ STRINGS = {
         "view_gates": "门和状态",
         "view_colour": "按单元给文字上色",
         "view_write": "现场写作",
-        "bits": "{model}：每字 {bits:.2f} 比特",
+        "bits": "{bits:.2f} 比特/字",
         "bits_help": "这段文字里每个字的平均意外程度（−log₂ P）。越低，模型越能猜中下一个字。",
         "position": "第几个字（从 0 数）",
         "position_caption": "选中的是第 {pos} 个字“{char}”。下面的表里是每个模型读完它之后猜的下一个字。",
@@ -149,7 +149,7 @@ STRINGS = {
         "view_gates": "Gates and states",
         "view_colour": "Colour the text by one unit",
         "view_write": "Live writing",
-        "bits": "{model}: {bits:.2f} bits per character",
+        "bits": "{bits:.2f} bits/char",
         "bits_help": "The mean surprise (−log₂ P) of this text's characters. Lower: the model guessed the next "
                      "character better.",
         "position": "Character position (from 0)",
@@ -423,8 +423,8 @@ def _named(readings: dict[str, NextCharacters]) -> dict[str, NextCharacters]:
 def _next_view(lang: str, readings: dict[str, NextCharacters]) -> None:
     columns = st.columns(len(readings))
     for column, (name, reading) in zip(columns, readings.items()):
-        column.metric(MODEL_NAMES[_cell(name)], _t(lang, "bits", model=MODEL_NAMES[_cell(name)],
-                                                   bits=reading.bits_per_character), help=_t(lang, "bits_help"))
+        column.metric(MODEL_NAMES[_cell(name)], _t(lang, "bits", bits=reading.bits_per_character),
+                      help=_t(lang, "bits_help"))
     named = _named(readings)
     chars = figures.characters(next(iter(readings.values())))
     pos = _position(lang, len(chars))
