@@ -398,8 +398,7 @@ def writing_animation(data: WritingData, *, model: str = "", convention: str = D
         fig.add_trace(go.Heatmap(
             z=data.values[r], x=steps, colorscale=scale.colorscale, zmin=scale.zmin, zmax=scale.zmax,
             zmid=scale.zmid, name=state_label(labels, name, convention=convention),
-            colorbar=dict(title=dict(text=scale.title, side="right", font=dict(size=10)), y=(low + high) / 2,
-                          len=(high - low) * 0.95, thickness=10),
+            colorbar=dict(y=(low + high) / 2, len=(high - low) * 0.95, thickness=10),  # titled by the row's name
             hovertemplate=f"{viz_text(labels, 'step')} %{{x}}<br>{viz_text(labels, 'unit')} %{{y}}"
                           f"<br>{viz_text(labels, 'value')} %{{z:.3f}}<extra></extra>",
         ), row=r + 2, col=1)
