@@ -14,6 +14,7 @@ from models.lm import load_language_model
 from models.trace import DISPLAY_ORDER
 from ui import lm, state
 from ui.lm_links import MAX_LINK_TEXT
+from viz.lm import LM_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LM = "app_pages/lm.py"
@@ -154,3 +155,18 @@ def test_missing_model_files_are_named_with_the_command_that_makes_them(tmp_path
     assert "lm_" in error and str(tmp_path) in error
     assert any(lm.HINT_COMMAND in c for c in texts(at, "caption"))
     assert chart(at, "lm_strip") is None
+
+
+def test_every_string_of_the_page_is_in_both_languages():
+    assert set(lm.STRINGS["zh"]) == set(lm.STRINGS["en"])
+    assert set(lm.FIGURE_LABELS["zh"]) == set(LM_LABELS)
+
+
+def test_the_page_speaks_english_from_its_link_and_the_menu_names_it(models):
+    from ui.frame import page_name
+
+    assert page_name("zh", "lm") != page_name("en", "lm")
+    at = open_lm(lang="en", text="good food", view="gates", model="rnn")
+    assert not at.exception and at.radio(key=lm.MODEL_KEY).value == "lm_rnn"
+    assert at.subheader[0].value == lm.STRINGS["en"]["gates_heading"].format(model="RNN")
+    assert chart(at, "lm_gate_hidden") is not None  # an RNN has one map: its hidden state

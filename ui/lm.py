@@ -214,8 +214,6 @@ FIGURE_LABELS = {  # viz.lm's labels in Chinese (its English defaults are viz.lm
         "read": "读到",
         "guess": "猜测 {k}",
         "no_text": "没有字可画",
-        "written": "写的",
-        "prompt": "开头",
         "frame": "步",
     },
 }

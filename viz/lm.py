@@ -51,13 +51,10 @@ LM_LABELS: Mapping[str, str] = {  # the English defaults; the page passes transl
     "bits": "bits",
     "character": "character",
     "position": "position",
-    "came": "came: P = {p}, {bits} bits",
     "expected": "then expected",
     "read": "read",
     "guess": "guess {k}",
     "no_text": "No characters to show",
-    "written": "written",
-    "prompt": "prompt",
     "frame": "step",
 }
 
