@@ -32,7 +32,8 @@ LINK_OPENERS: Mapping[str, Callable[[], None]] = {"sentiment": share.open_link, 
 
 STRINGS = {
     "zh": {"page_sentiment": "情感分类：读一句话", "page_race": "记忆赛跑", "page_lm": "字符语言模型"},
-    "en": {"page_sentiment": "Sentiment: read a text", "page_race": "The memory race", "page_lm": "Character language models"},
+    "en": {"page_sentiment": "Sentiment: read a text", "page_race": "The memory race",
+           "page_lm": "Character language models"},
 }
 
 
