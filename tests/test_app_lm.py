@@ -170,3 +170,12 @@ def test_the_page_speaks_english_from_its_link_and_the_menu_names_it(models):
     assert not at.exception and at.radio(key=lm.MODEL_KEY).value == "lm_rnn"
     assert at.subheader[0].value == lm.STRINGS["en"]["gates_heading"].format(model="RNN")
     assert chart(at, "lm_gate_hidden") is not None  # an RNN has one map: its hidden state
+
+
+def test_the_warm_up_reads_the_default_text_before_the_first_visitor(models):
+    lm.reading_cache().clear()
+    lm.warm_up()
+    assert len(lm.reading_cache()) == len(models)
+    for model in lm.lm_models().values():  # the page's own models: a read now is a hit, not a new reading
+        assert lm.read(model, lm.DEFAULT_TEXT) is lm.read(model, lm.DEFAULT_TEXT)
+    assert len(lm.reading_cache()) == len(models)

@@ -301,6 +301,13 @@ def write(model: LanguageModel, prompt: str, temperature: float, length: int, se
     return _writing(model.fingerprint, prompt[:MAX_CHARS], float(temperature), int(length), int(seed), model)
 
 
+def warm_up() -> None:
+    """Before the first visitor (ui.warm): the language models, and the default text read by each, into the caches
+    every session reads. Raises PretrainedError as ``lm_models``."""
+    for model in lm_models().values():
+        read(model, DEFAULT_TEXT)
+
+
 # --- the link ------------------------------------------------------------------------------------------------------
 
 def open_link() -> None:
