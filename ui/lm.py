@@ -224,8 +224,11 @@ def _t(lang: str, key: str, **fmt: object) -> str:
     return template.format(**fmt) if fmt else template
 
 
+CHARACTER_AXIS = {"zh": {"token": "字"}, "en": {"token": "character"}}  # the shared heatmaps' step axis, here
+
+
 def _labels(lang: str) -> dict[str, str]:
-    return {**viz_labels(lang), **FIGURE_LABELS.get(lang, {})}
+    return {**viz_labels(lang), **FIGURE_LABELS.get(lang, {}), **CHARACTER_AXIS.get(lang, {})}
 
 
 def heading(lang: str) -> tuple[str, str]:
@@ -483,7 +486,7 @@ def _gates_view(lang: str, models: dict[str, LanguageModel], readings: dict[str,
     trace = readings[name].trace
     cell = trace.cell_type
     convention = st.session_state.get(CONVENTION_KEY, GRU_CONVENTIONS[0])
-    labels = viz_labels(lang)
+    labels = _labels(lang)
     st.subheader(_t(lang, "gates_heading", model=MODEL_NAMES[cell]))
     left, right = st.columns(2)
     order = translated_radio(lang, t(lang, "order"), ORDERS, ORDER_KEY, lambda o: t(lang, f"order_{o}"), where=left,

@@ -39,6 +39,7 @@ MASK_COLOUR = "white"  # the page's background: steps not yet written are hidden
 SHOWN_STATES: Mapping[str, tuple[str, ...]] = {  # the live writing's default rows: the gate that keeps, the states
     "lstm": ("forget", "cell", "hidden"), "gru": ("update", "hidden"), "rnn": ("hidden",)}
 PROMPT_COLOUR, WRITTEN_COLOUR = "gray", "crimson"
+DARK_TINT = 0.6  # |value| / limit past which a tint is dark enough for white text
 UIREVISION = "lm"
 _FAST = {"_validate": False}  # frames are built from our own arrays: see viz.animation
 
@@ -279,7 +280,7 @@ def detail_bars(data: DetailData, *, colours: Mapping[str, str] | None = None,
         fig.update_xaxes(range=[0, 1], tickformat=".0%", row=1, col=m + 1)
     title = _label(labels, "title_detail_next" if data.following else "title_detail", pos=data.position,
                    char=_shown(data.character), next=_shown(data.following))
-    fig.update_layout(title=dict(text=wrap_title(title)), height=300, margin={"l": 70, "r": 30, "t": 90, "b": 40},
+    fig.update_layout(title=dict(text=wrap_title(title)), height=320, margin={"l": 70, "r": 30, "t": 120, "b": 40},
                       uirevision=UIREVISION)
     return fig
 
@@ -312,9 +313,15 @@ def tint_colours(values: np.ndarray, limit: float) -> list[str]:
     return sample_colorscale(DIVERGING_COLOURS, scaled.tolist()) if len(scaled) else []
 
 
+def _ink(value: float, limit: float) -> str:
+    """The text colour that reads on the tint of ``value``: white on the dark ends of the scale."""
+    return "white" if abs(value) > DARK_TINT * limit else "black"
+
+
 def tinted_html(data: TintData) -> str:
     """The text as HTML, each character on its unit's colour, its value in the tooltip (every character escaped)."""
-    spans = [f'<span title="{v:+.3f}" style="background:{c};padding:1px 0">{_shown(ch)}</span>'
+    spans = [f'<span title="{v:+.3f}" style="background:{c};color:{_ink(v, data.limit)};padding:1px 0">'
+             f'{_shown(ch)}</span>'
              for ch, v, c in zip(data.characters, data.values.tolist(), tint_colours(data.values, data.limit))]
     return f'<div style="font-size:1.25rem;line-height:2;word-break:break-all">{"".join(spans)}</div>'
 
