@@ -108,6 +108,12 @@ def test_a_bad_link_value_is_said_and_the_page_still_runs():
     assert len(at.warning) == 4 and chart(at, "lm_strip") is not None
 
 
+def test_a_link_asking_for_a_longer_writing_than_the_page_writes_is_cut_with_a_note():
+    at = open_lm(view="write", length=str(lm.MAX_LENGTH + 1), seed="2")
+    assert not at.exception and at.number_input(key=lm.LENGTH_KEY).value == lm.MAX_LENGTH
+    assert len(at.warning) == 1 and "length" in at.warning[0].value
+
+
 @pytest.mark.parametrize(("text", "says"), [
     ("", "empty"), ("   \n ", "empty"), ("<script>alert(1)</script>", None), ("😀🙃！！。。", "unknown"),
     ("這家店的東西很好", "traditional"), ("𠀀𠀁好", "unknown"),

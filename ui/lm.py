@@ -325,8 +325,9 @@ def open_link() -> None:
                        (TEMPERATURE_KEY, view.temperature), (LENGTH_KEY, view.length), (SEED_KEY, view.seed)):
         if value is not None:
             s[key] = value
-    if view.length is not None and view.length > MAX_LENGTH:
+    if view.length is not None and view.length > MAX_LENGTH:  # a link may ask for more than the page writes
         s[LENGTH_KEY] = MAX_LENGTH
+        notes = (*notes, Note("length", str(view.length), "out_of_range", (f"1–{MAX_LENGTH}",)))
     if view.lang is not None:
         s[LANG_KEY] = view.lang
     if view.gru is not None:
