@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from models.pretrained import PretrainedError
-from ui import race, share, units
+from ui import lm, race, share, units
 from ui.i18n import DEFAULT_LANG, LANGS, t
 from ui.lessons import lesson_player
 from ui.page_keys import DEFAULT_PAGE, PAGE_FILES, PAGES, URL_PATHS, page_of_path
@@ -25,16 +25,16 @@ from ui.tabs import convention_switch
 ICON = Path(__file__).resolve().parent / "icon.png"  # a local file: Material icons load from Google
 KEPT_KEYS = (  # widget values a visit to another page must not drop
     TEXT_KEY, *PAIR_KEYS, *(f"{tab}_model" for tab in share.MODEL_TABS), *share.STEP_KEYS.values(), *race.KEPT_KEYS,
-    *units.KEPT_KEYS,
+    *lm.KEPT_KEYS, *units.KEPT_KEYS,
 )
 LINK_OPENERS: Mapping[str, Callable[[], None]] = {"sentiment": share.open_link, "race": race.open_link,
-                                                   "units": units.open_link}
+                                                   "lm": lm.open_link, "units": units.open_link}
 
 STRINGS = {
-    "zh": {"page_sentiment": "情感分类：读一句话", "page_race": "记忆赛跑",
+    "zh": {"page_sentiment": "情感分类：读一句话", "page_race": "记忆赛跑", "page_lm": "字符语言模型",
            "page_units": "自己找到特征的单元"},
     "en": {"page_sentiment": "Sentiment: read a text", "page_race": "The memory race",
-           "page_units": "Units that found a feature"},
+           "page_lm": "Character language models", "page_units": "Units that found a feature"},
 }
 
 
@@ -68,6 +68,8 @@ def _keep_widget_state() -> None:
 def _heading(lang: str, page: str) -> tuple[str, str]:
     if page == "race":
         return race.heading(lang)
+    if page == "lm":
+        return lm.heading(lang)
     if page == "units":
         return units.heading(lang)
     return t(lang, "title"), t(lang, "intro")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-PAGES = ("sentiment", "race", "units")  # the first is the default page, at "/"
+PAGES = ("sentiment", "lm", "units", "race")  # the first is the default page, at "/"
 DEFAULT_PAGE = PAGES[0]
-URL_PATHS: Mapping[str, str] = {"sentiment": "", "race": "race", "units": "units"}  # the page's path after the host
+URL_PATHS: Mapping[str, str] = {"sentiment": "", "lm": "lm", "units": "units", "race": "race"}  # after the host
 PAGE_FILES: Mapping[str, str] = {page: f"app_pages/{page}.py" for page in PAGES}  # relative to app.py
 
 

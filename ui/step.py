@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models.names import parse_name
 from ui import shapes, state
 from ui.common import literal, model_selector, position_selector
 from ui.i18n import t, viz_labels
@@ -23,7 +22,6 @@ def _clamp(key: str, limit: int) -> None:
 def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
     st.subheader(t(lang, "step_heading"))
     name = model_selector(lang, "step_model")
-    arch = parse_name(name).cell
     trace = state.analyze(name, text, mode).analysis.trace
     layer, direction = position_selector(lang, "step", trace)
     _clamp("step_token", trace.num_steps)
@@ -41,15 +39,23 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
         t(lang, "step_unit", last=trace.hidden_size - 1), min_value=0, max_value=trace.hidden_size - 1, step=1,
         key="step_unit",
     )
-    eq = step_equation(trace, step=int(step), unit=int(unit), layer=layer, direction=direction, convention=convention,
+    equation_view(lang, trace, int(step), int(unit), layer, direction, convention)
+
+
+def equation_view(lang: str, trace, step: int, unit: int, layer: int, direction: int, convention: str,
+                  key: str = "step") -> None:
+    """The step's general formulas, the same with the real numbers of ``unit`` at token ``step``, and the recorded
+    values next to the recomputed ones (viz.equations.step_equation); tables keyed ``{key}_values``, ``{key}_check``.
+    The language-model page shows it too."""
+    eq = step_equation(trace, step=step, unit=unit, layer=layer, direction=direction, convention=convention,
                        labels=viz_labels(lang))
     if eq.convention_label:
         st.info(t(lang, "convention_shown", label=eq.convention_label), icon=":material/functions:")
-    if arch == "rnn":
+    if trace.cell_type == "rnn":
         st.caption(t(lang, "rnn_step_note"))
 
     if layer > 0:
-        _layer_input(lang, trace, layer, int(step))
+        _layer_input(lang, trace, layer, step)
     st.markdown(f"**{t(lang, 'general_formulas')}**")
     for formula in eq.definitions + eq.formulas:
         st.latex(formula)
@@ -63,7 +69,7 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
         st.dataframe(
             pd.DataFrame({t(lang, "quantity"): [QUANTITY_NAMES.get(k, k) for k in eq.values],
                           t(lang, "value"): list(eq.values.values())}),
-            hide_index=True, key="step_values",
+            hide_index=True, key=f"{key}_values",
         )
     with right:
         st.markdown(f"**{t(lang, 'check_heading')}**")
@@ -73,7 +79,7 @@ def step_tab(lang: str, text: str, mode: str, convention: str) -> None:
                 t(lang, "recorded"): list(eq.recorded.values()),
                 t(lang, "recomputed"): [eq.recomputed[k] for k in eq.recorded],
             }),
-            hide_index=True, key="step_check",
+            hide_index=True, key=f"{key}_check",
         )
         st.caption(t(lang, "max_error", error=eq.max_error))
 

@@ -17,7 +17,7 @@ import plotly.io
 
 from models.tokenize import MODES
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
-from ui import race, state
+from ui import lm, race, state
 from ui.i18n import DEFAULT_LANG, viz_labels
 from ui.read import heatmap_figure
 from ui.shapes import model_name
@@ -44,7 +44,7 @@ def warm_up() -> None:
 async def lifespan(_app) -> AsyncIterator[None]:
     """st.App's lifespan: warm up in a worker thread, then serve. A failure is logged and the server starts
     anyway: the page itself then says what is wrong (a broken model folder names the file)."""
-    for warm, page in ((warm_up, "sentiment"), (race.warm_up, "race")):
+    for warm, page in ((warm_up, "sentiment"), (race.warm_up, "race"), (lm.warm_up, "lm")):
         try:
             await asyncio.to_thread(warm)
         except Exception:  # noqa: BLE001 (whatever it is, the page must still start and show it)
