@@ -69,10 +69,14 @@ class View:
     page: str = DEFAULT_PAGE  # the page the step opens (ui.page_keys.PAGES); the tabs are the sentiment page's
     layer: int | None = None  # the layer whose states the step's maps and the tab show (from 0), for a variant
     direction: int | None = None  # and the direction: 0 forward, 1 backward
+    link: Mapping[str, str] = field(default_factory=dict)  # another page's view, as its own link's parameters
+    #   (ui.lm_links, ui.units_links); "{field}" in a value is the claim field's value, e.g. {"unit": "{unit}"}
 
     def __post_init__(self) -> None:
         if self.page not in PAGES:
             raise ValueError(f"page must be one of {PAGES}, got {self.page!r}")
+        if self.link and self.page == DEFAULT_PAGE:
+            raise ValueError(f"the {DEFAULT_PAGE} page's view is set by the View's own fields, not by link")
         if self.page != DEFAULT_PAGE and (self.tab is not None or self.maps):
             raise ValueError(f"a tab or maps belong to the {DEFAULT_PAGE} page, not to {self.page!r}")
         if self.tab is not None and self.tab not in TABS:
@@ -178,6 +182,12 @@ def placeholders(text: str) -> set[str]:
 def resolved(value: int | str | None, claims) -> int | None:
     """A View's token or unit as an index: literal, or read from the named claim field."""
     return getattr(claims, value) if isinstance(value, str) else value
+
+
+def link_params(view: View, claims) -> dict[str, str]:
+    """A View's ``link`` with every "{field}" replaced by the claim field's value."""
+    return {name: value.format_map(dataclasses.asdict(claims)) if claims is not None else value
+            for name, value in view.link.items()}
 
 
 def answer(question: Question, claims) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lessons import BY_ID, LESSONS
-from lessons.lesson import Lesson, View, answer, fill, resolved
+from lessons.lesson import Lesson, View, answer, fill, link_params, resolved
 from models.pretrained import PretrainedError
 from models.trace import GRU_CONVENTIONS
-from ui import links, state
+from ui import links, lm, lm_links, state, units, units_links
 from ui.common import MODEL_NAMES, literal, model_list, show
 from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
 from ui.lesson_figures import step_figure
@@ -45,6 +45,9 @@ POSITION_KEYS = {"tab_read": "read", "tab_step": "step", "tab_memory": "memory",
 TOKEN_KEY, UNIT_KEY = "step_token", "step_unit"  # the Inside-one-step tab's choices (ui.step)
 PAGE_KEY = "lesson_page"  # the page a step just applied opens (ui.page_keys): the player moves there once
 NO_LESSON = ""
+PAGE_VIEWS = {  # how a step's View.link sets another page: that page's link parser and what applies its view
+    "lm": (lm_links.parse, lm.apply_view), "units": (units_links.parse, units.apply_view),
+}
 CLAIMS_KEPT = 32  # (models, lesson) claim sets kept per process
 
 STRINGS = {
@@ -98,8 +101,9 @@ def _t(lang: str, key: str, **fmt: object) -> str:
 
 
 def lesson_models() -> dict:
-    """Every model a lesson may need, by name: this session's sentiment models (variants too) and the race models
-    of the page's folder (race_rnn, race_lstm, race_gru), where their files are there and sound."""
+    """Every model a lesson may need, by name: this session's sentiment models (variants too), the race models
+    of the page's folder (race_rnn, race_lstm, race_gru) and its language models (lm_rnn, lm_lstm, lm_gru), where
+    their files are there and sound."""
     from ui.race import race_models  # ui.race imports this module (step_page): a late import breaks the cycle
 
     models = dict(state.load_models())
@@ -107,6 +111,10 @@ def lesson_models() -> dict:
         models.update({f"race_{cell}": model for cell, model in race_models().items()})
     except PretrainedError:
         pass  # the race lesson is then not offered
+    try:
+        models.update(lm.lm_models())
+    except PretrainedError:
+        pass  # the language models' lessons are then not offered
     return models
 
 
@@ -160,7 +168,7 @@ def _view_at(lesson: Lesson, index: int) -> View:
     return View(text=merged.get("text"), tab=view.tab, model=model, token=view.token,
                 unit=view.unit, convention=merged.get("convention"), pair=merged.get("pair"), edit=view.edit,
                 maps=view.maps, chart=view.chart, page=view.page, layer=view.layer if same else None,
-                direction=view.direction if same else None)
+                direction=view.direction if same else None, link=view.link)
 
 
 def _apply(lesson: Lesson, index: int) -> None:
@@ -179,6 +187,10 @@ def _set_view(lesson: Lesson, index: int) -> None:
     view = _view_at(lesson, index)
     st.session_state[STEP_KEY] = index
     st.session_state[PAGE_KEY] = view.page
+    if view.page in PAGE_VIEWS:
+        parse, apply_view = PAGE_VIEWS[view.page]
+        apply_view(parse(link_params(view, claims))[0])
+        return
     if view.text is not None:
         st.session_state[TEXT_KEY] = view.text
     if view.pair is not None:

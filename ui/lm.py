@@ -319,6 +319,13 @@ def open_link() -> None:
         return
     st.session_state[APPLIED_KEY] = True
     view, notes = lm_links.parse({name: st.query_params.get_all(name) for name in st.query_params})
+    st.session_state[NOTES_KEY] = (*notes, *apply_view(view))
+
+
+def apply_view(view: LmView) -> tuple[Note, ...]:
+    """Set the page's widget keys to what ``view`` names (a link's, or a lesson step's); what the page had to
+    change, as notes."""
+    notes: tuple[Note, ...] = ()
     s = st.session_state
     for key, value in ((TEXT_KEY, view.text), (VIEW_KEY, view.view), (MODEL_KEY, view.model), (POS_KEY, view.pos),
                        (UNIT_KEY, view.unit), (STATE_KEY, view.state), (PROMPT_KEY, view.prompt),
@@ -334,7 +341,7 @@ def open_link() -> None:
         s[CONVENTION_KEY] = view.gru
         for lang in LANGS:
             s.pop(f"{CONVENTION_KEY}_{lang}", None)
-    s[NOTES_KEY] = notes
+    return notes
 
 
 def current_view() -> LmView:

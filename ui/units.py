@@ -403,6 +403,12 @@ def open_link() -> None:
         return
     st.session_state[APPLIED_KEY] = True
     view, notes = units_links.parse({name: st.query_params.get_all(name) for name in st.query_params})
+    apply_view(view)
+    st.session_state[NOTES_KEY] = notes
+
+
+def apply_view(view: UnitsView) -> None:
+    """Set the page's widget keys to what ``view`` names (a link's, or a lesson step's)."""
     s = st.session_state
     for key, value in ((MODEL_KEY, view.model), (STATE_KEY, view.state), (UNIT_KEY, view.unit),
                        (PROPERTY_KEY, view.property)):
@@ -414,7 +420,6 @@ def open_link() -> None:
             s[PROPERTY_KEY] = CUSTOM
     if view.lang is not None:
         s[LANG_KEY] = view.lang
-    s[NOTES_KEY] = notes
 
 
 def current_view() -> UnitsView:
