@@ -29,9 +29,9 @@ from ui import lm_links, state
 from ui.cache import ByteBoundedCache
 from ui.common import MODEL_NAMES, literal, show, translated_radio
 from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
-from ui.lesson_links import LESSON_PARAM, STEP_PARAM
 from ui.links import Note
 from ui.lm_links import LmView
+from ui.page_url import show_link_notes, sync_url
 from ui.read import heatmap_figure
 from ui.source import LANG_KEY
 from ui.step import equation_view
@@ -352,18 +352,6 @@ def current_view() -> LmView:
                   lang=s.get(LANG_KEY), gru=s.get(CONVENTION_KEY))
 
 
-def _sync_url(view: LmView) -> None:
-    current = st.query_params.to_dict()
-    params = {**lm_links.to_params(view), **{k: v for k, v in current.items() if k in (LESSON_PARAM, STEP_PARAM)}}
-    if current != params:
-        st.query_params.from_dict(params)
-
-
-def _show_notes(lang: str) -> None:
-    for note in st.session_state.get(NOTES_KEY, ()):
-        note: Note
-        st.warning(t(lang, f"link_note_{note.reason}", param=literal(note.param), value=literal(note.value[:80]),
-                     allowed=", ".join(note.allowed) or "—"), icon=":material/link_off:")
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
@@ -372,7 +360,7 @@ def lm_page() -> None:
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    _show_notes(lang)
+    show_link_notes(lang, st.session_state.get(NOTES_KEY, ()))
     try:
         models = lm_models()
     except PretrainedError as err:
@@ -399,7 +387,7 @@ def lm_page() -> None:
     elif view == "write":
         _write_view(lang, models)
     current = current_view()
-    _sync_url(current)
+    sync_url(lm_links.to_params(current))
     _sidebar(lang, current, readings, models)
 
 

@@ -23,10 +23,9 @@ from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from models.training.race import CLUES, QUERY
 from ui import race_links, state
 from ui.common import MODEL_NAMES, literal, show
-from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
-from ui.lesson_links import LESSON_PARAM, STEP_PARAM
+from ui.i18n import DEFAULT_LANG, LANGS, error_text, viz_labels
 from ui.lessons import step_page
-from ui.links import Note
+from ui.page_url import show_link_notes, sync_url
 from ui.race_links import MAX_GAP, MAX_SEED, RaceView
 from ui.source import LANG_KEY
 from ui.tabs import CONVENTION_KEY, WITHHELD_KEY
@@ -348,18 +347,6 @@ def current_view() -> RaceView:
                     gru=s.get(CONVENTION_KEY))
 
 
-def _sync_url(view: RaceView) -> None:
-    current = st.query_params.to_dict()
-    params = {**race_links.to_params(view), **{k: v for k, v in current.items() if k in (LESSON_PARAM, STEP_PARAM)}}
-    if current != params:
-        st.query_params.from_dict(params)
-
-
-def _show_notes(lang: str) -> None:
-    for note in st.session_state.get(NOTES_KEY, ()):
-        note: Note
-        st.warning(t(lang, f"link_note_{note.reason}", param=literal(note.param), value=literal(note.value[:80]),
-                     allowed=", ".join(note.allowed) or "—"), icon=":material/link_off:")
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
@@ -368,7 +355,7 @@ def race_page() -> None:
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    _show_notes(lang)
+    show_link_notes(lang, st.session_state.get(NOTES_KEY, ()))
     try:
         models = race_models()
     except PretrainedError as err:
@@ -386,7 +373,7 @@ def race_page() -> None:
     _gradient_section(lang, models, answers)
     _whatif_section(lang, models, answers)
     view = current_view()
-    _sync_url(view)
+    sync_url(race_links.to_params(view))
     _sidebar(lang, view, answers, curves, models)
 
 

@@ -24,10 +24,9 @@ from models.lm import LanguageModel, load_language_model
 from models.pretrained import PretrainedError
 from models.units import CUSTOM, MAX_PATTERN, PROPERTIES, REGEX_TIMEOUT, UnitError, compile_pattern, ranking_key
 from ui import state, units_links
-from ui.common import literal, show
-from ui.i18n import DEFAULT_LANG, error_text, t
-from ui.lesson_links import LESSON_PARAM, STEP_PARAM
-from ui.links import Note
+from ui.common import show
+from ui.i18n import DEFAULT_LANG, error_text
+from ui.page_url import show_link_notes, sync_url
 from ui.source import LANG_KEY
 from ui.units_links import MODELS, UnitsView
 from viz import units as figures
@@ -430,18 +429,6 @@ def current_view() -> UnitsView:
                      lang=s.get(LANG_KEY))
 
 
-def _sync_url(view: UnitsView) -> None:
-    current = st.query_params.to_dict()
-    params = {**units_links.to_params(view), **{k: v for k, v in current.items() if k in (LESSON_PARAM, STEP_PARAM)}}
-    if current != params:
-        st.query_params.from_dict(params)
-
-
-def _show_notes(lang: str) -> None:
-    for note in st.session_state.get(NOTES_KEY, ()):
-        note: Note
-        st.warning(t(lang, f"link_note_{note.reason}", param=literal(note.param), value=literal(note.value[:80]),
-                     allowed=", ".join(note.allowed) or "—"), icon=":material/link_off:")
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
@@ -450,7 +437,7 @@ def units_page() -> None:
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    _show_notes(lang)
+    show_link_notes(lang, st.session_state.get(NOTES_KEY, ()))
     models, errors = unit_models()
     if not models:
         first = errors[0] if errors else PretrainedError("file_missing", where="lm_lstm.json", kind="card")
@@ -464,7 +451,7 @@ def units_page() -> None:
         _examples_section(lang, model, which, prop, pattern, entry)
     _sentiment_section(lang, models)
     view = current_view()
-    _sync_url(view)
+    sync_url(units_links.to_params(view))
     _sidebar(lang, view, name, prop, entry)
 
 

@@ -362,12 +362,17 @@ def fit_baseline(out: Path, parts: dict[str, list[str]] | None = None, orders: t
                               "tokens before each text",
                 "seconds": round(time.perf_counter() - start, 1), "metrics": scores}
     _write_json(out / BASELINE_FILE, baseline)
+    add_baseline(out, baseline)
+    return baseline
+
+
+def add_baseline(out: Path, baseline: dict) -> None:
+    """Put the n-gram ``baseline`` (``lm_baseline.json``'s data) into every language-model card in ``out``."""
     for cell in CELL_TYPES:
         card_path = out / f"{ModelName(cell, TASK).name}.json"
         if card_path.is_file():
             card = json.loads(card_path.read_text(encoding="utf-8"))
             _write_json(card_path, {**card, "baseline": baseline})
-    return baseline
 
 
 def _trace_stream(model: LanguageModel, texts: list[str], max_chars: int | None, desc: str) -> Iterator[Trace]:
