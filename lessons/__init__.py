@@ -16,13 +16,14 @@ from lessons import (
     l9_race,
     l10_second_layer,
     l11_both_ways,
+    l12_units,
 )
 from lessons.lesson import Lesson
 
 LESSONS: tuple[Lesson, ...] = tuple(
     module.LESSON
     for module in (l1_fading, l2_forget, l3_input, l4_output, l5_update, l6_order, l7_gradients, l8_never_forget,
-                   l9_race, l10_second_layer, l11_both_ways)
+                   l9_race, l10_second_layer, l11_both_ways, l12_units)
 )
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
 if len(BY_ID) != len(LESSONS):

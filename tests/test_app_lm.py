@@ -194,3 +194,33 @@ def test_a_link_is_applied_once_so_a_later_choice_stays():
     assert not at.exception
     assert at.radio(key=lm.MODEL_KEY).value == "lm_rnn" and at.number_input(key=lm.UNIT_KEY).value == 6
     assert at.query_params["model"] in ("lm_rnn", ["lm_rnn"]) and at.query_params["unit"] in ("6", ["6"])
+
+
+def test_the_units_lesson_sets_the_lm_page_withholds_its_question_and_moves_to_the_units_page():
+    """Lesson 12 runs on the real pages: its steps set the text, view and unit through the pages' own link parsers;
+    the question hides the page until it is answered; the third step opens /units on the unit the claims name."""
+    from lessons import BY_ID
+    from models.loading import load_model
+    from ui import units
+    from ui.i18n import t
+    from ui.lessons import CHOICE_KEY
+
+    lesson = BY_ID["units"]
+    claims = lesson.claims({name: load_model(name, state.directory()) for name in lesson.archs})
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.selectbox(key=f"{CHOICE_KEY}_zh").set_value(lesson.id).run()
+    assert not at.exception
+    assert at.title[0].value == lm.STRINGS["zh"]["title"]
+    assert at.text_area(key=lm.TEXT_KEY).value == lesson.steps[0].view.link["text"]
+    assert at.radio(key=lm.VIEW_KEY).value == "next" and chart(at, "lm_strip") is not None
+    at.button(key="lesson_next").click().run()
+    assert at.info and at.info[-1].value == t("zh", "page_withheld")  # the colour view would answer it
+    assert chart(at, "lm_strip") is None
+    at.radio(key="lesson_answer_units_1").set_value("yes").run()
+    at.button(key="lesson_reveal").click().run()
+    assert at.radio(key=lm.VIEW_KEY).value == "colour" and at.number_input(key=lm.UNIT_KEY).value == claims.clause_unit
+    at.button(key="lesson_next").click().run()
+    assert not at.exception
+    assert at.title[0].value == units.STRINGS["zh"]["title"]
+    assert at.session_state[units.UNIT_KEY] == claims.negator_unit
+    assert at.session_state[units.PROPERTY_KEY] == "after_negator"

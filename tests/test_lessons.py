@@ -25,8 +25,9 @@ from safetensors.torch import load_file, save_file
 import lessons as lessons_package
 from lessons import BY_ID, LESSONS
 from lessons.claims import CLOSED, POSITIVE, memory_span
-from lessons.lesson import LANGS, TABS, WORDS, fill, placeholders, resolved
+from lessons.lesson import LANGS, TABS, WORDS, View, fill, link_params, placeholders, resolved
 from lessons.texts import DE, ORDER, RESTAURANT
+from models.loading import load_model
 from models.pretrained import PRETRAINED_DIR, load_pretrained
 from ui.lesson_links import lesson_query, parse_lesson_query, step_link
 from ui.page_keys import DEFAULT_PAGE
@@ -40,7 +41,7 @@ PINNED_OPEN = 100.0  # a forget gate's bias that makes sigmoid exactly 1.0 in fl
 @pytest.fixture(scope="module")
 def models():
     """Every model a lesson names, by name: the one-layer models, the variants, the race models."""
-    return {name: load_pretrained(name, SHIPPED) for name in sorted({n for lesson in LESSONS for n in lesson.archs})}
+    return {name: load_model(name, SHIPPED) for name in sorted({n for lesson in LESSONS for n in lesson.archs})}
 
 
 @pytest.fixture(scope="module")
@@ -383,3 +384,26 @@ def test_the_memory_tab_says_a_correlation_near_zero_is_no_agreement():
     assert said == t("en", "agreement_unrelated", model="LSTM", rho=-0.11, token="f", step=6, retention_rank=3,
                      gradient_rank=70, count=77)  # token 5 from 0 is the sixth
     assert "in part" not in said
+
+
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if any(s.view.link for s in lesson.steps)],
+                         ids=lambda lesson: lesson.id)
+def test_a_step_that_sets_another_page_asks_only_what_that_page_has(lesson, claims):
+    """A View.link is read by the page's own link parser, as a visitor's link is: every parameter, with the
+    claims filled in, must be one the page takes (a note would mean the step silently shows less)."""
+    from ui.lessons import PAGE_VIEWS
+
+    for number, step in enumerate(lesson.steps, start=1):
+        if step.view.link:
+            parse = PAGE_VIEWS[step.view.page][0]
+            params = link_params(step.view, claims[lesson.id])
+            view, notes = parse(params)
+            assert notes == (), f"{lesson.id} step {number}: {notes}"
+            assert "{" not in "".join(params.values())
+            if "unit" in params:
+                assert view.unit == int(params["unit"])
+
+
+def test_a_link_belongs_to_another_page_than_the_sentiment_page():
+    with pytest.raises(ValueError, match="link"):
+        View(link={"text": "好"})

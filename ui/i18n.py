@@ -59,6 +59,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "link_note_not_step": "链接参数 {param}={value} 不是步数（{allowed}），课程从第 1 步开始。",
         "link_note_step_past_end": "链接参数 {param}={value} 超出了课程的步数（共 {allowed} 步），打开的是最后一步。",
         "lesson_withheld": "先回答上面课程里的问题：这个标签页会透露答案，揭晓之后再显示。",
+        "page_withheld": "先回答上面课程里的问题，再看这一页。",
         "session_download": "下载会话文件",
         "session_download_help": "一个 JSON 文件：文本（任意长度）、两句对比的两句话和当前视图。在下面打开它即可恢复。",
         "session_upload": "打开会话文件",
@@ -434,6 +435,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                                    "the last step is open.",
         "lesson_withheld": "Answer the lesson's question above first: this tab would give the answer away. It comes "
                            "back when you reveal it.",
+        "page_withheld": "Answer the lesson's question above before looking at this page.",
         "session_download": "Download the session file",
         "session_download_help": "A JSON file with the text (any length), the two sentences and the view. Open it "
                                  "below to restore them.",

@@ -17,7 +17,7 @@ from lessons import BY_ID, LESSONS
 from lessons.lesson import Lesson, View, answer, fill, link_params, resolved
 from models.pretrained import PretrainedError
 from models.trace import GRU_CONVENTIONS
-from ui import links, lm, lm_links, state, units, units_links
+from ui import links, lm, lm_links, race, state, units, units_links
 from ui.common import MODEL_NAMES, literal, model_list, show
 from ui.i18n import DEFAULT_LANG, LANGS, t, viz_labels
 from ui.lesson_figures import step_figure
@@ -26,7 +26,7 @@ from ui.page_keys import DEFAULT_PAGE, PAGE_FILES
 from ui.read import SHOWN_KEY
 from ui.shapes import shape_of
 from ui.source import LANG_KEY, PAIR_KEYS, TEXT_KEY
-from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY, WITHHELD_KEY
+from ui.tabs import CONVENTION_KEY, OPEN_KEY, STEP_PAGE_KEY, TAB_KEY, WITHHELD_KEY
 from viz.prediction import prediction_curve
 
 LESSON_KEY = "lesson"  # the chosen lesson's id, "" for none, kept across languages
@@ -104,11 +104,9 @@ def lesson_models() -> dict:
     """Every model a lesson may need, by name: this session's sentiment models (variants too), the race models
     of the page's folder (race_rnn, race_lstm, race_gru) and its language models (lm_rnn, lm_lstm, lm_gru), where
     their files are there and sound."""
-    from ui.race import race_models  # ui.race imports this module (step_page): a late import breaks the cycle
-
     models = dict(state.load_models())
     try:
-        models.update({f"race_{cell}": model for cell, model in race_models().items()})
+        models.update({f"race_{cell}": model for cell, model in race.race_models().items()})
     except PretrainedError:
         pass  # the race lesson is then not offered
     try:
@@ -332,14 +330,6 @@ def _leave(lang: str, lesson: Lesson, archs: tuple[str, ...]) -> None:
         st.query_params.pop(param, None)
 
 
-def step_page() -> str | None:
-    """The page the chosen lesson's current step is on (ui.page_keys), None when no lesson is chosen."""
-    lesson = BY_ID.get(st.session_state.get(LESSON_KEY, NO_LESSON))
-    if lesson is None:
-        return None
-    return _view_at(lesson, min(int(st.session_state.get(STEP_KEY, 0)), len(lesson.steps) - 1)).page
-
-
 def _go_to_step_page(page: str) -> None:
     """A step just applied names another page than ``page``, the one shown: open it, with the step in the URL (a
     move to another page clears the URL's query)."""
@@ -416,6 +406,7 @@ def _step_box(lang: str, lesson: Lesson, index: int, claims) -> None:
     st.markdown(fill(step.say, lesson, claims, lang))
     revealed = step.question is None or _question(lang, lesson, index, claims)
     st.session_state[WITHHELD_KEY] = not revealed
+    st.session_state[STEP_PAGE_KEY] = _view_at(lesson, index).page
     if revealed:
         _figure(lang, lesson, index, claims)
     st.caption(_t(lang, "link"))

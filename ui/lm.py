@@ -35,7 +35,7 @@ from ui.page_url import show_link_notes, sync_url
 from ui.read import heatmap_figure
 from ui.source import LANG_KEY
 from ui.step import equation_view
-from ui.tabs import CONVENTION_KEY
+from ui.tabs import CONVENTION_KEY, withheld_on
 from viz import lm as figures
 from viz.animation import step_animation
 from viz.export import file_name
@@ -372,6 +372,9 @@ def lm_page() -> None:
         st.caption(_t(lang, "models_missing", models=", ".join(missing)))
     st.text_area(_t(lang, "text"), key=TEXT_KEY, height=100)
     text = st.session_state[TEXT_KEY]
+    if withheld_on("lm"):  # a lesson's question about this page is open
+        st.info(t(lang, "page_withheld"), icon=":material/visibility_off:")
+        return
     views = lm_links.VIEWS
     view = st.radio(_t(lang, "view"), views, format_func=lambda v: _t(lang, f"view_{v}"), key=VIEW_KEY,
                     horizontal=True)

@@ -23,12 +23,11 @@ from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from models.training.race import CLUES, QUERY
 from ui import race_links, state
 from ui.common import MODEL_NAMES, literal, show
-from ui.i18n import DEFAULT_LANG, LANGS, error_text, viz_labels
-from ui.lessons import step_page
+from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
 from ui.page_url import show_link_notes, sync_url
 from ui.race_links import MAX_GAP, MAX_SEED, RaceView
 from ui.source import LANG_KEY
-from ui.tabs import CONVENTION_KEY, WITHHELD_KEY
+from ui.tabs import CONVENTION_KEY, withheld_on
 from viz import race as figures
 from viz.export import file_name
 from viz.gradients import distance_curves, distance_data
@@ -119,7 +118,6 @@ STRINGS = {
         "export_json": "来源说明（JSON）",
         "before": "修改前",
         "after": "修改后",
-        "withheld": "先回答上面课程里的问题，再看这一页。",
     },
     "en": {
         "title": "The memory race: how far back can each cell remember?",
@@ -194,7 +192,6 @@ STRINGS = {
         "export_json": "Provenance (JSON)",
         "before": "before",
         "after": "after",
-        "withheld": "Answer the lesson's question above before looking at this page.",
     },
 }
 FIGURE_LABELS = {  # viz.race's labels in Chinese (its English defaults are viz.race.RACE_LABELS)
@@ -362,8 +359,8 @@ def race_page() -> None:
         st.error(_t(lang, "no_models", error=error_text(lang, err.code, err.fields)), icon=":material/error:")
         st.caption(_t(lang, "no_models_hint"))
         return
-    if st.session_state.get(WITHHELD_KEY) and step_page() == "race":  # a question about this page is open
-        st.info(_t(lang, "withheld"), icon=":material/visibility_off:")
+    if withheld_on("race"):  # a lesson's question about this page is open
+        st.info(t(lang, "page_withheld"), icon=":material/visibility_off:")
         return
     folder = str(state.directory())
     curves = _curves(folder, _stamp(folder))

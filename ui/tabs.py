@@ -20,6 +20,12 @@ TAB_KEY = "tab"  # the open tab's label, kept by Streamlit
 OPEN_KEY = "tab_open"  # the open tab's string key, so that a language switch keeps it open
 CONVENTION_KEY = "convention"  # the page's GRU convention, kept across languages by translated_radio
 WITHHELD_KEY = "lesson_withheld"  # True while a lesson step's question is unanswered: the open tab would tell it
+STEP_PAGE_KEY = "lesson_step_page"  # the page (ui.page_keys) of the lesson step shown, None without a lesson
+
+
+def withheld_on(page: str) -> bool:
+    """True while a lesson step about ``page`` asks a question the page would answer."""
+    return bool(st.session_state.get(WITHHELD_KEY)) and st.session_state.get(STEP_PAGE_KEY) == page
 
 
 def convention_switch(lang: str) -> str:

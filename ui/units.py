@@ -25,9 +25,10 @@ from models.pretrained import PretrainedError
 from models.units import CUSTOM, MAX_PATTERN, PROPERTIES, REGEX_TIMEOUT, UnitError, compile_pattern, ranking_key
 from ui import state, units_links
 from ui.common import show
-from ui.i18n import DEFAULT_LANG, error_text
+from ui.i18n import DEFAULT_LANG, error_text, t
 from ui.page_url import show_link_notes, sync_url
 from ui.source import LANG_KEY
+from ui.tabs import withheld_on
 from ui.units_links import MODELS, UnitsView
 from viz import units as figures
 from viz.export import file_name
@@ -443,6 +444,9 @@ def units_page() -> None:
         first = errors[0] if errors else PretrainedError("file_missing", where="lm_lstm.json", kind="card")
         st.error(_t(lang, "no_models", error=error_text(lang, first.code, first.fields)), icon=":material/error:")
         st.caption(_t(lang, "no_models_hint"))
+        return
+    if withheld_on("units"):  # a lesson's question about this page is open
+        st.info(t(lang, "page_withheld"), icon=":material/visibility_off:")
         return
     name, model, which, prop = _choices(lang, models)
     pattern = st.session_state.get(PATTERN_KEY)
