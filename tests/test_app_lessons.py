@@ -15,15 +15,14 @@ import streamlit.elements.lib.policies as policies
 from streamlit.testing.v1 import AppTest
 
 from lessons import BY_ID, LESSONS
-from lessons.lesson import answer, fill, resolved
+from lessons.lesson import answer, fill, link_params, resolved
 from lessons.texts import RESTAURANT
 from models.names import parse_name
 from models.trace import DISPLAY_ORDER
-from ui import state
+from ui import lm, race, state, units
 from ui.i18n import LANGS, t, viz_labels
-from ui.lessons import CHOICE_KEY, MODEL_KEYS, POSITION_KEYS, STEP_KEY, STRINGS, _view_at, lesson_models
+from ui.lessons import CHOICE_KEY, MODEL_KEYS, PAGE_VIEWS, POSITION_KEYS, STEP_KEY, STRINGS, _view_at, lesson_models
 from ui.page_keys import DEFAULT_PAGE
-from ui.race import STRINGS as RACE_STRINGS
 from ui.read import SHOWN_KEY
 from ui.tabs import CONVENTION_KEY, OPEN_KEY, TAB_KEY
 from viz.equations import step_equation
@@ -36,6 +35,9 @@ def claims_of(lesson):
     return lesson.claims({name: model for name, model in lesson_models().items() if name in lesson.archs})
 
 
+HEADINGS = {"race": race.heading, "lm": lm.heading, "units": units.heading}  # each other page's (title, intro)
+
+
 def markdown(at: AppTest) -> list[str]:
     return [element.value for element in at.markdown]
 
@@ -44,8 +46,16 @@ def assert_view(at: AppTest, lesson, index: int, claims, lang: str) -> None:
     view = _view_at(lesson, index)
     where = f"{lesson.id} step {index + 1} ({lang})"
     assert at.session_state[STEP_KEY] == index, where
-    if view.page != DEFAULT_PAGE:  # another page (the race): it is the one shown, and has no tabs
-        assert at.title[0].value == RACE_STRINGS[lang]["title"], where
+    if view.page != DEFAULT_PAGE:  # another page: it is the one shown, set as its link would set it; no tabs
+        assert at.title[0].value == HEADINGS[view.page](lang)[0], where
+        if view.link:  # (a question's step is checked after Reveal)
+            parse, _ = PAGE_VIEWS[view.page]
+            linked = parse(link_params(view, claims))[0]
+            keys = {"lm": {"text": lm.TEXT_KEY, "view": lm.VIEW_KEY, "unit": lm.UNIT_KEY, "state": lm.STATE_KEY},
+                    "units": {"property": units.PROPERTY_KEY, "unit": units.UNIT_KEY}}[view.page]
+            for name, key in keys.items():
+                if getattr(linked, name) is not None:
+                    assert at.session_state[key] == getattr(linked, name), (where, name)
         return
     assert at.session_state[OPEN_KEY] == view.tab and at.session_state[TAB_KEY] == t(lang, view.tab), where
     if view.text is not None:
@@ -102,7 +112,7 @@ def assert_withheld(at: AppTest, lesson, index: int, claims, lang: str) -> None:
     assert fill(lesson.steps[index].reveal, lesson, claims, lang) not in markdown(at), where
     assert not at.get("plotly_chart") and not at.latex, (where, chart_ids(at))
     page = lesson.steps[index].view.page
-    says = t(lang, "lesson_withheld") if page == DEFAULT_PAGE else RACE_STRINGS[lang]["withheld"]  # the page's
+    says = t(lang, "lesson_withheld" if page == DEFAULT_PAGE else "page_withheld")  # the tab's or the page's
     assert says in [info.value for info in at.info], where
     assert STRINGS[lang]["withheld"] in [caption.value for caption in at.caption], where
 
