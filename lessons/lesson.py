@@ -14,6 +14,7 @@ No Streamlit here: the page (ui/lessons.py) only reads these.
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -185,9 +186,13 @@ def resolved(value: int | str | None, claims) -> int | None:
 
 
 def link_params(view: View, claims) -> dict[str, str]:
-    """A View's ``link`` with every "{field}" replaced by the claim field's value."""
-    return {name: value.format_map(dataclasses.asdict(claims)) if claims is not None else value
-            for name, value in view.link.items()}
+    """A View's ``link`` with each value that is a whole "{field}" replaced by the claim field's value (any other
+    value, braces and all, as written: a pattern such as 不.{0,3}好 stays a pattern)."""
+    out = {}
+    for name, value in view.link.items():
+        field_name = re.fullmatch(r"\{(\w+)\}", value)
+        out[name] = str(getattr(claims, field_name[1])) if field_name and claims is not None else value
+    return out
 
 
 def answer(question: Question, claims) -> str:

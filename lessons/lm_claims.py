@@ -5,11 +5,12 @@
     claims.clause_unit, claims.clause_r          # the LSTM cell unit that best tracks the clause length, its r
 
 Bits per character and the n-gram baseline are the cards' (measured on the test split by ``python -m
-models.train_lm`` on the weights as stored, the baseline fitted once with ``--baseline``). The units are ranked
-here, on every ``SAMPLE_EVERY``-th review of the test split (their first ``MAX_CHARS`` characters), with
-``models.asking.units.rank``: the same Pearson r and shuffled baseline as the units page, on fewer texts, so that
-a lesson opens in a few seconds. The sentiment unit is the card's (``--units``: chosen on validation, scored once
-on the whole test split); the full sentiment LSTM's accuracy is its card's.
+models.train_lm`` on the weights as stored, the baseline fitted once with ``--baseline``). The units' ranking is
+the units page's: the whole test split's, from the rankings cache in ``pretrained/`` when it holds these weights
+(``python -m models.train_lm --units`` writes it, with the same code); without it, ranked here on every
+``SAMPLE_EVERY``-th review of the test split, so that a lesson opens in a few seconds (the same Pearson r and
+shuffled baseline, on fewer texts; ``sample`` says how many). The sentiment unit is the card's (``--units``: chosen
+on validation, scored once on the whole test split); the full sentiment LSTM's accuracy is its card's.
 """
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.asking.units import rank, test_split
+from models.asking.units import MAX_CHARS, rank, stored_rankings, test_split
 from models.lm import LanguageModel, lm_characters
-from models.units import character_properties, unit_values
+from models.pretrained import PRETRAINED_DIR
+from models.units import character_properties, ranking_key, unit_values
 
 SAMPLE_EVERY = 6  # every 6th test review: 290 of 1,736, both labels (the split is ordered by label)
-MAX_CHARS = 300
 STATE = "cell"  # the LSTM's cell state: its units are the counters and switches
 FOUND_R = 0.3  # |r| a unit needs, and FOUND_TIMES its shuffled baseline, for the lesson to call it a counter
 FOUND_TIMES = 10
@@ -47,7 +48,7 @@ class UnitsClaims:
     lstm_vs_ngram: str  # "beats" or "trails"
     gru_vs_ngram: str
     rnn_vs_ngram: str
-    sample: int  # test reviews the units were ranked on
+    sample: int  # test reviews the units were ranked on (the whole split from the cache, or every 6th)
     clause_unit: int  # the LSTM cell unit with the largest |r| with "characters since the last punctuation mark"
     clause_r: float
     clause_baseline: float  # the best |r| of any unit against the property shuffled
@@ -84,8 +85,11 @@ def units_claims(models: Mapping[str, object], text: str) -> UnitsClaims:
     lstm = models["lm_lstm"]
     baseline = lstm.card["baseline"]
     ngram = float(baseline["metrics"]["test"]["bits_per_character"])
-    texts = test_split()[0][::SAMPLE_EVERY]
-    rankings = rank(lstm, texts, max_chars=MAX_CHARS)
+    texts = test_split()[0]
+    rankings = stored_rankings(PRETRAINED_DIR, lstm, ranking_key(len(texts), MAX_CHARS))
+    if rankings is None:
+        texts = texts[::SAMPLE_EVERY]
+        rankings = rank(lstm, texts, max_chars=MAX_CHARS)
     clause_unit, clause_r, clause_baseline = _best(rankings, "since_punctuation")
     negator_unit, negator_r, negator_baseline = _best(rankings, "after_negator")
     text_r, drop = _on_text(lstm, text, clause_unit)

@@ -407,3 +407,12 @@ def test_a_step_that_sets_another_page_asks_only_what_that_page_has(lesson, clai
 def test_a_link_belongs_to_another_page_than_the_sentiment_page():
     with pytest.raises(ValueError, match="link"):
         View(link={"text": "好"})
+
+
+def test_a_link_value_is_a_claim_only_when_it_is_one_whole_placeholder():
+    @dataclasses.dataclass(frozen=True)
+    class Claims:
+        unit: int
+
+    view = View(page="units", link={"pattern": "不.{0,3}好", "unit": "{unit}", "property": "in_brackets"})
+    assert link_params(view, Claims(unit=7)) == {"pattern": "不.{0,3}好", "unit": "7", "property": "in_brackets"}

@@ -301,7 +301,8 @@ def _writing_figure(fingerprint: str, prompt: str, temperature: float, length: i
 
 def write(model: LanguageModel, prompt: str, temperature: float, length: int, seed: int) -> Writing:
     """``model.write`` of the prompt (its first MAX_CHARS characters), kept for every session."""
-    return _writing(model.fingerprint, prompt[:MAX_CHARS], float(temperature), int(length), int(seed), model)
+    return _writing(model.fingerprint, "".join(lm_characters(prompt)[:MAX_CHARS]), float(temperature), int(length),
+                    int(seed), model)
 
 
 def warm_up() -> None:
@@ -350,8 +351,6 @@ def current_view() -> LmView:
                   unit=s.get(UNIT_KEY), state=s.get(STATE_KEY), prompt=s.get(PROMPT_KEY),
                   temperature=float(s[TEMPERATURE_KEY]), length=s.get(LENGTH_KEY), seed=s.get(SEED_KEY),
                   lang=s.get(LANG_KEY), gru=s.get(CONVENTION_KEY))
-
-
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
@@ -417,7 +416,7 @@ def _readings(lang: str, models: dict[str, LanguageModel], text: str) -> dict[st
 def _position(lang: str, count: int) -> int:
     """The chosen character position, clamped to a text of ``count`` characters."""
     if not 0 <= int(st.session_state.get(POS_KEY, 0)) < count:
-        st.session_state[POS_KEY] = min(DEFAULTS[POS_KEY], count - 1)
+        st.session_state[POS_KEY] = count - 1 if int(st.session_state.get(POS_KEY, 0)) >= count else 0
     if count == 1:
         return 0
     return int(st.slider(_t(lang, "position"), 0, count - 1, key=POS_KEY))
@@ -560,7 +559,7 @@ def _write_view(lang: str, models: dict[str, LanguageModel]) -> None:
     prompt = st.session_state[PROMPT_KEY]
     if len(lm_characters(prompt)) > MAX_CHARS:
         st.warning(_t(lang, "prompt_cut", count=MAX_CHARS), icon=":material/content_cut:")
-    args = (prompt[:MAX_CHARS], float(st.session_state[TEMPERATURE_KEY]), int(st.session_state[LENGTH_KEY]),
+    args = (prompt, float(st.session_state[TEMPERATURE_KEY]), int(st.session_state[LENGTH_KEY]),
             int(st.session_state[SEED_KEY]))
     writing = write(model, *args)
     st.markdown(_t(lang, "written", model=MODEL_NAMES[cell]))

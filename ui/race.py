@@ -344,8 +344,6 @@ def current_view() -> RaceView:
                     gru=s.get(CONVENTION_KEY))
 
 
-
-
 # --- the page ------------------------------------------------------------------------------------------------------
 
 def race_page() -> None:

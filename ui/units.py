@@ -414,6 +414,8 @@ def apply_view(view: UnitsView) -> None:
                        (PROPERTY_KEY, view.property)):
         if value is not None:
             s[key] = value
+    if view.unit is not None:
+        s[UNIT_FOR_KEY] = LINKED  # shown as asked (if the ranking's model has it), not the ranking's best
     if view.pattern is not None:
         s[PATTERN_KEY] = s[PATTERN_INPUT_KEY] = view.pattern
         if view.property is None:
@@ -428,8 +430,6 @@ def current_view() -> UnitsView:
     return UnitsView(model=s.get(MODEL_KEY), property=s.get(PROPERTY_KEY), state=s.get(STATE_KEY),
                      unit=s.get(UNIT_KEY), pattern=pattern if s.get(PROPERTY_KEY) == CUSTOM else None,
                      lang=s.get(LANG_KEY))
-
-
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
