@@ -129,6 +129,7 @@ def test_the_npz_names_each_model_and_holds_the_next_character_arrays(readings):
         np.testing.assert_array_equal(found["lm_lstm/forget"], named["lm_lstm"].trace.gates["forget"])
         np.testing.assert_array_equal(found["lm_gru/surprise"], named["lm_gru"].surprise)
         assert found["lm_rnn/top_tokens"].shape == (len(named["lm_rnn"].tokens), 5)
+        assert found["lm_lstm/unknown"].tolist() == list(named["lm_lstm"].unknown)
     assert not any(key.startswith(("lstm/", "gru/", "rnn/")) for key in keys)
 
 

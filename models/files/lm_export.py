@@ -26,12 +26,14 @@ STEP_NOTE = ("step t has read BOS and the first t characters and predicts token 
 def readings_npz(readings: Mapping[str, object]) -> bytes:
     """A compressed NPZ: ``traces_npz`` of each reading's trace (``{model}/{gate or state}`` (L, D, T, H), axes,
     tokens), and ``{model}/top_tokens`` (T, K), ``{model}/top_probabilities`` (T, K), ``{model}/actual``,
-    ``{model}/surprise`` and ``{model}/entropy`` (T,) (bits), and ``{model}/steps`` (a note on what a step is)."""
+    ``{model}/surprise`` and ``{model}/entropy`` (T,) (bits), ``{model}/unknown`` (T,) bool (the token is not in
+    the vocabulary: it was read, and scored, as <unk>), and ``{model}/steps`` (a note on what a step is)."""
     with np.load(io.BytesIO(traces_npz({name: r.trace for name, r in readings.items()}))) as found:
         arrays = {key: found[key] for key in found.files}
     for name, reading in readings.items():
         arrays[f"{name}/top_tokens"] = np.array(reading.top_tokens, dtype=str)
         arrays.update({f"{name}/{key}": np.asarray(getattr(reading, key)) for key in NEXT_ARRAYS})
+        arrays[f"{name}/unknown"] = np.array(reading.unknown, dtype=bool)  # actual is P(<unk>) where True
         arrays[f"{name}/steps"] = np.array(STEP_NOTE)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
