@@ -74,3 +74,11 @@ def test_sentiment_values_split_by_label_and_scored_by_the_units_rule():
     assert [len(trace.x) for trace in fig.data] == [2, 3] and fig.layout.barmode == "overlay"
     assert fig.layout.shapes[0].x0 == 0.15 and "unit 7" in fig.layout.title.text
     assert not sentiment_histogram(sentiment_values_data(np.zeros(0), np.zeros(0), 0.0, 1)).data
+
+
+def test_the_hover_gives_the_property_itself_not_its_scaled_mark():
+    labels = {"hover_tint": "value {value:.2f}, property {prop}"}
+    html = tinted_html(tint_data(["a", "b", "c"], np.array([0.1, 0.2, 0.3]), np.array([3.0, 7.0, np.nan])),
+                       labels=labels)
+    assert 'title="value 0.10, property 3"' in html and 'title="value 0.20, property 7"' in html
+    assert 'title="value 0.30, property —"' in html

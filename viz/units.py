@@ -120,6 +120,7 @@ class TintData(NamedTuple):
     tokens: tuple[str, ...]  # (T,)
     values: np.ndarray  # (T,) the unit's value
     marks: np.ndarray  # (T,) the property scaled to [0, 1] (its largest value in the text is 1)
+    prop: np.ndarray  # (T,) the property itself (NaN where a token has none)
     colours: tuple[str, ...]  # (T,) rgba backgrounds
     limit: float  # |value| that gets the strongest tint
 
@@ -128,23 +129,24 @@ def tint_data(tokens: Sequence[str], values: np.ndarray, prop: np.ndarray, limit
     """Colours for ``values`` (T,) on a diverging scale (red above 0, blue below, transparent at 0) whose end is
     ``limit`` (default: the largest |value| here), and ``prop`` (T,) scaled to [0, 1] for the marks."""
     values = np.asarray(values, dtype=np.float64)
-    prop = np.nan_to_num(np.asarray(prop, dtype=np.float64), nan=0.0)
+    raw = np.asarray(prop, dtype=np.float64)
+    prop = np.nan_to_num(raw, nan=0.0)
     limit = float(limit if limit is not None else np.abs(values).max(initial=0.0)) or 1.0
     strength = np.clip(np.abs(values) / limit, 0.0, 1.0) * MAX_ALPHA
     colours = tuple(_rgba(POSITIVE_RGB if v >= 0 else NEGATIVE_RGB, a) for v, a in zip(values, strength))
     top = prop.max(initial=0.0)
     marks = np.clip(prop / top, 0.0, 1.0) if top > 0 else np.zeros_like(prop)
-    return TintData(tuple(tokens), values, marks, colours, limit)
+    return TintData(tuple(tokens), values, marks, raw, colours, limit)
 
 
 def tinted_html(data: TintData, *, labels: Mapping[str, str] | None = None) -> str:
     """The text as spans: each token's background is its tint; a token where the property holds is underlined
     (as thick and dark as the property's value); hovering shows both numbers."""
     spans = []
-    for token, value, mark, colour in zip(data.tokens, data.values, data.marks, data.colours):
+    for token, value, mark, prop, colour in zip(data.tokens, data.values, data.marks, data.prop, data.colours):
         underline = (f"border-bottom:3px solid {_rgba(MARK_RGB, 0.25 + 0.75 * float(mark))};" if mark > 0
                      else "border-bottom:3px solid transparent;")
-        hover = _text(labels, "hover_tint", value=float(value), prop=f"{float(mark):.2g}")
+        hover = _text(labels, "hover_tint", value=float(value), prop="—" if np.isnan(prop) else f"{float(prop):.3g}")
         shown = html.escape(token).replace(" ", "&nbsp;")
         spans.append(f'<span title="{html.escape(hover)}" style="background:{colour};{underline}'
                      f'padding:1px 0;">{shown}</span>')
