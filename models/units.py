@@ -353,6 +353,11 @@ def _best_cut(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     below = np.arange(count + 1)[:, None]
     accuracy = (below - ones_below + (ones.sum(axis=0) - ones_below)) / count  # class 1 above the cut
     flipped = 1.0 - accuracy  # class 0 above the cut
+    # a threshold can only fall between two different values: a cut inside a run of equal values (a saturated
+    # unit) would split them by their order in the split, which no threshold can do on other texts
+    edge = np.ones((1, values.shape[1]), dtype=bool)
+    possible = np.vstack([edge, ordered[1:] > ordered[:-1], edge])  # (B + 1, U)
+    accuracy, flipped = np.where(possible, accuracy, -np.inf), np.where(possible, flipped, -np.inf)
     best_plain, best_flipped = accuracy.max(axis=0), flipped.max(axis=0)
     above = (best_plain >= best_flipped).astype(int)
     cut = np.where(above == 1, accuracy.argmax(axis=0), flipped.argmax(axis=0))

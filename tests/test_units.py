@@ -152,6 +152,19 @@ def test_sentiment_unit_is_chosen_on_validation_and_scored_on_test():
     assert 0.9 < found.test_accuracy <= found.validation_accuracy + 0.05
 
 
+def test_a_saturated_unit_cannot_separate_reviews_by_their_order_in_the_split():
+    """A unit stuck at -1 for every review carries nothing; sorted stably, its ties keep the split's order (one
+    label, then the other), and a cut inside them once 'separated' validation perfectly (then 52% on test)."""
+    labels = np.array([0] * 50 + [1] * 50)  # ordered by label, as the corpus split is
+    stuck = np.full((100, 1), -1.0)
+    informative = np.where(labels[:, None] == 1, 0.3, -0.3) + np.random.default_rng(0).normal(0, 0.4, (100, 1))
+    values = np.hstack([stuck, informative])
+    found = sentiment_unit({"hidden": values}, labels, {"hidden": values}, labels)
+    assert found.unit == 1 and found.validation_accuracy < 1.0
+    alone = sentiment_unit({"hidden": stuck}, labels, {"hidden": stuck}, labels)
+    assert alone.validation_accuracy == 0.5 and alone.test_accuracy == 0.5  # all on one side: one class
+
+
 def test_final_values_are_each_traces_last_step():
     units = np.arange(12.0).reshape(3, 4)
     values = final_values([_trace(["a", "b", "c"], units), _trace(["d"], units[:1] + 100)])
