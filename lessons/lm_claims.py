@@ -83,6 +83,10 @@ def _on_text(model: LanguageModel, text: str, unit: int) -> tuple[float, float]:
 
 def units_claims(models: Mapping[str, object], text: str) -> UnitsClaims:
     lstm = models["lm_lstm"]
+    missing = [part for part in ("baseline", "units") if not lstm.card.get(part)]
+    if missing:
+        raise ValueError(f"lm_lstm's card has no {' or '.join(missing)}: run `python -m models.train_lm --baseline` "
+                         "and `--units` after training")
     baseline = lstm.card["baseline"]
     ngram = float(baseline["metrics"]["test"]["bits_per_character"])
     texts = test_split()[0]
