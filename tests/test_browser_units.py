@@ -56,7 +56,7 @@ def test_the_units_page_opens_from_its_link_ranks_a_pattern_and_leads_home(serve
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{server_url}/units?" + "&".join(f"{k}={v}" for k, v in LINK.items()))
-            page.get_by_text(units.STRINGS["en"]["title"], exact=True).wait_for(timeout=TIMEOUT * 1000)
+            page.get_by_role("heading", name=units.STRINGS["en"]["title"], exact=True).wait_for(timeout=TIMEOUT * 1000)
             _wait_query(page, lambda q: "unit" in q, "the unit shown")  # the script ran to its end
             poll(page, lambda s: s["idle"] and s["charts"] >= 1 and s["drawn"] == s["charts"], "the ranking")
             assert {k: _query(page).get(k) for k in LINK} == LINK
