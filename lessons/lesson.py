@@ -23,7 +23,7 @@ from lessons.claims import TOKEN_POSITION
 from models.names import all_names, parse_name
 from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from ui.i18n import LANGS, TABS  # Streamlit-free, as this module is
-from ui.page_keys import DEFAULT_PAGE, PAGES
+from ui.page_keys import DEFAULT_PAGE, LINKED_PAGES, PAGES
 
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 SENTIMENT_MODELS = all_names("sentiment")  # a View's model: rnn, lstm, gru or a variant such as lstm_bi
@@ -76,8 +76,11 @@ class View:
     def __post_init__(self) -> None:
         if self.page not in PAGES:
             raise ValueError(f"page must be one of {PAGES}, got {self.page!r}")
-        if self.link and self.page == DEFAULT_PAGE:
-            raise ValueError(f"the {DEFAULT_PAGE} page's view is set by the View's own fields, not by link")
+        if self.link and self.page not in LINKED_PAGES:
+            raise ValueError(f"only the pages {LINKED_PAGES} are set by a link, not {self.page!r}")
+        if self.page in LINKED_PAGES and any(getattr(self, name) is not None for name in
+                                             ("text", "model", "token", "unit", "pair", "layer", "direction")):
+            raise ValueError(f"the {self.page} page is set by link=, in its own link's parameters")
         if self.page != DEFAULT_PAGE and (self.tab is not None or self.maps):
             raise ValueError(f"a tab or maps belong to the {DEFAULT_PAGE} page, not to {self.page!r}")
         if self.tab is not None and self.tab not in TABS:

@@ -404,9 +404,13 @@ def test_a_step_that_sets_another_page_asks_only_what_that_page_has(lesson, clai
                 assert view.unit == int(params["unit"])
 
 
-def test_a_link_belongs_to_another_page_than_the_sentiment_page():
+def test_a_link_belongs_to_the_pages_that_take_one_and_only_there():
     with pytest.raises(ValueError, match="link"):
         View(link={"text": "好"})
+    with pytest.raises(ValueError, match="link"):
+        View(page="race", link={"gap": "5"})
+    with pytest.raises(ValueError, match="link="):
+        View(page="lm", text="好", link={"view": "next"})
 
 
 def test_a_link_value_is_a_claim_only_when_it_is_one_whole_placeholder():

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 PAGES = ("sentiment", "lm", "units", "race")  # the first is the default page, at "/"
 DEFAULT_PAGE = PAGES[0]
+LINKED_PAGES = ("lm", "units")  # pages a lesson step sets through their own link parameters (lessons.lesson.View.link)
 URL_PATHS: Mapping[str, str] = {"sentiment": "", "lm": "lm", "units": "units", "race": "race"}  # after the host
 PAGE_FILES: Mapping[str, str] = {page: f"app_pages/{page}.py" for page in PAGES}  # relative to app.py
 
