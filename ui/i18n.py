@@ -965,3 +965,9 @@ def error_text(lang: str, code: str, fields: Mapping[str, object]) -> str:
     kinds = FILE_KIND_NAMES.get(lang, FILE_KIND_NAMES[DEFAULT_LANG])
     named = {**fields, "kind": kinds.get(str(fields.get("kind")), fields.get("kind"))}
     return ERRORS.get(lang, ERRORS[DEFAULT_LANG])[code].format(**named)
+
+
+def table_text(table: Mapping[str, Mapping[str, str]], lang: str, key: str, **fmt: object) -> str:
+    """``key`` of a module's own STRINGS table in ``lang`` (the default language's if ``lang`` has none), filled."""
+    template = table.get(lang, table[DEFAULT_LANG])[key]
+    return template.format(**fmt) if fmt else template

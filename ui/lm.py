@@ -28,10 +28,10 @@ from models.trace import CELL_TYPES, DISPLAY_ORDER, GRU_CONVENTIONS
 from ui import lm_links, state
 from ui.cache import ByteBoundedCache
 from ui.common import MODEL_NAMES, literal, show, translated_radio
-from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
+from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, table_text, viz_labels
 from ui.links import Note
 from ui.lm_links import LmView
-from ui.page_url import show_link_notes, sync_url
+from ui.page_url import open_page_link, show_link_notes, sync_url
 from ui.read import heatmap_figure
 from ui.source import LANG_KEY
 from ui.step import equation_view
@@ -220,8 +220,7 @@ FIGURE_LABELS = {  # viz.lm's labels in Chinese (its English defaults are viz.lm
 
 
 def _t(lang: str, key: str, **fmt: object) -> str:
-    template = STRINGS.get(lang, STRINGS[DEFAULT_LANG])[key]
-    return template.format(**fmt) if fmt else template
+    return table_text(STRINGS, lang, key, **fmt)
 
 
 CHARACTER_AXIS = {"zh": {"token": "字"}, "en": {"token": "character"}}  # the shared heatmaps' step axis, here
@@ -316,11 +315,7 @@ def warm_up() -> None:
 
 def open_link() -> None:
     """Once per session, before any widget is drawn: the view a link asks for (the frame calls it)."""
-    if st.session_state.get(APPLIED_KEY):
-        return
-    st.session_state[APPLIED_KEY] = True
-    view, notes = lm_links.parse({name: st.query_params.get_all(name) for name in st.query_params})
-    st.session_state[NOTES_KEY] = (*notes, *apply_view(view))
+    open_page_link(APPLIED_KEY, NOTES_KEY, lm_links.parse, apply_view)
 
 
 def apply_view(view: LmView) -> tuple[Note, ...]:

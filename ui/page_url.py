@@ -1,8 +1,8 @@
-"""What every page other than the sentiment page does with its link: keep the URL on the view shown (with the
-lesson player's place), and say what a link held that the page ignored."""
+"""What every page other than the sentiment page does with its link: apply it once per session, keep the URL on the
+view shown (with the lesson player's place), and say what a link held that the page ignored."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import streamlit as st
 
@@ -25,3 +25,14 @@ def show_link_notes(lang: str, notes: Iterable[Note]) -> None:
     for note in notes:
         st.warning(t(lang, f"link_note_{note.reason}", param=literal(note.param), value=literal(note.value[:80]),
                      allowed=", ".join(note.allowed) or "—"), icon=":material/link_off:")
+
+
+def open_page_link(applied_key: str, notes_key: str, parse: Callable[[Mapping], tuple[object, tuple[Note, ...]]],
+                   apply: Callable[[object], Iterable[Note] | None]) -> None:
+    """Once per session (``applied_key``), before any widget is drawn: ``apply`` the view the URL's query asks for
+    (``parse``: the page's link parser); the notes of both go to ``notes_key``."""
+    if st.session_state.get(applied_key):
+        return
+    st.session_state[applied_key] = True
+    view, notes = parse({name: st.query_params.get_all(name) for name in st.query_params})
+    st.session_state[notes_key] = (*notes, *(apply(view) or ()))

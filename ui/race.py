@@ -23,8 +23,8 @@ from models.trace import DISPLAY_ORDER, GRU_CONVENTIONS
 from models.training.race import CLUES, QUERY
 from ui import race_links, state
 from ui.common import MODEL_NAMES, literal, show
-from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, viz_labels
-from ui.page_url import show_link_notes, sync_url
+from ui.i18n import DEFAULT_LANG, LANGS, error_text, t, table_text, viz_labels
+from ui.page_url import open_page_link, show_link_notes, sync_url
 from ui.race_links import MAX_GAP, MAX_SEED, RaceView
 from ui.source import LANG_KEY
 from ui.tabs import CONVENTION_KEY, withheld_on
@@ -225,8 +225,7 @@ FIGURE_LABELS = {  # viz.race's labels in Chinese (its English defaults are viz.
 
 
 def _t(lang: str, key: str, **fmt: object) -> str:
-    template = STRINGS.get(lang, STRINGS[DEFAULT_LANG])[key]
-    return template.format(**fmt) if fmt else template
+    return table_text(STRINGS, lang, key, **fmt)
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -315,10 +314,11 @@ def warm_up() -> None:
 
 def open_link() -> None:
     """Once per session, before any widget is drawn: the view a race link asks for (the frame calls it)."""
-    if st.session_state.get(APPLIED_KEY):
-        return
-    st.session_state[APPLIED_KEY] = True
-    view, notes = race_links.parse({name: st.query_params.get_all(name) for name in st.query_params})
+    open_page_link(APPLIED_KEY, NOTES_KEY, race_links.parse, apply_view)
+
+
+def apply_view(view: RaceView) -> None:
+    """Set the page's widget keys to what ``view`` names."""
     s = st.session_state
     for key, value in ((GAP_KEY, view.gap), (CLUE_KEY, view.clue), (SEED_KEY, view.seed), (CELL_KEY, view.model)):
         if value is not None:
@@ -333,7 +333,6 @@ def open_link() -> None:
         s[CONVENTION_KEY] = view.gru
         for lang in LANGS:
             s.pop(f"{CONVENTION_KEY}_{lang}", None)
-    s[NOTES_KEY] = notes
 
 
 def current_view() -> RaceView:

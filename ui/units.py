@@ -26,7 +26,7 @@ from models.units import CUSTOM, MAX_PATTERN, PROPERTIES, REGEX_TIMEOUT, UnitErr
 from ui import state, units_links
 from ui.common import show
 from ui.i18n import DEFAULT_LANG, error_text, t
-from ui.page_url import show_link_notes, sync_url
+from ui.page_url import open_page_link, show_link_notes, sync_url
 from ui.source import LANG_KEY
 from ui.tabs import withheld_on
 from ui.units_links import MODELS, UnitsView
@@ -399,12 +399,7 @@ def sentiment_values(lang: str, model: LanguageModel, chosen: dict) -> dict:
 
 def open_link() -> None:
     """Once per session, before any widget is drawn: the view a units link asks for (the frame calls it)."""
-    if st.session_state.get(APPLIED_KEY):
-        return
-    st.session_state[APPLIED_KEY] = True
-    view, notes = units_links.parse({name: st.query_params.get_all(name) for name in st.query_params})
-    apply_view(view)
-    st.session_state[NOTES_KEY] = notes
+    open_page_link(APPLIED_KEY, NOTES_KEY, units_links.parse, apply_view)
 
 
 def apply_view(view: UnitsView) -> None:
