@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -332,3 +333,28 @@ def timed_open(browser, url: str, charts: int):
         script_done=timeline["idle"], first_chart=timeline["firstChart"], charts_drawn=timeline["charts"],
         static_bytes=int(timeline["staticBytes"]), socket_bytes=int(timeline["socketBytes"]), busy=busy,
     )
+
+
+Found = TypeVar("Found")
+
+
+def page_url(page) -> str:
+    """The address the page shows now (asked of the page: ``page.url`` is only brought up to date by events)."""
+    return page.evaluate("() => location.href")
+
+
+def page_query(page) -> dict[str, str]:
+    """The query parameters of the address the page shows now."""
+    return dict(parse_qsl(urlsplit(page_url(page)).query))
+
+
+def wait_until(condition: Callable[[], Found], what: str, timeout: float = TIMEOUT) -> Found:
+    """``condition()``'s first truthy value, asked every POLL seconds; a TimeoutError naming ``what`` after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(POLL)
+    raise TimeoutError(f"waiting for {what}")

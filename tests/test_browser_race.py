@@ -3,13 +3,12 @@ chart draws, the URL follows a change of seed, and the menu leads to the sentime
 Screenshots go to artifacts/."""
 from __future__ import annotations
 
-import time
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from playwright import sync_api as playwright
 
-from benchmarks.browser import CHROMIUM, LAUNCH_ARGS, POLL, ROOT, TIMEOUT, app_server, poll
+from benchmarks.browser import CHROMIUM, LAUNCH_ARGS, ROOT, TIMEOUT, app_server, page_query, page_url, poll, wait_until
 from models.asking.race import race_curves
 from ui import race, state
 from ui.frame import page_name
@@ -23,22 +22,10 @@ CHARTS_BEFORE = 6  # answers, holding units, gate map, LSTM gates, gradient, wha
 pytestmark = pytest.mark.e2e
 
 
-def _url(page) -> str:
-    """The address the page shows now (asked of the page: ``page.url`` is only brought up to date by events)."""
-    return page.evaluate("() => location.href")
 
 
-def _query(page) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(_url(page)).query))
 
 
-def _wait_url(page, condition, what: str) -> str:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if condition(_url(page)):
-            return _url(page)
-        time.sleep(POLL)
-    raise TimeoutError(f"waiting for the URL to show {what}; it is {_url(page)}")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +44,7 @@ def test_the_race_page_opens_from_its_link_reveals_its_curve_and_leads_home(serv
             shown = poll(page, lambda s: s["idle"] and s["charts"] >= CHARTS_BEFORE and s["drawn"] == s["charts"],
                          "the race page's charts")
             assert shown["charts"] == CHARTS_BEFORE  # the curve is withheld until the guess is revealed
-            assert {k: _query(page).get(k) for k in LINK} == LINK
+            assert {k: page_query(page).get(k) for k in LINK} == LINK
             choices = race.guess_choices(race_curve_data(race_curves(state.directory())))
             page.get_by_text(race.choice_name("en", choices[-1]), exact=True).click()
             page.get_by_role("button", name=race.STRINGS["en"]["reveal"]).click()
@@ -72,11 +59,11 @@ def test_the_race_page_opens_from_its_link_reveals_its_curve_and_leads_home(serv
             playwright.expect(seed).to_have_value("1", timeout=TIMEOUT * 1000)
             seed.fill("2")
             seed.press("Enter")
-            _wait_url(page, lambda url: "seed=2" in url and "gap=40" in url, "seed=2")
+            wait_until(lambda: "seed=2" in page_url(page) and "gap=40" in page_url(page), "seed=2 in the URL")
 
             page.get_by_role("link", name=page_name("en", "sentiment")).click()
             page.get_by_text(t("en", "title"), exact=True).wait_for(timeout=TIMEOUT * 1000)
             poll(page, lambda s: s["idle"] and s["charts"] >= 2 and s["drawn"] == s["charts"], "the sentiment page")
-            assert urlsplit(_url(page)).path == "/" and _query(page).get("lang") == "en"
+            assert urlsplit(page_url(page)).path == "/" and page_query(page).get("lang") == "en"
         finally:
             browser.close()

@@ -3,13 +3,12 @@ person's regular expression is ranked and carried into the URL, and the menu lea
 same language. Screenshots go to artifacts/."""
 from __future__ import annotations
 
-import time
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from playwright import sync_api as playwright
 
-from benchmarks.browser import CHROMIUM, LAUNCH_ARGS, POLL, ROOT, TIMEOUT, app_server, poll
+from benchmarks.browser import CHROMIUM, LAUNCH_ARGS, ROOT, TIMEOUT, app_server, page_query, page_url, poll, wait_until
 from ui import units
 from ui.frame import page_name
 from ui.i18n import t
@@ -21,22 +20,10 @@ PATTERN = "不.{0,2}好"
 pytestmark = pytest.mark.e2e
 
 
-def _url(page) -> str:
-    """The address the page shows now (asked of the page: ``page.url`` is only brought up to date by events)."""
-    return page.evaluate("() => location.href")
 
 
-def _query(page) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(_url(page)).query))
 
 
-def _wait_query(page, condition, what: str) -> dict[str, str]:
-    deadline = time.monotonic() + 2 * TIMEOUT  # a ranking over the whole test split may be computed first
-    while time.monotonic() < deadline:
-        if condition(_query(page)):
-            return _query(page)
-        time.sleep(POLL)
-    raise TimeoutError(f"waiting for the URL to show {what}; it is {_url(page)}")
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +44,10 @@ def test_the_units_page_opens_from_its_link_ranks_a_pattern_and_leads_home(serve
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{server_url}/units?" + "&".join(f"{k}={v}" for k, v in LINK.items()))
             page.get_by_role("heading", name=units.STRINGS["en"]["title"], exact=True).wait_for(timeout=TIMEOUT * 1000)
-            _wait_query(page, lambda q: "unit" in q, "the unit shown")  # the script ran to its end
+            # the script ran to its end (a ranking over the whole test split may be computed first)
+            wait_until(lambda: "unit" in page_query(page), "the unit shown in the URL", 2 * TIMEOUT)
             poll(page, lambda s: s["idle"] and s["charts"] >= 1 and s["drawn"] == s["charts"], "the ranking")
-            assert {k: _query(page).get(k) for k in LINK} == LINK
+            assert {k: page_query(page).get(k) for k in LINK} == LINK
             assert _ranking_bars(page) == units.SHOWN_UNITS
             assert page.get_by_text(units.STRINGS["en"]["export_csv"]).count() == 1
             ARTIFACTS.mkdir(exist_ok=True)
@@ -69,7 +57,8 @@ def test_the_units_page_opens_from_its_link_ranks_a_pattern_and_leads_home(serve
             box = page.get_by_label(units.STRINGS["en"]["pattern"])
             box.fill(PATTERN)
             page.get_by_role("button", name=units.STRINGS["en"]["pattern_rank"]).click()
-            query = _wait_query(page, lambda q: q.get("pattern") == PATTERN, "the pattern")
+            wait_until(lambda: page_query(page).get("pattern") == PATTERN, "the pattern in the URL", 2 * TIMEOUT)
+            query = page_query(page)
             assert query["property"] == "custom" and query["model"] == "lm_lstm"
             poll(page, lambda s: s["idle"] and s["charts"] >= 1 and s["drawn"] == s["charts"], "the pattern's ranking")
             assert _ranking_bars(page) == units.SHOWN_UNITS
@@ -78,6 +67,6 @@ def test_the_units_page_opens_from_its_link_ranks_a_pattern_and_leads_home(serve
             page.get_by_role("link", name=page_name("en", "sentiment")).click()
             page.get_by_text(t("en", "title"), exact=True).wait_for(timeout=TIMEOUT * 1000)
             poll(page, lambda s: s["idle"] and s["charts"] >= 2 and s["drawn"] == s["charts"], "the sentiment page")
-            assert urlsplit(_url(page)).path == "/" and _query(page).get("lang") == "en"
+            assert urlsplit(page_url(page)).path == "/" and page_query(page).get("lang") == "en"
         finally:
             browser.close()
