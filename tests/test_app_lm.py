@@ -2,8 +2,6 @@
 and out, bad input, and the message when the model files are missing."""
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.lm import load_language_model
 from models.trace import DISPLAY_ORDER
+from tests.apptest_figures import chart, values
 from ui import lm, state
 from ui.lm_links import MAX_LINK_TEXT
 from viz.lm import LM_LABELS
@@ -36,17 +35,8 @@ def open_lm(**params) -> AppTest:
     return at.run()
 
 
-def chart(at: AppTest, key: str) -> dict | None:
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    return json.loads(found[0].proto.spec) if found else None
 
 
-def values(array) -> np.ndarray:
-    """A figure's array as Plotly's JSON holds it: a list, or base64 bytes with their dtype and shape."""
-    if isinstance(array, dict):
-        flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(np.float64)
-        return flat.reshape([int(n) for n in str(array["shape"]).split(",")]) if "shape" in array else flat
-    return np.asarray(array, dtype=np.float64)
 
 
 def texts(at: AppTest, kind: str) -> list[str]:

@@ -2,7 +2,6 @@
 cards, one sequence and its answers, what-if, links, languages, and what the frame shares across pages."""
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from lessons.lesson import Lesson, Step, View
 from models.asking import race as asking
 from models.pretrained import load_pretrained
 from models.training.race import CLUES
+from tests.apptest_figures import chart, values
 from ui import race, state
 from ui.frame import page_name
 from ui.i18n import t
@@ -42,16 +42,8 @@ def open_race(**params) -> AppTest:
     return at.run()
 
 
-def chart(at: AppTest, key: str) -> dict | None:
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    return json.loads(found[0].proto.spec) if found else None
 
 
-def values(array) -> np.ndarray:
-    """A figure's array as Plotly's JSON holds it: a list, or base64 bytes with their dtype."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(np.float64)
-    return np.asarray(array, dtype=np.float64)
 
 
 def notes(at: AppTest) -> list[str]:

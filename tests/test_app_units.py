@@ -4,7 +4,6 @@ cache computed and saved, the person's regular expression ranked (and a bad, a s
 words), the sentiment unit from the cards, a link, and the CSV."""
 from __future__ import annotations
 
-import base64
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +18,7 @@ from models.lm import load_language_model
 from models.pretrained import PRETRAINED_DIR, load_pretrained
 from models.training.train_lm import LMSettings, run
 from models.units import CUSTOM, RANKINGS_FILE, UnitError, ranking_key, regex_property
+from tests.apptest_figures import chart, values
 from ui import units
 from ui.frame import page_name
 from ui.i18n import error_text
@@ -76,16 +76,8 @@ def open_units(**params) -> AppTest:
     return at.run()
 
 
-def chart(at: AppTest, key: str) -> dict | None:
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    return json.loads(found[0].proto.spec) if found else None
 
 
-def values(array) -> np.ndarray:
-    """A figure's array as Plotly's JSON holds it: a list, or base64 bytes with their dtype."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(np.float64)
-    return np.asarray(array, dtype=np.float64)
 
 
 def bars(at: AppTest) -> np.ndarray:

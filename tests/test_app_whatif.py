@@ -1,12 +1,11 @@
 """The What-if tab and the Memory tab's gradient paths, run by AppTest: the numbers read back from the charts."""
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import pytest
 
 from models.asking.experiments import CONNECTIVES
+from tests.apptest_figures import values
 from tests.test_app import chart_specs, messages, run_app, tab
 from ui import state
 from ui.i18n import VIZ_LABELS, t
@@ -19,11 +18,6 @@ NO_DE = "这个热水器太费电了，千万不能买。"
 CHANGED = 1e-4  # a probability that moved by more than this moved because of the edit
 
 
-def values(array) -> np.ndarray:
-    """A numeric array of a chart spec: a list, or plotly's typed-array dict."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(np.float64)
-    return np.asarray(array, dtype=np.float64)
 
 
 def viz(lang: str, key: str, **fmt) -> str:
