@@ -59,7 +59,7 @@ class Note:
     allowed: tuple[str, ...] = ()  # the values that would have been taken, when there are few
 
 
-def _last(value: str | Sequence[str]) -> str:
+def last_value(value: str | Sequence[str]) -> str:
     """A repeated parameter counts by its last value, as ``st.query_params[name]`` gives it."""
     if isinstance(value, str):
         return value
@@ -71,7 +71,7 @@ def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[ViewState, tuple[N
     found: dict[str, object] = {}
     notes: list[Note] = []
     for name, raw in params.items():
-        value = _last(raw)
+        value = last_value(raw)
         if name == "text":
             found["text"] = value
         elif name in CHOICES:
@@ -110,6 +110,11 @@ def _readable_quote(value: str, safe: str = "", encoding: str | None = None, err
     browsers and chat apps encode themselves; ASCII specials and every kind of space are still escaped."""
     return "".join(ch if ord(ch) > 127 and ch.isprintable() and not ch.isspace() else quote(ch, safe=safe)
                    for ch in value)
+
+
+def page_link(base: str, params: Mapping[str, str]) -> str:
+    """A page's address ``base`` (its own query and fragment dropped) with ``params``, Chinese kept readable."""
+    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{urlencode(params, quote_via=_readable_quote)}"
 
 
 def query_string(view: ViewState) -> str:
@@ -184,8 +189,8 @@ def lesson_notes(params: Mapping[str, str | Sequence[str]], steps: Mapping[str, 
     """What a lesson link (``?lesson=<id>&step=<n>``, ui.lesson_links) asks that the page does not have: a lesson
     not among ``steps`` (lesson id -> its number of steps), a step that is not a number from 1, or one past the
     lesson's last step (which opens the last step). ui.lesson_links.parse_lesson_query does the same choices."""
-    lesson = _last(params[LESSON_PARAM]) if LESSON_PARAM in params else None
-    step = _last(params[STEP_PARAM]) if STEP_PARAM in params else None
+    lesson = last_value(params[LESSON_PARAM]) if LESSON_PARAM in params else None
+    step = last_value(params[STEP_PARAM]) if STEP_PARAM in params else None
     if lesson is None:
         return ()
     if lesson not in steps:

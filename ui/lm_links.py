@@ -16,11 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from models.trace import CELL_TYPES, GRU_CONVENTIONS
 from ui.i18n import LANGS
-from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, _readable_quote
+from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, last_value, page_link
 from ui.links import PARAMS as SENTIMENT_PARAMS
 from ui.race_links import PARAMS as RACE_PARAMS
 
@@ -56,10 +55,6 @@ class LmView:
     gru: str | None = None
 
 
-def _last(value: str | Sequence[str]) -> str:
-    if isinstance(value, str):
-        return value
-    return str(value[-1]) if len(value) else ""
 
 
 def _temperature(value: str) -> float | None:
@@ -96,13 +91,13 @@ def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[LmView, tuple[Note
     notes: list[Note] = []
     for name, raw in params.items():
         if name in PARAMS:
-            value, note = _one(name, _last(raw))
+            value, note = _one(name, last_value(raw))
             if note is None:
                 found[name] = value
             else:
                 notes.append(note)
         elif name not in (*PASSED_ON, *SENTIMENT_PARAMS, *RACE_PARAMS) and not name.startswith(IGNORED_PREFIXES):
-            notes.append(Note(name, _last(raw), "unknown_param", PARAMS))
+            notes.append(Note(name, last_value(raw), "unknown_param", PARAMS))
     return LmView(**found), tuple(notes)
 
 
@@ -119,4 +114,4 @@ def to_params(view: LmView) -> dict[str, str]:
 
 def link(base: str, view: LmView) -> str:
     """The page's address ``base`` (its own query dropped) with ``view``'s parameters, Chinese kept readable."""
-    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{urlencode(to_params(view), quote_via=_readable_quote)}"
+    return page_link(base, to_params(view))

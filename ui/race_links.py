@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from models.trace import CELL_TYPES, GRU_CONVENTIONS
 from ui.i18n import LANGS
-from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, _readable_quote
+from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, last_value, page_link
 from ui.links import PARAMS as SENTIMENT_PARAMS
 
 MAX_GAP = 300  # the longest gap the page runs (the cards test up to 150)
@@ -43,10 +42,6 @@ class RaceView:
     gru: str | None = None
 
 
-def _last(value: str | Sequence[str]) -> str:
-    if isinstance(value, str):
-        return value
-    return str(value[-1]) if len(value) else ""
 
 
 def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[RaceView, tuple[Note, ...]]:
@@ -54,7 +49,7 @@ def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[RaceView, tuple[No
     found: dict[str, object] = {}
     notes: list[Note] = []
     for name, raw in params.items():
-        value = _last(raw)
+        value = last_value(raw)
         if name in NUMBERS:
             if value.isascii() and value.isdigit() and int(value) <= NUMBERS[name]:
                 found[name] = int(value)
@@ -88,4 +83,4 @@ def to_params(view: RaceView) -> dict[str, str]:
 
 def link(base: str, view: RaceView) -> str:
     """The race page's address ``base`` (its own query dropped) with ``view``'s parameters, Chinese kept readable."""
-    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{urlencode(to_params(view), quote_via=_readable_quote)}"
+    return page_link(base, to_params(view))

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from models.units import CUSTOM, MAX_PATTERN, PROPERTIES
 from ui.i18n import LANGS
-from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, _readable_quote
+from ui.links import IGNORED_PREFIXES, PASSED_ON, Note, last_value, page_link
 from ui.links import PARAMS as SENTIMENT_PARAMS
 from ui.race_links import PARAMS as RACE_PARAMS
 
@@ -42,10 +41,6 @@ class UnitsView:
     lang: str | None = None
 
 
-def _last(value: str | Sequence[str]) -> str:
-    if isinstance(value, str):
-        return value
-    return str(value[-1]) if len(value) else ""
 
 
 def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[UnitsView, tuple[Note, ...]]:
@@ -53,7 +48,7 @@ def parse(params: Mapping[str, str | Sequence[str]]) -> tuple[UnitsView, tuple[N
     found: dict[str, object] = {}
     notes: list[Note] = []
     for name, raw in params.items():
-        value = _last(raw)
+        value = last_value(raw)
         if name in CHOICES:
             if value in CHOICES[name]:
                 found[name] = STATES[value] if name == "state" else value
@@ -88,4 +83,4 @@ def to_params(view: UnitsView) -> dict[str, str]:
 
 def link(base: str, view: UnitsView) -> str:
     """The units page's address ``base`` (its own query dropped) with ``view``'s parameters, Chinese kept readable."""
-    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{urlencode(to_params(view), quote_via=_readable_quote)}"
+    return page_link(base, to_params(view))
